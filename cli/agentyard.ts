@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { crdsCommand } from "./crds.ts";
+import { devCommand } from "./dev.ts";
+import { startCommand } from "./start.ts";
+
+const program = new Command("agentyard")
+  .description("runs coding agents for many organizations on Kubernetes")
+  .showHelpAfterError();
+
+program.addCommand(crdsCommand());
+program.addCommand(devCommand());
+program.addCommand(startCommand());
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  process.stderr.write(`agentyard: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

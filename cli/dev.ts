@@ -1,0 +1,76 @@
+import { Command } from "commander";
+import { ensureBinaries } from "../devcluster/build.ts";
+import { devDown, devKubectl, devUp, runningDevCluster } from "../devcluster/dev.ts";
+import { regenerateKubeGoMod } from "../devcluster/kube-gomod.ts";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export function devCommand(): Command {
+  const dev = new Command("dev").description("a real local Kubernetes control plane for development");
+
+  dev
+    .command("up")
+    .description("start the devcluster in the background (building it on first use) and install the CRDs")
+    .action(async () => {
+      const info = await devUp(log);
+      process.stdout.write(
+        [
+          `KUBECONFIG=${info.kubeconfig}`,
+          "",
+          `The devcluster serves ${info.server}. Next steps:`,
+          "  npx agentyard dev kubectl get nodes",
+          `  export KUBECONFIG=${info.kubeconfig}   # for your own kubectl`,
+          "  npx agentyard dev down",
+          "",
+        ].join("\n"),
+      );
+    });
+
+  dev
+    .command("down")
+    .description("stop the devcluster (its data stays for the next `dev up`)")
+    .action(async () => {
+      log((await devDown()) ? "[devcluster] stopped" : "[devcluster] none was running");
+    });
+
+  dev
+    .command("status")
+    .description("show whether a devcluster runs and how to reach it")
+    .action(async () => {
+      const info = await runningDevCluster();
+      if (!info) {
+        process.stdout.write("no devcluster is running\n");
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`KUBECONFIG=${info.kubeconfig}\nserver ${info.server}\n`);
+    });
+
+  dev
+    .command("kubectl")
+    .description("run the devcluster's kubectl against it")
+    .argument("[args...]", "kubectl arguments")
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (args: string[]) => {
+      process.exitCode = await devKubectl(args);
+    });
+
+  dev
+    .command("build")
+    .description("build (or find in the cache) kube-apiserver, etcd, kwok and friends")
+    .action(async () => {
+      const binaries = await ensureBinaries(log);
+      process.stdout.write(`${binaries.dir}\n`);
+    });
+
+  dev
+    .command("gomod")
+    .description("regenerate devcluster/go/kube/go.mod from k8s.io/kubernetes's own go.mod")
+    .action(async () => {
+      await regenerateKubeGoMod();
+      log("[devcluster] devcluster/go/kube/go.mod regenerated");
+    });
+
+  return dev;
+}

@@ -1,0 +1,41 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { DevCluster } from "./cluster.ts";
+import { installCrds } from "./crds.ts";
+import { devFiles, runningDevCluster } from "./dev.ts";
+
+/**
+ * Runs the dev cluster in this process and registers it in .agentyard/dev so that `agentyard dev
+ * kubectl` and `dev down` find it. Used by the `dev up` daemon and, in the foreground, by `npm start`.
+ */
+export async function serveDevCluster(log: (line: string) => void): Promise<DevCluster> {
+  const files = devFiles();
+  if (await runningDevCluster()) {
+    throw new Error("a devcluster is already running here: stop it with `agentyard dev down` first");
+  }
+  await mkdir(files.dir, { recursive: true });
+  await writeFile(files.pid, String(process.pid));
+  let cluster: DevCluster | undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log("[devcluster] stopping");
+    await cluster?.stop();
+    await rm(files.info, { force: true });
+    await rm(files.pid, { force: true });
+    process.exit(code);
+  };
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGINT", () => void shutdown(0));
+  try {
+    cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
+    const crds = await installCrds((args) => (cluster as DevCluster).kubectl(args));
+    log(`[devcluster] installed ${crds.join(", ")}`);
+    await writeFile(files.info, JSON.stringify(cluster.info(), null, 2), { mode: 0o600 });
+    return cluster;
+  } catch (err) {
+    log(`[devcluster] failed: ${(err as Error).message}`);
+    await shutdown(1);
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import { inject } from "vitest";
+import {
+  type ClusterInfo,
+  type ClusterUser,
+  type KubectlResult,
+  runKubectl,
+} from "../../devcluster/cluster.ts";
+
+/** The shared devcluster started by the global setup. */
+export function sharedCluster(): ClusterInfo {
+  return inject("cluster");
+}
+
+export function kubectl(
+  args: string[],
+  options: { user?: ClusterUser; input?: string; cluster?: ClusterInfo } = {},
+): Promise<KubectlResult> {
+  const cluster = options.cluster ?? sharedCluster();
+  return runKubectl(cluster.kubectlPath, cluster.kubeconfigs[options.user ?? "admin"], args, options.input);
+}
+
+/** A name no other test uses, so suites can run side by side on one cluster. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString("hex")}`;
+}
