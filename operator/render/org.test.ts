@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { org } from "./fixtures.test-support.ts";
+import { renderGitCredentialsCopy, renderOrg } from "./org.ts";
+
+describe("renderOrg", () => {
+  const [namespace, policy] = renderOrg(org()) as Record<string, any>[];
+
+  it("enforces PodSecurity restricted on the Org's namespace", () => {
+    expect(namespace?.metadata.name).toBe("org-acme");
+    expect(namespace?.metadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+      "agentyard.dev/org": "acme",
+    });
+  });
+
+  it("uses spec.namespace when set", () => {
+    expect(renderOrg(org({ namespace: "team-a" }))[0]?.metadata.name).toBe("team-a");
+  });
+
+  it("admits only the editor port and lets agents reach DNS, git and the API server", () => {
+    expect(policy?.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(policy?.spec.ingress).toEqual([{ ports: [{ protocol: "TCP", port: 8443 }] }]);
+    const egress = policy?.spec.egress[0].ports.map(
+      (p: { protocol: string; port: number }) => `${p.protocol}/${p.port}`,
+    );
+    expect(egress).toEqual(["UDP/53", "TCP/53", "TCP/443", "TCP/22", "TCP/9418", "TCP/6443"]);
+    expect(policy?.spec.podSelector.matchLabels).toEqual({
+      "app.kubernetes.io/component": "agent",
+      "app.kubernetes.io/managed-by": "agentyard",
+    });
+  });
+});
+
+describe("renderGitCredentialsCopy", () => {
+  it("copies the Secret's type and data into the Org's namespace", () => {
+    const o = org({ git: { credentialsSecretRef: { name: "acme-git" } } });
+    const copy = renderGitCredentialsCopy(o, {
+      type: "kubernetes.io/basic-auth",
+      data: { password: "cA==" },
+    });
+    expect(copy).toMatchObject({
+      kind: "Secret",
+      metadata: { name: "acme-git", namespace: "org-acme" },
+      type: "kubernetes.io/basic-auth",
+      data: { password: "cA==" },
+    });
+  });
+  it("is nothing when the Org has no credentials", () => {
+    expect(renderGitCredentialsCopy(org(), {})).toBeUndefined();
+  });
+});

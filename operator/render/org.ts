@@ -1,0 +1,77 @@
+import type { Org } from "../../schema/index.ts";
+import { orgNamespace } from "../../schema/index.ts";
+import { EDITOR_PORT } from "./images.ts";
+import { LABEL_COMPONENT, orgLabels } from "./labels.ts";
+import { ORG_NETWORK_POLICY } from "./names.ts";
+import type { KubeObject } from "./object.ts";
+
+const PSA = "pod-security.kubernetes.io";
+
+/** Ports agents reach out on: DNS, git over HTTPS, SSH and git://, and the API server for their state. */
+const EGRESS_PORTS: { protocol: string; port: number }[] = [
+  { protocol: "UDP", port: 53 },
+  { protocol: "TCP", port: 53 },
+  { protocol: "TCP", port: 443 },
+  { protocol: "TCP", port: 22 },
+  { protocol: "TCP", port: 9418 },
+  { protocol: "TCP", port: 6443 },
+];
+
+/** The Org's namespace (PodSecurity restricted, enforced) and the policy that fences its agents in. */
+export function renderOrg(org: Org): KubeObject[] {
+  const name = org.metadata.name as string;
+  const namespace = orgNamespace(org);
+  const labels = orgLabels(name);
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: namespace,
+        labels: {
+          ...labels,
+          [`${PSA}/enforce`]: "restricted",
+          [`${PSA}/enforce-version`]: "latest",
+          [`${PSA}/warn`]: "restricted",
+          [`${PSA}/audit`]: "restricted",
+        },
+      },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: ORG_NETWORK_POLICY, namespace, labels },
+      spec: {
+        podSelector: {
+          matchLabels: { [LABEL_COMPONENT]: "agent", "app.kubernetes.io/managed-by": "agentyard" },
+        },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ ports: [{ protocol: "TCP", port: EDITOR_PORT }] }],
+        egress: [{ ports: EGRESS_PORTS }],
+      },
+    },
+  ];
+}
+
+/**
+ * The Org's git credentials copied into its own cluster, where agents mount them. In the management
+ * cluster the Secret is already in the Org's namespace and is used as it is.
+ */
+export function renderGitCredentialsCopy(
+  org: Org,
+  source: { type?: string; data?: Record<string, string> },
+): KubeObject | undefined {
+  const ref = org.spec.git?.credentialsSecretRef;
+  if (!ref) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: ref.name,
+      namespace: orgNamespace(org),
+      labels: { ...orgLabels(org.metadata.name as string), [LABEL_COMPONENT]: "git-credentials" },
+    },
+    type: source.type ?? "Opaque",
+    data: source.data ?? {},
+  };
+}

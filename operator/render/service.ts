@@ -1,0 +1,75 @@
+import type { AgentTask, Org } from "../../schema/index.ts";
+import { orgNamespace } from "../../schema/index.ts";
+import { EDITOR_PORT } from "./images.ts";
+import { agentSelector, LABEL_COMPONENT } from "./labels.ts";
+import { fitLabel, taskChildNames } from "./names.ts";
+import type { KubeObject, OwnerReference } from "./object.ts";
+
+/** The tailnet hostname of a task's editor: the Org's pattern with {org} and {task} expanded. */
+export function tailnetHostname(task: AgentTask, org: Org): string {
+  const expanded = org.spec.mesh.hostnamePattern
+    .replaceAll("{org}", org.metadata.name as string)
+    .replaceAll("{task}", task.metadata.name as string);
+  return fitLabel(expanded);
+}
+
+function meshSettings(
+  task: AgentTask,
+  org: Org,
+): { annotations: Record<string, string>; spec: Record<string, unknown> } {
+  const mesh = org.spec.mesh;
+  if (mesh.provider !== "tailscale") return { annotations: {}, spec: { type: "ClusterIP" } };
+  const annotations: Record<string, string> = { "tailscale.com/hostname": tailnetHostname(task, org) };
+  if (mesh.tags.length > 0) annotations["tailscale.com/tags"] = mesh.tags.join(",");
+  if (mesh.proxyClass) annotations["tailscale.com/proxy-class"] = mesh.proxyClass;
+  if (mesh.mode === "loadBalancer") {
+    return { annotations, spec: { type: "LoadBalancer", loadBalancerClass: "tailscale" } };
+  }
+  return { annotations: { "tailscale.com/expose": "true", ...annotations }, spec: { type: "ClusterIP" } };
+}
+
+/** The Service in front of a task's editor, exposed as the Org's mesh settings say. */
+export function renderService(
+  task: AgentTask,
+  org: Org,
+  { labels, owner }: { labels: Record<string, string>; owner: { ownerReferences?: OwnerReference[] } },
+): KubeObject {
+  const name = task.metadata.name as string;
+  const { annotations, spec } = meshSettings(task, org);
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name: taskChildNames(name).service,
+      namespace: orgNamespace(org),
+      labels: { ...labels, [LABEL_COMPONENT]: "editor" },
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...owner,
+    },
+    spec: {
+      ...spec,
+      selector: agentSelector(name),
+      ports: [{ name: "editor", port: EDITOR_PORT, targetPort: "editor", protocol: "TCP" }],
+    },
+  };
+}
+
+interface LiveService {
+  metadata?: { name?: string; namespace?: string };
+  status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
+}
+
+/**
+ * Where a person opens the editor: the hostname the Tailscale operator publishes on the Service, else
+ * the tailnet name built from the Org's tailnet domain, else the in-cluster DNS name. code-server
+ * speaks plain HTTP on its port; the tailnet carries it encrypted.
+ */
+export function editorURL(task: AgentTask, org: Org, service: LiveService | undefined): string {
+  const published = service?.status?.loadBalancer?.ingress?.find((i) => i.hostname)?.hostname;
+  if (org.spec.mesh.provider === "tailscale" && published) return `http://${published}:${EDITOR_PORT}/`;
+  if (org.spec.mesh.provider === "tailscale" && org.spec.mesh.tailnetDomain) {
+    return `http://${tailnetHostname(task, org)}.${org.spec.mesh.tailnetDomain}:${EDITOR_PORT}/`;
+  }
+  const name = taskChildNames(task.metadata.name as string).service;
+  return `http://${name}.${orgNamespace(org)}.svc.cluster.local:${EDITOR_PORT}/`;
+}

@@ -1,0 +1,272 @@
+import { describe, expect, it } from "vitest";
+import { org, task } from "./fixtures.test-support.ts";
+import { DEFAULT_EDITOR_IMAGE } from "./images.ts";
+import type { KubeObject } from "./object.ts";
+import { effectiveRepo, mergeEnv, renderTask } from "./task.ts";
+
+const opts = { attempt: 1, running: true, editorPassword: "s3cret", remote: false };
+
+function find(objects: KubeObject[], kind: string): KubeObject & Record<string, any> {
+  const found = objects.find((o) => o.kind === kind);
+  if (!found) throw new Error(`no ${kind} rendered`);
+  return found as KubeObject & Record<string, any>;
+}
+
+describe("renderTask", () => {
+  const objects = renderTask(task({ repo: { url: "https://git.example/acme/app.git" } }), org(), opts);
+  const deployment = find(objects, "Deployment");
+  const pod = deployment.spec.template.spec;
+  const [agent, editor] = pod.containers;
+
+  it("renders the children in apply order, all in the Org's namespace and owned by the task", () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "ConfigMap/fix-bug-state",
+      "ServiceAccount/fix-bug-agent",
+      "Role/fix-bug-agent",
+      "RoleBinding/fix-bug-agent",
+      "Secret/fix-bug-editor",
+      "Deployment/fix-bug",
+      "Service/fix-bug",
+    ]);
+    for (const o of objects) {
+      expect(o.metadata.namespace).toBe("org-acme");
+      expect(o.metadata.labels).toMatchObject({
+        "agentyard.dev/org": "acme",
+        "agentyard.dev/task": "fix-bug",
+      });
+      expect(o.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: "agentyard.dev/v1alpha1",
+          kind: "AgentTask",
+          name: "fix-bug",
+          uid: "task-uid",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+  });
+
+  it("labels children in a remote cluster instead of owning them", () => {
+    const remote = renderTask(task(), org(), { ...opts, remote: true });
+    for (const o of remote) {
+      expect(o.metadata.ownerReferences).toBeUndefined();
+      expect(o.metadata.labels?.["agentyard.dev/task-uid"]).toBe("task-uid");
+    }
+  });
+
+  it("leaves the state ConfigMap's data to the agent", () => {
+    const cm = find(objects, "ConfigMap");
+    expect(cm.data).toBeUndefined();
+  });
+
+  it("lets the agent update only its own state ConfigMap", () => {
+    expect(find(objects, "Role").rules).toEqual([
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        resourceNames: ["fix-bug-state"],
+        verbs: ["get", "patch", "update"],
+      },
+    ]);
+    expect(find(objects, "RoleBinding").subjects).toEqual([
+      { kind: "ServiceAccount", name: "fix-bug-agent", namespace: "org-acme" },
+    ]);
+    expect(find(objects, "ServiceAccount").automountServiceAccountToken).toBe(false);
+  });
+
+  it("keeps the editor password in a Secret, referenced and never inlined in the pod", () => {
+    expect(find(objects, "Secret").stringData).toEqual({ password: "s3cret" });
+    expect(JSON.stringify(deployment)).not.toContain("s3cret");
+    expect(editor.env).toContainEqual({
+      name: "PASSWORD",
+      valueFrom: { secretKeyRef: { name: "fix-bug-editor", key: "password" } },
+    });
+  });
+
+  it("runs one pod of the agent and code-server on 8443, replaced on a new attempt", () => {
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: "Recreate" });
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      "agentyard.dev/task": "fix-bug",
+      "app.kubernetes.io/component": "agent",
+    });
+    expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+    expect(deployment.spec.template.metadata.annotations).toEqual({ "agentyard.dev/attempt": "1" });
+    expect(agent.image).toBe("agents/acme:1");
+    expect(editor.image).toBe(DEFAULT_EDITOR_IMAGE);
+    expect(editor.ports).toEqual([{ name: "editor", containerPort: 8443, protocol: "TCP" }]);
+    expect(editor.args).toEqual(
+      expect.arrayContaining(["--bind-addr", "0.0.0.0:8443", "--auth", "password", "/workspace"]),
+    );
+    expect(editor.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "editor" });
+    expect(agent.readinessProbe.exec.command).toEqual(["test", "-f", "/state/started"]);
+  });
+
+  it("scales to zero when the task should not run", () => {
+    const stopped = find(renderTask(task(), org(), { ...opts, running: false }), "Deployment");
+    expect(stopped.spec.replicas).toBe(0);
+  });
+
+  it("shares /workspace between the containers and gives /state to the agent", () => {
+    const mounts = (c: { volumeMounts: { name: string; mountPath: string }[] }) =>
+      Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m.name]));
+    expect(mounts(agent)).toMatchObject({ "/workspace": "workspace", "/state": "state", "/tmp": "tmp" });
+    expect(mounts(editor)).toMatchObject({ "/workspace": "workspace", "/home/coder": "editor-home" });
+    expect(mounts(editor)["/state"]).toBeUndefined();
+  });
+
+  it("meets PodSecurity restricted in every container", () => {
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    for (const c of pod.containers) {
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+    }
+  });
+
+  it("gives only the agent a short-lived API token", () => {
+    expect(agent.volumeMounts).toContainEqual({
+      name: "agent-token",
+      mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+      readOnly: true,
+    });
+    expect(editor.volumeMounts.map((m: { name: string }) => m.name)).not.toContain("agent-token");
+    const token = pod.volumes.find((v: { name: string }) => v.name === "agent-token");
+    expect(token.projected.sources[0]).toEqual({
+      serviceAccountToken: { path: "token", expirationSeconds: 3600 },
+    });
+    expect(pod.serviceAccountName).toBe("fix-bug-agent");
+  });
+
+  it("passes the task to the agent in its environment", () => {
+    const env = Object.fromEntries(agent.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      AGENTYARD_TASK: "fix-bug",
+      AGENTYARD_ORG: "acme",
+      AGENTYARD_NAMESPACE: "org-acme",
+      AGENTYARD_PROMPT: "Fix the bug",
+      AGENTYARD_REPO_URL: "https://git.example/acme/app.git",
+      AGENTYARD_REPO_BRANCH: "main",
+      AGENTYARD_STATE_CONFIGMAP: "fix-bug-state",
+      AGENTYARD_ATTEMPT: "1",
+      AGENTYARD_TIMEOUT: "1h",
+    });
+    expect(env.AGENTYARD_COMMAND).toBeUndefined();
+  });
+
+  it("takes the command, image, resources and env from the task over the Org's", () => {
+    const o = org({
+      agent: {
+        image: "agents/acme:1",
+        command: ["claude", "-p"],
+        env: [
+          { name: "A", value: "org" },
+          { name: "B", value: "org" },
+        ],
+        resources: { requests: { cpu: "1" } },
+      },
+    });
+    const t = task({
+      command: ["aider"],
+      agent: {
+        image: "agents/special:2",
+        env: [{ name: "B", value: "task" }],
+        resources: { limits: { memory: "8Gi" } },
+      },
+    });
+    const a = find(renderTask(t, o, opts), "Deployment").spec.template.spec.containers[0];
+    const env = Object.fromEntries(a.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ A: "org", B: "task", AGENTYARD_COMMAND: '["aider"]' });
+    expect(a.image).toBe("agents/special:2");
+    expect(a.resources).toEqual({ limits: { memory: "8Gi" } });
+    const fromOrg = find(renderTask(task(), o, opts), "Deployment").spec.template.spec.containers[0];
+    expect(fromOrg.resources).toEqual({ requests: { cpu: "1" } });
+    expect(fromOrg.env).toContainEqual({ name: "AGENTYARD_COMMAND", value: '["claude","-p"]' });
+  });
+
+  it("never lets user env replace the variables the runtime relies on", () => {
+    const o = org({ agent: { image: "a:1", env: [{ name: "AGENTYARD_PROMPT", value: "evil" }] } });
+    const a = find(renderTask(task(), o, opts), "Deployment").spec.template.spec.containers[0];
+    expect(a.env.filter((e: { name: string }) => e.name === "AGENTYARD_PROMPT")).toEqual([
+      { name: "AGENTYARD_PROMPT", value: "Fix the bug" },
+    ]);
+  });
+
+  it("mounts the Org's git credentials read-only into the agent", () => {
+    const o = org({ git: { credentialsSecretRef: { name: "acme-git" } } });
+    const spec = find(renderTask(task(), o, opts), "Deployment").spec.template.spec;
+    expect(spec.volumes).toContainEqual({
+      name: "git-credentials",
+      secret: { secretName: "acme-git", defaultMode: 0o440 },
+    });
+    expect(spec.containers[0].volumeMounts).toContainEqual({
+      name: "git-credentials",
+      mountPath: "/var/run/agentyard/git",
+      readOnly: true,
+    });
+    expect(spec.containers[1].volumeMounts.map((m: { name: string }) => m.name)).not.toContain(
+      "git-credentials",
+    );
+  });
+
+  it("runs without an editor, Secret or Service when the Org turns the editor off", () => {
+    const objs = renderTask(task(), org({ editor: { enabled: false } }), opts);
+    expect(objs.map((o) => o.kind)).not.toContain("Service");
+    expect(objs.map((o) => o.kind)).not.toContain("Secret");
+    expect(
+      find(objs, "Deployment").spec.template.spec.containers.map((c: { name: string }) => c.name),
+    ).toEqual(["agent"]);
+  });
+});
+
+describe("effectiveRepo", () => {
+  const withRepo = org({ repo: { url: "https://git.example/acme/app.git", branch: "develop" } });
+  it("defaults to the Org's repository and branch", () => {
+    expect(effectiveRepo(task(), withRepo)).toEqual({
+      url: "https://git.example/acme/app.git",
+      branch: "develop",
+    });
+  });
+  it("takes a branch of the Org's repository", () => {
+    expect(effectiveRepo(task({ repo: { branch: "fix" } }), withRepo)?.branch).toBe("fix");
+  });
+  it("starts another repository from main unless told", () => {
+    expect(effectiveRepo(task({ repo: { url: "https://git.example/other.git" } }), withRepo)).toEqual({
+      url: "https://git.example/other.git",
+      branch: "main",
+    });
+  });
+  it("is undefined when neither names one", () => {
+    expect(effectiveRepo(task(), org())).toBeUndefined();
+  });
+});
+
+describe("mergeEnv", () => {
+  it("keeps order and replaces by name", () => {
+    expect(
+      mergeEnv(
+        [
+          { name: "A", value: "1" },
+          { name: "B", value: "2" },
+        ],
+        [
+          { name: "B", value: "3" },
+          { name: "C", value: "4" },
+        ],
+      ),
+    ).toEqual([
+      { name: "A", value: "1" },
+      { name: "B", value: "3" },
+      { name: "C", value: "4" },
+    ]);
+  });
+});

@@ -1,0 +1,277 @@
+import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
+import { orgNamespace } from "../../schema/index.ts";
+import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT } from "./images.ts";
+import { ANNOTATION_ATTEMPT, agentSelector, LABEL_COMPONENT, taskLabels } from "./labels.ts";
+import { taskChildNames } from "./names.ts";
+import { type KubeObject, ownerReference } from "./object.ts";
+import { renderService } from "./service.ts";
+
+export interface TaskRenderOptions {
+  /** The attempt this Deployment runs; a new attempt rolls the pod. */
+  attempt: number;
+  /** Whether the agent should run (false once cancelled or timed out: the Deployment scales to 0). */
+  running: boolean;
+  /** code-server's password, kept in the task's Secret; generated once by the reconciler. */
+  editorPassword: string;
+  /** Children in the management cluster get owner references; in an Org's own cluster, labels only. */
+  remote: boolean;
+  agentImage?: string;
+  editorImage?: string;
+}
+
+export const STATE_DIR = "/state";
+export const WORKSPACE_DIR = "/workspace";
+export const GIT_CREDENTIALS_DIR = "/var/run/agentyard/git";
+const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const USER_ID = 1000;
+
+const DEFAULT_AGENT_RESOURCES: Resources = {
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { memory: "4Gi" },
+};
+const EDITOR_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
+
+/** What PodSecurity `restricted` asks of every container. */
+const RESTRICTED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** The task's effective repository: its own, or the Org's; a task naming another URL starts from main. */
+export function effectiveRepo(task: AgentTask, org: Org): { url: string; branch: string } | undefined {
+  const own = task.spec.repo;
+  const orgRepo = org.spec.repo;
+  const url = own?.url ?? orgRepo?.url;
+  if (!url) return undefined;
+  const sameAsOrg = orgRepo !== undefined && url === orgRepo.url;
+  const branch = own?.branch ?? (sameAsOrg ? orgRepo.branch : "main");
+  return { url, branch };
+}
+
+/** The Org's env with the task's entries merged over it by name. */
+export function mergeEnv(base: EnvVar[], overrides: EnvVar[] | undefined): EnvVar[] {
+  const merged = new Map(base.map((e) => [e.name, e.value]));
+  for (const e of overrides ?? []) merged.set(e.name, e.value);
+  return [...merged].map(([name, value]) => ({ name, value }));
+}
+
+function agentCommand(task: AgentTask, org: Org): string[] | undefined {
+  return task.spec.command ?? org.spec.agent.command;
+}
+
+function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: string; value: string }[] {
+  const names = taskChildNames(task.metadata.name as string);
+  const repo = effectiveRepo(task, org);
+  const command = agentCommand(task, org);
+  const env: { name: string; value: string }[] = [
+    { name: "AGENTYARD_TASK", value: task.metadata.name as string },
+    { name: "AGENTYARD_ORG", value: org.metadata.name as string },
+    { name: "AGENTYARD_NAMESPACE", value: orgNamespace(org) },
+    { name: "AGENTYARD_ATTEMPT", value: String(opts.attempt) },
+    { name: "AGENTYARD_PROMPT", value: task.spec.prompt },
+    { name: "AGENTYARD_STATE_CONFIGMAP", value: names.stateConfigMap },
+    { name: "AGENTYARD_STATE_DIR", value: STATE_DIR },
+    { name: "AGENTYARD_WORKSPACE", value: WORKSPACE_DIR },
+    { name: "AGENTYARD_TIMEOUT", value: task.spec.timeout },
+  ];
+  if (repo) {
+    env.push(
+      { name: "AGENTYARD_REPO_URL", value: repo.url },
+      { name: "AGENTYARD_REPO_BRANCH", value: repo.branch },
+    );
+  }
+  if (command) env.push({ name: "AGENTYARD_COMMAND", value: JSON.stringify(command) });
+  if (org.spec.git?.credentialsSecretRef)
+    env.push({ name: "AGENTYARD_GIT_CREDENTIALS", value: GIT_CREDENTIALS_DIR });
+  if (org.spec.editor.enabled)
+    env.push({ name: "AGENTYARD_EDITOR_URL", value: `http://127.0.0.1:${EDITOR_PORT}` });
+  const reserved = new Set(env.map((e) => e.name));
+  const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !reserved.has(e.name));
+  return [...env, ...user];
+}
+
+function resources(r: Resources | undefined) {
+  const out: Record<string, Record<string, string>> = {};
+  for (const kind of ["requests", "limits"] as const) {
+    const list = r?.[kind];
+    if (!list) continue;
+    const entries = Object.entries(list).filter((e): e is [string, string] => e[1] !== undefined);
+    if (entries.length > 0) out[kind] = Object.fromEntries(entries);
+  }
+  return out;
+}
+
+function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
+  const mounts = [
+    { name: "workspace", mountPath: WORKSPACE_DIR },
+    { name: "state", mountPath: STATE_DIR },
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "agent-token", mountPath: SA_DIR, readOnly: true },
+  ];
+  if (org.spec.git?.credentialsSecretRef) {
+    mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
+  }
+  return {
+    name: "agent",
+    image: task.spec.agent?.image ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
+    ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
+    env: taskEnv(task, org, opts),
+    resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
+    volumeMounts: mounts,
+    // The runtime writes this file once it has cloned the repository and started the task.
+    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/started`] }, periodSeconds: 5 },
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) {
+  return {
+    name: "editor",
+    image: org.spec.editor.image ?? opts.editorImage ?? DEFAULT_EDITOR_IMAGE,
+    args: [
+      "--bind-addr",
+      `0.0.0.0:${EDITOR_PORT}`,
+      "--auth",
+      "password",
+      "--disable-telemetry",
+      "--disable-update-check",
+      WORKSPACE_DIR,
+    ],
+    env: [
+      { name: "PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
+      { name: "HOME", value: "/home/coder" },
+    ],
+    ports: [{ name: "editor", containerPort: EDITOR_PORT, protocol: "TCP" }],
+    resources: resources(EDITOR_RESOURCES),
+    volumeMounts: [
+      { name: "workspace", mountPath: WORKSPACE_DIR },
+      { name: "editor-home", mountPath: "/home/coder" },
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+    readinessProbe: { httpGet: { path: "/healthz", port: "editor" }, periodSeconds: 10 },
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+function volumes(org: Org) {
+  const vols: Record<string, unknown>[] = [
+    { name: "workspace", emptyDir: {} },
+    { name: "state", emptyDir: {} },
+    { name: "tmp", emptyDir: {} },
+    {
+      // Only the agent container mounts this token; the editor gets none (automount is off).
+      name: "agent-token",
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+          { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+        ],
+      },
+    },
+  ];
+  if (org.spec.editor.enabled) vols.push({ name: "editor-home", emptyDir: {} });
+  const git = org.spec.git?.credentialsSecretRef;
+  if (git) vols.push({ name: "git-credentials", secret: { secretName: git.name, defaultMode: 0o440 } });
+  return vols;
+}
+
+/** Every object a task needs in its Org's namespace, in the order they are applied. */
+export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): KubeObject[] {
+  const name = task.metadata.name as string;
+  const orgName = org.metadata.name as string;
+  const namespace = orgNamespace(org);
+  const names = taskChildNames(name);
+  const labels = taskLabels(orgName, name, task.metadata.uid);
+  const owner = opts.remote ? {} : { ownerReferences: [ownerReference(task)] };
+  const meta = (n: string, extra: Record<string, string> = {}) => ({
+    name: n,
+    namespace,
+    labels: { ...labels, ...extra },
+    ...owner,
+  });
+
+  const objects: KubeObject[] = [
+    // The agent fills data; the operator owns only metadata, so applying never clobbers it.
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(names.stateConfigMap, { [LABEL_COMPONENT]: "state" }),
+    },
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: meta(names.serviceAccount, { [LABEL_COMPONENT]: "agent" }),
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: meta(names.role, { [LABEL_COMPONENT]: "agent" }),
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["configmaps"],
+          resourceNames: [names.stateConfigMap],
+          verbs: ["get", "patch", "update"],
+        },
+      ],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: "agent" }),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
+      subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
+    },
+  ];
+  if (org.spec.editor.enabled) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: "editor" }),
+      type: "Opaque",
+      stringData: { password: opts.editorPassword },
+    });
+  }
+  const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
+  if (org.spec.editor.enabled) containers.push(editorContainer(org, opts, names.editorSecret));
+  const podLabels = { ...labels, ...agentSelector(name) };
+  objects.push({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(names.deployment, { [LABEL_COMPONENT]: "agent" }),
+    spec: {
+      replicas: opts.running ? 1 : 0,
+      // One workspace per task: never two pods of it at once.
+      strategy: { type: "Recreate" },
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: agentSelector(name) },
+      template: {
+        metadata: { labels: podLabels, annotations: { [ANNOTATION_ATTEMPT]: String(opts.attempt) } },
+        spec: {
+          serviceAccountName: names.serviceAccount,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: USER_ID,
+            runAsGroup: USER_ID,
+            fsGroup: USER_ID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          terminationGracePeriodSeconds: 30,
+          containers,
+          volumes: volumes(org),
+        },
+      },
+    },
+  });
+  if (org.spec.editor.enabled) {
+    objects.push(renderService(task, org, { labels, owner }));
+  }
+  return objects;
+}

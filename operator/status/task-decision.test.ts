@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import type { AgentTaskStatus } from "../../schema/index.ts";
+import type { AgentState } from "../../schema/state.ts";
+import { task as makeTask } from "../render/fixtures.test-support.ts";
+import { decideTask, retryBackoffMs, type TaskWorld } from "./task-decision.ts";
+
+const NOW = new Date("2026-11-24T12:00:00Z");
+const at = (offsetS: number) =>
+  new Date(NOW.getTime() + offsetS * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function world(
+  spec: Record<string, unknown>,
+  status: AgentTaskStatus | undefined,
+  extra: Partial<TaskWorld> = {},
+): TaskWorld {
+  const task = makeTask(spec);
+  if (status) task.status = status;
+  return { task, now: NOW, admit: () => ({ admitted: true, message: "" }), ...extra };
+}
+
+const started: AgentTaskStatus = {
+  phase: "Starting",
+  attempts: 1,
+  startedAt: at(-60),
+  attemptStartedAt: at(-60),
+};
+const lastPR = {
+  task: "fix-bug",
+  org: "acme",
+  repo: "https://git.example/acme/app.git",
+  baseBranch: "main",
+  branch: "agentyard/fix-bug",
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  title: "Fix the bug",
+  summary: "Fixed it",
+  diffstat: { files: 1, insertions: 2, deletions: 0 },
+  exitCode: 0,
+  createdAt: at(-5),
+};
+const state = (s: Partial<AgentState>): AgentState => ({ attempt: 1, startedAt: at(-50), ...s });
+
+describe("decideTask", () => {
+  it("starts an admitted new task", () => {
+    const d = decideTask(world({}, undefined));
+    expect(d.status).toMatchObject({
+      phase: "Starting",
+      attempts: 1,
+      startedAt: at(0),
+      attemptStartedAt: at(0),
+    });
+    expect(d.children).toBe("running");
+    expect(d.conditions.find((c) => c.type === "Reconciling")?.status).toBe("True");
+  });
+
+  it("queues a task the quota does not admit, creating nothing", () => {
+    const d = decideTask(
+      world({}, undefined, { admit: () => ({ admitted: false, message: "2 of 2 running" }) }),
+    );
+    expect(d.status).toMatchObject({ phase: "Queued", message: "2 of 2 running" });
+    expect(d.status.attempts).toBeUndefined();
+    expect(d.children).toBe("none");
+  });
+
+  it("waits in Starting with the pod's reason", () => {
+    const d = decideTask(
+      world({}, started, {
+        pod: { ready: false, restarts: 0, waiting: { reason: "ImagePullBackOff", message: "no such image" } },
+      }),
+    );
+    expect(d.status.phase).toBe("Starting");
+    expect(d.status.message).toBe("starting attempt 1: ImagePullBackOff: no such image");
+  });
+
+  it("is Running (and Ready) once the agent reports it started or its pod is ready", () => {
+    const d = decideTask(world({}, started, { state: state({}) }));
+    expect(d.status.phase).toBe("Running");
+    expect(d.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(decideTask(world({}, started, { pod: { ready: true, restarts: 0 } })).status.phase).toBe(
+      "Running",
+    );
+  });
+
+  it("succeeds with the artifact mirrored into status, keeping the editor up", () => {
+    const d = decideTask(
+      world(
+        {},
+        { ...started, phase: "Running" },
+        { state: state({ finishedAt: at(-1), exitCode: 0, lastPR }) },
+      ),
+    );
+    expect(d.status).toMatchObject({
+      phase: "Succeeded",
+      finishedAt: at(-1),
+      message: "finished: pushed agentyard/fix-bug at 0123456789ab",
+    });
+    expect(d.status.artifacts?.lastPR).toMatchObject({
+      branch: "agentyard/fix-bug",
+      base: "main",
+      diffstat: { files: 1, insertions: 2, deletions: 0 },
+    });
+    expect(d.children).toBe("running");
+  });
+
+  it("fails with the exit code and the agent's message when no retries are left", () => {
+    const d = decideTask(
+      world(
+        {},
+        { ...started, phase: "Running" },
+        { state: state({ finishedAt: at(-1), exitCode: 3, message: "tests failed" }) },
+      ),
+    );
+    expect(d.status).toMatchObject({
+      phase: "Failed",
+      message: "the agent exited with code 3: tests failed",
+    });
+    expect(d.conditions.find((c) => c.type === "Stalled")?.status).toBe("True");
+  });
+
+  it("treats a crash-looping agent container as a failed attempt", () => {
+    const pod = { ready: false, restarts: 3, terminated: { exitCode: 137, reason: "OOMKilled" } };
+    const d = decideTask(world({}, started, { pod }));
+    expect(d.status).toMatchObject({
+      phase: "Failed",
+      message: "the agent container crashed (exit 137, OOMKilled)",
+    });
+  });
+
+  it("retries after a backoff while retries remain", () => {
+    const failed = { state: state({ finishedAt: at(-1), exitCode: 1 }) };
+    const waiting = decideTask(world({ retries: 2 }, { ...started, phase: "Running" }, failed));
+    expect(waiting.status).toMatchObject({ phase: "Starting", attempts: 1 });
+    expect(waiting.status.message).toContain("attempt 2 starts in 9s");
+    expect(waiting.requeueAfterMs).toBe(9_000);
+    const later = decideTask(
+      world(
+        { retries: 2 },
+        { ...started, phase: "Running" },
+        { state: state({ finishedAt: at(-11), exitCode: 1 }) },
+      ),
+    );
+    expect(later.status).toMatchObject({ phase: "Starting", attempts: 2, attemptStartedAt: at(0) });
+    expect(later.children).toBe("running");
+    const exhausted = decideTask(
+      world(
+        { retries: 1 },
+        { ...started, attempts: 2, phase: "Running" },
+        { state: { attempt: 2, finishedAt: at(-100), exitCode: 1 } },
+      ),
+    );
+    expect(exhausted.status).toMatchObject({
+      phase: "Failed",
+      message: "the agent exited with code 1 (after 2 attempts)",
+    });
+  });
+
+  it("backs off exponentially up to five minutes", () => {
+    expect([1, 2, 3, 10].map(retryBackoffMs)).toEqual([10_000, 20_000, 40_000, 300_000]);
+  });
+
+  it("times out an attempt that runs longer than spec.timeout and stops the agent", () => {
+    const d = decideTask(world({ timeout: "30s" }, { ...started, phase: "Running" }, { state: state({}) }));
+    expect(d.status).toMatchObject({
+      phase: "TimedOut",
+      finishedAt: at(0),
+      message: "attempt 1 ran longer than spec.timeout (30s)",
+    });
+    expect(d.children).toBe("stopped");
+    const notYet = decideTask(
+      world({ timeout: "2m" }, { ...started, phase: "Running" }, { state: state({}) }),
+    );
+    expect(notYet.requeueAfterMs).toBe(60_000);
+  });
+
+  it("cancels a task and stops its agent", () => {
+    const d = decideTask(world({ cancel: true }, { ...started, phase: "Running" }));
+    expect(d.status).toMatchObject({ phase: "Cancelled", finishedAt: at(0) });
+    expect(d.children).toBe("stopped");
+    expect(d.conditions.map((c) => `${c.type}=${c.status}`)).toEqual([
+      "Ready=False",
+      "Reconciling=False",
+      "Stalled=False",
+    ]);
+  });
+
+  it("keeps a final phase final", () => {
+    const done: AgentTaskStatus = { ...started, phase: "Failed", finishedAt: at(-10), message: "boom" };
+    const d = decideTask(
+      world({ cancel: true, retries: 5 }, done, { state: state({ finishedAt: at(-10), exitCode: 0 }) }),
+    );
+    expect(d.status).toMatchObject({ phase: "Failed", message: "boom" });
+  });
+
+  it("deletes a finished task after ttlSecondsAfterFinished, and waits until then", () => {
+    const done: AgentTaskStatus = { ...started, phase: "Succeeded", finishedAt: at(-10) };
+    expect(decideTask(world({ ttlSecondsAfterFinished: 5 }, done)).deleteTask).toBe(true);
+    const pending = decideTask(world({ ttlSecondsAfterFinished: 60 }, done));
+    expect(pending.deleteTask).toBeUndefined();
+    expect(pending.requeueAfterMs).toBe(50_000);
+  });
+
+  it("stops an idle editor after the Org's idle timeout", () => {
+    const done: AgentTaskStatus = { ...started, phase: "Succeeded", finishedAt: at(-600) };
+    const idle = decideTask(
+      world({}, done, { editorIdleTimeoutMs: 300_000, state: state({ editorActivityAt: at(-400) }) }),
+    );
+    expect(idle.children).toBe("stopped");
+    const active = decideTask(
+      world({}, done, { editorIdleTimeoutMs: 300_000, state: state({ editorActivityAt: at(-100) }) }),
+    );
+    expect(active.children).toBe("running");
+    expect(active.requeueAfterMs).toBe(200_000);
+  });
+});

@@ -1,0 +1,224 @@
+import type { AgentTask, AgentTaskStatus, LastPR, TaskPhase } from "../../schema/index.ts";
+import { isTerminal, parseDuration, toLastPR } from "../../schema/index.ts";
+import type { AgentState } from "../../schema/state.ts";
+import { type ConditionInput, kstatus } from "./conditions.ts";
+
+/** What the reconciler observed of one attempt's pod (the newest pod of the current attempt). */
+export interface AgentPodView {
+  phase?: string;
+  ready: boolean;
+  restarts: number;
+  /** The agent container's last termination, when it crashed. */
+  terminated?: { exitCode: number; reason?: string };
+  waiting?: { reason?: string; message?: string };
+}
+
+export interface TaskWorld {
+  task: AgentTask;
+  now: Date;
+  /** Whether the Org's quota lets the task start now; asked only of tasks that have not started. */
+  admit: () => { admitted: boolean; message: string };
+  pod?: AgentPodView;
+  /** The agent's report of the current attempt. */
+  state?: AgentState;
+  editorIdleTimeoutMs?: number;
+}
+
+/** Whether the task's children exist and, if so, whether the agent pod runs. */
+export type ChildrenWanted = "none" | "running" | "stopped";
+
+export interface TaskDecision {
+  status: AgentTaskStatus;
+  conditions: ConditionInput[];
+  children: ChildrenWanted;
+  requeueAfterMs?: number;
+  deleteTask?: boolean;
+}
+
+/** A pod whose agent container crashed this often is a failed attempt, not a slow one. */
+export const CRASH_RESTARTS = 3;
+const RETRY_BASE_MS = 10_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+export function retryBackoffMs(failedAttempt: number): number {
+  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failedAttempt - 1), RETRY_MAX_MS);
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function conditionsFor(phase: TaskPhase, reason: string, message: string): ConditionInput[] {
+  switch (phase) {
+    case "Running":
+    case "Succeeded":
+      return kstatus("Ready", reason, message);
+    case "Failed":
+    case "TimedOut":
+      return kstatus("Stalled", reason, message);
+    case "Cancelled":
+      // Done as asked: neither in progress nor failed, so kstatus reads it as Current.
+      return [
+        { type: "Ready", status: "False", reason, message },
+        { type: "Reconciling", status: "False", reason, message: "" },
+        { type: "Stalled", status: "False", reason, message: "" },
+      ];
+    default:
+      return kstatus("Reconciling", reason, message);
+  }
+}
+
+function decide(
+  status: AgentTaskStatus,
+  phase: TaskPhase,
+  reason: string,
+  message: string,
+  children: ChildrenWanted,
+  requeueAfterMs?: number,
+): TaskDecision {
+  const next: AgentTaskStatus = { ...status, phase, message };
+  const decision: TaskDecision = {
+    status: next,
+    conditions: conditionsFor(phase, reason, message),
+    children,
+  };
+  if (requeueAfterMs !== undefined) decision.requeueAfterMs = Math.max(1000, Math.ceil(requeueAfterMs));
+  return decision;
+}
+
+function finished(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
+  const { task, now } = world;
+  const phase = status.phase as TaskPhase;
+  const finishedAt = status.finishedAt ? new Date(status.finishedAt) : now;
+  // The editor stays up after the work ends, for people to look, unless it has been idle too long.
+  let children: ChildrenWanted = phase === "Succeeded" || phase === "Failed" ? "running" : "stopped";
+  let requeueAfterMs: number | undefined;
+  if (children === "running" && world.editorIdleTimeoutMs !== undefined) {
+    const lastActivity = world.state?.editorActivityAt ? new Date(world.state.editorActivityAt) : finishedAt;
+    const idleUntil = lastActivity.getTime() + world.editorIdleTimeoutMs;
+    if (now.getTime() >= idleUntil) children = "stopped";
+    else requeueAfterMs = idleUntil - now.getTime();
+  }
+  const ttl = task.spec.ttlSecondsAfterFinished;
+  if (ttl !== undefined) {
+    const expires = finishedAt.getTime() + ttl * 1000;
+    if (now.getTime() >= expires) {
+      return {
+        ...decide(status, phase, phaseReason(status), status.message ?? "", children),
+        deleteTask: true,
+      };
+    }
+    requeueAfterMs = Math.min(requeueAfterMs ?? Number.POSITIVE_INFINITY, expires - now.getTime());
+  }
+  return decide(status, phase, phaseReason(status), status.message ?? "", children, requeueAfterMs);
+}
+
+/** The reason recorded for a final phase: the phase's own name. */
+function phaseReason(status: AgentTaskStatus): string {
+  return status.phase ?? "Pending";
+}
+
+function withArtifacts(status: AgentTaskStatus, state: AgentState | undefined): AgentTaskStatus {
+  if (!state?.lastPR) return status;
+  const lastPR: LastPR = toLastPR(state.lastPR);
+  return { ...status, artifacts: { ...status.artifacts, lastPR } };
+}
+
+function describeExit(state: AgentState | undefined, exitCode: number): string {
+  const detail = state?.message ? `: ${state.message}` : "";
+  return `the agent exited with code ${exitCode}${detail}`;
+}
+
+/**
+ * The next status of a task and what its children should be, from what was observed: the heart of
+ * the AgentTask reconciler, kept pure so that every transition is tested without a cluster.
+ */
+export function decideTask(world: TaskWorld): TaskDecision {
+  const { task, now, state, pod } = world;
+  const status: AgentTaskStatus = { ...(task.status ?? {}) };
+  delete status.conditions;
+  const phase: TaskPhase = status.phase ?? "Pending";
+  const attempts = status.attempts ?? 0;
+
+  if (isTerminal(phase)) return finished(world, { ...withArtifacts(status, state), phase });
+
+  if (task.spec.cancel) {
+    const next = { ...withArtifacts(status, state), finishedAt: iso(now) };
+    return finished(world, { ...next, phase: "Cancelled", message: "cancelled: spec.cancel is true" });
+  }
+
+  if (attempts === 0) {
+    const { admitted, message } = world.admit();
+    if (!admitted) return decide(status, "Queued", "Queued", message, "none", 60_000);
+    const started = { ...status, attempts: 1, startedAt: iso(now), attemptStartedAt: iso(now) };
+    return decide(
+      started,
+      "Starting",
+      "Starting",
+      "starting attempt 1: waiting for the agent pod",
+      "running",
+      5_000,
+    );
+  }
+
+  const attemptStarted = new Date(status.attemptStartedAt ?? status.startedAt ?? now.toISOString());
+  const timeoutMs = parseDuration(task.spec.timeout);
+  const crashed = pod?.terminated && pod.terminated.exitCode !== 0 && pod.restarts >= CRASH_RESTARTS;
+
+  if (state?.finishedAt || crashed) {
+    const exitCode = state?.finishedAt ? (state.exitCode ?? 1) : (pod?.terminated?.exitCode ?? 1);
+    const finishedAt = state?.finishedAt ?? iso(now);
+    const withPR = withArtifacts(status, state);
+    if (exitCode === 0) {
+      const pr = withPR.artifacts?.lastPR;
+      const message = pr
+        ? `finished: pushed ${pr.branch} at ${pr.commit.slice(0, 12)}`
+        : "finished: no changes to push";
+      return finished(world, { ...withPR, phase: "Succeeded", finishedAt, message });
+    }
+    const why = state?.finishedAt
+      ? describeExit(state, exitCode)
+      : `the agent container crashed (exit ${exitCode}${pod?.terminated?.reason ? `, ${pod.terminated.reason}` : ""})`;
+    if (attempts <= task.spec.retries) {
+      const retryAt = new Date(finishedAt).getTime() + retryBackoffMs(attempts);
+      if (now.getTime() < retryAt) {
+        const message = `attempt ${attempts} failed: ${why}; attempt ${attempts + 1} starts in ${Math.ceil((retryAt - now.getTime()) / 1000)}s`;
+        return decide(withPR, "Starting", "RetryBackoff", message, "running", retryAt - now.getTime());
+      }
+      const next = { ...withPR, attempts: attempts + 1, attemptStartedAt: iso(now) };
+      const message = `starting attempt ${attempts + 1} after: ${why}`;
+      return decide(next, "Starting", "Retrying", message, "running", 5_000);
+    }
+    const tries = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
+    return finished(world, { ...withPR, phase: "Failed", finishedAt, message: `${why}${tries}` });
+  }
+
+  const elapsed = now.getTime() - attemptStarted.getTime();
+  if (elapsed >= timeoutMs) {
+    const message = `attempt ${attempts} ran longer than spec.timeout (${task.spec.timeout})`;
+    return finished(world, {
+      ...withArtifacts(status, state),
+      phase: "TimedOut",
+      finishedAt: iso(now),
+      message,
+    });
+  }
+  const untilTimeout = timeoutMs - elapsed;
+
+  // The agent's readiness probe passes once it has started, so a ready pod means a running agent.
+  if (state?.startedAt || pod?.ready) {
+    const message = `the agent is running attempt ${attempts}`;
+    return decide(withArtifacts(status, state), "Running", "Running", message, "running", untilTimeout);
+  }
+  const waiting = pod?.waiting?.reason
+    ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ""}`
+    : pod
+      ? `the agent pod is ${pod.phase ?? "Pending"}`
+      : "waiting for the agent pod";
+  return decide(
+    status,
+    "Starting",
+    "Starting",
+    `starting attempt ${attempts}: ${waiting}`,
+    "running",
+    Math.min(untilTimeout, 30_000),
+  );
+}
