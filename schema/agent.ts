@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { listMapBy, withRules } from "./extensions.ts";
+import { boundedString, envName, image, presence } from "./formats.ts";
+import { type Quantity, quantity, quantityValue } from "./quantity.ts";
+
+/** The agent container's settings: the Org declares the defaults and an AgentTask may override them. */
+
+const ResourceListSchema = z.strictObject({
+  cpu: quantity().optional().describe("CPU, e.g. 500m or 2."),
+  memory: quantity().optional().describe("Memory, e.g. 512Mi or 4Gi."),
+});
+
+export const ResourcesSchema = withRules(
+  z
+    .strictObject({
+      requests: ResourceListSchema.optional().describe("What the scheduler reserves for the agent."),
+      limits: ResourceListSchema.optional().describe("The most the agent may use."),
+    })
+    .describe("Compute resources of the agent container."),
+  requestWithinLimit("cpu"),
+  requestWithinLimit("memory"),
+);
+export type Resources = z.infer<typeof ResourcesSchema>;
+
+export const EnvVarSchema = z.strictObject({
+  name: envName().describe("Variable name."),
+  value: boundedString(32768).default("").describe("Variable value."),
+});
+export type EnvVar = z.infer<typeof EnvVarSchema>;
+
+export const EnvSchema = listMapBy(
+  z.array(EnvVarSchema).max(64, "must have at most 64 entries"),
+  "name",
+).describe("Environment variables of the agent container.");
+
+export const CommandSchema = z.array(boundedString(4096)).max(64, "must have at most 64 entries");
+
+export const AgentDefaultsSchema = z
+  .strictObject(
+    {
+      image: image().describe("Container image of the agent runtime."),
+      command: CommandSchema.optional().describe(
+        "Command that runs the agent; the image's default when omitted.",
+      ),
+      args: CommandSchema.optional().describe("Arguments passed to the command."),
+      resources: ResourcesSchema.optional(),
+      env: EnvSchema.default([]),
+    },
+    { error: presence("an object") },
+  )
+  .describe("Defaults for the agent container of every task of the Org.");
+export type AgentDefaults = z.infer<typeof AgentDefaultsSchema>;
+
+export const AgentOverridesSchema = z
+  .strictObject({
+    image: image().optional().describe("Replaces the Org's agent image."),
+    resources: ResourcesSchema.optional().describe("Replaces the Org's agent resources."),
+    env: EnvSchema.optional().describe("Merged over the Org's agent env, by name."),
+  })
+  .describe("Overrides of the Org's agent defaults for this task.");
+export type AgentOverrides = z.infer<typeof AgentOverridesSchema>;
+
+/** A request above its limit makes the API server reject the agent Deployment; refuse it at the door. */
+function requestWithinLimit(resource: "cpu" | "memory") {
+  return {
+    rule: `!has(self.requests) || !has(self.limits) || !has(self.requests.${resource}) || !has(self.limits.${resource}) || quantity(string(self.requests.${resource})).compareTo(quantity(string(self.limits.${resource}))) <= 0`,
+    message: `requests.${resource} must not exceed limits.${resource}`,
+    fieldPath: `.requests.${resource}`,
+    check: (value: {
+      requests?: Record<string, Quantity | undefined>;
+      limits?: Record<string, Quantity | undefined>;
+    }) => {
+      const [request, limit] = [value.requests?.[resource], value.limits?.[resource]];
+      return request === undefined || limit === undefined || quantityValue(request) <= quantityValue(limit);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { MAX_SUMMARY_LENGTH } from "./agenttask.ts";
+import { LastPRArtifactSchema, toLastPR } from "./artifact.ts";
+import { formatIssues } from "./issues.ts";
+
+const artifact = {
+  task: "fix-login",
+  org: "acme",
+  repo: "https://github.com/acme/app.git",
+  baseBranch: "main",
+  branch: "agentyard/fix-login",
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  title: "Fix the login redirect loop",
+  summary: "Stopped the redirect.",
+  diffstat: { files: 2, insertions: 10, deletions: 3 },
+  url: "https://github.com/acme/app/pull/7",
+  exitCode: 0,
+  createdAt: "2026-01-01T00:10:00.123+01:00",
+};
+
+describe("LastPRArtifactSchema", () => {
+  it("reads what the agent writes, dropping keys a newer agent adds", () => {
+    expect(LastPRArtifactSchema.parse({ ...artifact, model: "new" })).toEqual(artifact);
+  });
+
+  it("says which field of a broken artifact is wrong", () => {
+    const result = LastPRArtifactSchema.safeParse({ ...artifact, commit: "HEAD", branch: "" });
+    expect(result.success || formatIssues(result.error)).toEqual([
+      "branch: must be the branch the agent pushed",
+      "commit: must be a hexadecimal commit id",
+    ]);
+  });
+});
+
+describe("toLastPR", () => {
+  it("maps the artifact to the status shape", () => {
+    expect(toLastPR(LastPRArtifactSchema.parse(artifact))).toEqual({
+      branch: "agentyard/fix-login",
+      commit: artifact.commit,
+      base: "main",
+      title: "Fix the login redirect loop",
+      summary: "Stopped the redirect.",
+      diffstat: { files: 2, insertions: 10, deletions: 3 },
+      url: "https://github.com/acme/app/pull/7",
+    });
+  });
+
+  it("leaves url out when no pull request was opened", () => {
+    expect(toLastPR({ ...artifact, url: "" })).not.toHaveProperty("url");
+  });
+
+  it("cuts a summary the status cannot hold, and says so", () => {
+    const { summary } = toLastPR({ ...artifact, summary: "x".repeat(MAX_SUMMARY_LENGTH * 2) });
+    expect(summary).toHaveLength(MAX_SUMMARY_LENGTH);
+    expect(summary.endsWith("\n[truncated]")).toBe(true);
+  });
+});

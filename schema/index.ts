@@ -1,0 +1,11 @@
+/** The single source of truth for agentyard's resources: import from here. */
+export * from "./agent.ts";
+export * from "./agenttask.ts";
+export * from "./api.ts";
+export * from "./artifact.ts";
+export * from "./duration.ts";
+export * from "./issues.ts";
+export * from "./meta.ts";
+export * from "./org.ts";
+export * from "./phase.ts";
+export * from "./quantity.ts";

@@ -1,0 +1,201 @@
+import { z } from "zod";
+import { AgentDefaultsSchema } from "./agent.ts";
+import { API_VERSION, ORG_KIND } from "./api.ts";
+import { duration } from "./duration.ts";
+import { defaultedObject, listSet, withRules, withTransitionRules } from "./extensions.ts";
+import {
+  boundedString,
+  DNS_LABEL,
+  dnsLabel,
+  dnsSubdomain,
+  gitBranch,
+  hostnamePattern,
+  image,
+  matching,
+  presence,
+  repoUrl,
+  secretKey,
+  tailscaleTag,
+} from "./formats.ts";
+import { ConditionsSchema, objectMeta } from "./meta.ts";
+import { TaskCountsSchema } from "./phase.ts";
+
+/** An Org without spec.namespace runs its tasks in org-<name>. */
+export const DEFAULT_NAMESPACE_PREFIX = "org-";
+const MAX_NAME_WITH_DEFAULT_NAMESPACE = 63 - DEFAULT_NAMESPACE_PREFIX.length;
+
+export function orgNamespace(org: { metadata: { name?: string }; spec: { namespace?: string } }): string {
+  return org.spec.namespace ?? `${DEFAULT_NAMESPACE_PREFIX}${org.metadata.name}`;
+}
+
+export const SecretKeyRefSchema = z.strictObject(
+  {
+    name: dnsSubdomain().describe("Name of the Secret."),
+    namespace: dnsLabel().describe("Namespace of the Secret, in the management cluster."),
+    key: secretKey()
+      .default("value")
+      .describe("Key in the Secret's data; Cluster API writes kubeconfigs under 'value'."),
+  },
+  { error: presence("an object") },
+);
+export type SecretKeyRef = z.infer<typeof SecretKeyRefSchema>;
+
+export const RepoSchema = z
+  .strictObject({
+    url: repoUrl().describe("Git URL of the repository."),
+    branch: gitBranch()
+      .default("main")
+      .describe("Branch the agent starts from and opens its pull request against."),
+  })
+  .describe("The repository tasks work on when they name none.");
+export type Repo = z.infer<typeof RepoSchema>;
+
+const EditorSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Run code-server beside the agent."),
+    image: image().optional().describe("Container image of the editor; the operator's default when omitted."),
+    idleTimeout: duration("1m", "720h")
+      .optional()
+      .describe("Stop the editor after this long without activity; never when omitted."),
+  })
+  .describe("The code-server editor that runs beside each agent.");
+
+const MeshSchema = withRules(
+  z
+    .strictObject({
+      provider: z
+        .enum(["tailscale", "none"])
+        .default("none")
+        .describe("tailscale exposes each task's editor on the tailnet; none keeps it cluster-internal."),
+      mode: z
+        .enum(["annotation", "loadBalancer"])
+        .default("annotation")
+        .describe(
+          "How the Tailscale operator exposes the Service: tailscale.com/expose annotations, or loadBalancerClass: tailscale.",
+        ),
+      hostnamePattern: hostnamePattern()
+        .default("{org}-{task}")
+        .describe("Tailnet hostname of a task's editor; {org} and {task} expand to the names."),
+      tags: listSet(z.array(tailscaleTag()).max(16, "must have at most 16 entries"))
+        .default([])
+        .describe("ACL tags of the tailnet devices, e.g. tag:agents."),
+      proxyClass: dnsSubdomain().optional().describe("Tailscale ProxyClass applied to the proxies."),
+      tailnetDomain: dnsSubdomain()
+        .optional()
+        .describe("MagicDNS suffix used to build editor URLs, e.g. tail1234.ts.net."),
+    })
+    .describe("How task editors are reached over a mesh network."),
+  {
+    rule: "self.provider == 'tailscale' || (self.mode == 'annotation' && size(self.tags) == 0 && !has(self.proxyClass) && !has(self.tailnetDomain))",
+    message:
+      "mode, tags, proxyClass and tailnetDomain apply only to provider tailscale: set provider: tailscale or remove them",
+    fieldPath: ".provider",
+    check: (mesh) =>
+      mesh.provider === "tailscale" ||
+      (mesh.mode === "annotation" &&
+        mesh.tags.length === 0 &&
+        mesh.proxyClass === undefined &&
+        mesh.tailnetDomain === undefined),
+  },
+);
+
+const LimitsSchema = z
+  .strictObject({
+    maxConcurrentTasks: z
+      .int()
+      .min(1, "must be at least 1")
+      .max(1000, "must be at most 1000")
+      .default(5)
+      .describe("Tasks of the Org that run at once; the rest wait in phase Queued."),
+  })
+  .describe("Limits on the Org's work.");
+
+const NAMESPACE_IMMUTABLE = "namespace cannot change: the Org's tasks live there; create a new Org instead";
+
+export const OrgSpecSchema = withTransitionRules(
+  z
+    .strictObject(
+      {
+        namespace: withTransitionRules(dnsLabel(), { rule: "self == oldSelf", message: NAMESPACE_IMMUTABLE })
+          .optional()
+          .describe(
+            "Namespace of the Org's tasks and agents, in the Org's cluster. When omitted, org-<name>: consumers compute it with orgNamespace() from schema/ and the operator reports it in status.namespace.",
+          ),
+        cluster: z
+          .strictObject({
+            kubeconfigSecretRef: SecretKeyRefSchema.describe(
+              "Secret holding a kubeconfig for the Org's cluster.",
+            ),
+          })
+          .optional()
+          .describe("The cluster that runs the Org's agents; the management cluster when omitted."),
+        agent: AgentDefaultsSchema,
+        repo: RepoSchema.optional(),
+        git: z
+          .strictObject({
+            credentialsSecretRef: z
+              .strictObject(
+                { name: dnsSubdomain().describe("Name of the Secret, in the Org's namespace.") },
+                { error: presence("an object") },
+              )
+              .describe("Secret with the credentials the agent clones and pushes with."),
+          })
+          .optional()
+          .describe("Git access of the agents."),
+        editor: defaultedObject(EditorSchema),
+        mesh: defaultedObject(MeshSchema),
+        limits: defaultedObject(LimitsSchema),
+      },
+      { error: presence("an object") },
+    )
+    .describe("Desired state of the Org."),
+  // Comparing the values here, not on the field, exceeds the API server's CEL cost estimate.
+  {
+    rule: "has(self.namespace) == has(oldSelf.namespace)",
+    message: NAMESPACE_IMMUTABLE,
+    fieldPath: ".namespace",
+  },
+);
+export type OrgSpec = z.infer<typeof OrgSpecSchema>;
+export type OrgSpecInput = z.input<typeof OrgSpecSchema>;
+
+export const OrgStatusSchema = z
+  .strictObject({
+    observedGeneration: z.int().min(0).optional().describe("The .metadata.generation this status reflects."),
+    conditions: ConditionsSchema.optional(),
+    clusterReachable: z.boolean().optional().describe("Whether the operator reached the Org's cluster."),
+    namespace: boundedString(63).optional().describe("The namespace in use: spec.namespace or its default."),
+    cluster: boundedString(512)
+      .optional()
+      .describe("'local' for the management cluster, or the kubeconfig Secret as <namespace>/<name>."),
+    tasks: TaskCountsSchema.optional().describe("How many of the Org's tasks are in each phase."),
+  })
+  .describe("Observed state of the Org.");
+export type OrgStatus = z.infer<typeof OrgStatusSchema>;
+
+export const OrgSchema = withRules(
+  z
+    .strictObject({
+      apiVersion: z.literal(API_VERSION),
+      kind: z.literal(ORG_KIND),
+      metadata: objectMeta(
+        matching(
+          DNS_LABEL,
+          63,
+          "Org names must be DNS-1123 labels: lowercase letters, digits and '-', at most 63; they become part of namespace and host names",
+        ),
+      ),
+      spec: OrgSpecSchema,
+      status: OrgStatusSchema.optional(),
+    })
+    .describe("An organization whose coding agents agentyard runs, in its own namespace or cluster."),
+  {
+    rule: `has(self.spec.namespace) || size(self.metadata.name) <= ${MAX_NAME_WITH_DEFAULT_NAMESPACE}`,
+    message: `Org names are at most ${MAX_NAME_WITH_DEFAULT_NAMESPACE} characters unless spec.namespace is set, so that the default namespace ${DEFAULT_NAMESPACE_PREFIX}<name> fits in 63`,
+    fieldPath: ".metadata.name",
+    check: (org) =>
+      org.spec.namespace !== undefined || (org.metadata.name?.length ?? 0) <= MAX_NAME_WITH_DEFAULT_NAMESPACE,
+  },
+);
+export type Org = z.infer<typeof OrgSchema>;
+export type OrgInput = z.input<typeof OrgSchema>;

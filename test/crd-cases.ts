@@ -1,0 +1,342 @@
+/**
+ * Manifests the CRDs in crds/ must refuse or accept, to be run against a real kube-apiserver.
+ *
+ * A rejected case is created with `kubectl apply` (strict field validation); when it has `before`,
+ * `before` is created first and the case is applied over it as an update. The API server's
+ * answer must contain `${field}: ` and `message`. Zod must refuse the same manifest (cases without
+ * `before`; zod never sees the stored object) with an issue at `field` whose message contains
+ * `zodMessage ?? message`: schema/crd-cases.test.ts holds zod to that.
+ * AgentTasks use the namespace "default", which every cluster has.
+ */
+
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec: Record<string, unknown>;
+};
+
+export interface RejectedCase {
+  name: string;
+  manifest: Manifest;
+  before?: Manifest;
+  field: string;
+  message: string;
+  zodMessage?: string;
+}
+
+export interface AcceptedCase {
+  name: string;
+  manifest: Manifest;
+}
+
+const API_VERSION = "agentyard.dev/v1alpha1";
+const AGENT = { image: "ghcr.io/acme/agent:1.0" };
+
+function org(spec: Record<string, unknown>, name = "acme"): Manifest {
+  return { apiVersion: API_VERSION, kind: "Org", metadata: { name }, spec: { agent: AGENT, ...spec } };
+}
+
+function task(spec: Record<string, unknown>, name = "fix-login"): Manifest {
+  return {
+    apiVersion: API_VERSION,
+    kind: "AgentTask",
+    metadata: { name, namespace: "default" },
+    spec: { org: "acme", prompt: "Fix the login redirect loop.", ...spec },
+  };
+}
+
+const DNS_LABEL = "must be a DNS-1123 label";
+const GIT_URL = "must be a git URL";
+const DURATION = "must be a Go duration between";
+const QUANTITY = "must be a Kubernetes quantity such as 500m, 2 or 1Gi";
+
+export const rejectedCases: RejectedCase[] = [
+  {
+    name: "Org name with a dot",
+    manifest: org({}, "acme.corp"),
+    field: "metadata.name",
+    message: "Org names must be DNS-1123 labels",
+  },
+  {
+    name: "Org name too long for the default namespace",
+    manifest: org({}, `a${"b".repeat(59)}`),
+    field: "metadata.name",
+    message: "Org names are at most 59 characters unless spec.namespace is set",
+  },
+  {
+    name: "Org namespace not a DNS label",
+    manifest: org({ namespace: "Team_A" }),
+    field: "spec.namespace",
+    message: DNS_LABEL,
+  },
+  {
+    name: "Org without agent",
+    manifest: { ...org({}), spec: {} },
+    field: "spec.agent",
+    message: "Required value",
+  },
+  {
+    name: "agent image with a space",
+    manifest: org({ agent: { image: "ghcr.io/acme/agent 1.0" } }),
+    field: "spec.agent.image",
+    message: "must be a container image reference",
+  },
+  {
+    name: "env name starting with a digit",
+    manifest: org({ agent: { ...AGENT, env: [{ name: "1TOKEN", value: "x" }] } }),
+    field: "spec.agent.env[0].name",
+    message: "must be an environment variable name",
+  },
+  {
+    name: "duplicate env name",
+    manifest: org({
+      agent: {
+        ...AGENT,
+        env: [
+          { name: "MODE", value: "a" },
+          { name: "MODE", value: "b" },
+        ],
+      },
+    }),
+    field: "spec.agent.env[1]",
+    message: "Duplicate value",
+    zodMessage: 'duplicate name "MODE"',
+  },
+  {
+    name: "cpu request that is not a quantity",
+    manifest: org({ agent: { ...AGENT, resources: { requests: { cpu: "lots" } } } }),
+    field: "spec.agent.resources.requests.cpu",
+    message: QUANTITY,
+  },
+  {
+    name: "negative memory limit",
+    manifest: org({ agent: { ...AGENT, resources: { limits: { memory: -1 } } } }),
+    field: "spec.agent.resources.limits.memory",
+    message: QUANTITY,
+  },
+  {
+    name: "memory request above its limit",
+    manifest: org({
+      agent: { ...AGENT, resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } },
+    }),
+    field: "spec.agent.resources.requests.memory",
+    message: "requests.memory must not exceed limits.memory",
+  },
+  {
+    name: "repository URL with a token",
+    manifest: org({ repo: { url: "https://ghp_secret@github.com/acme/app.git" } }),
+    field: "spec.repo.url",
+    message: GIT_URL,
+  },
+  {
+    name: "repository URL with an unknown scheme",
+    manifest: org({ repo: { url: "ftp://example.com/acme/app.git" } }),
+    field: "spec.repo.url",
+    message: GIT_URL,
+  },
+  {
+    name: "branch with '..'",
+    manifest: org({ repo: { url: "https://github.com/acme/app.git", branch: "release..1" } }),
+    field: "spec.repo.branch",
+    message: "must be a git branch name",
+  },
+  {
+    name: "kubeconfig Secret without namespace",
+    manifest: org({ cluster: { kubeconfigSecretRef: { name: "acme-kubeconfig" } } }),
+    field: "spec.cluster.kubeconfigSecretRef.namespace",
+    message: "Required value",
+  },
+  {
+    name: "editor idle timeout that is not a duration",
+    manifest: org({ editor: { idleTimeout: "forever" } }),
+    field: "spec.editor.idleTimeout",
+    message: DURATION,
+  },
+  {
+    name: "unknown mesh provider",
+    manifest: org({ mesh: { provider: "wireguard" } }),
+    field: "spec.mesh.provider",
+    message: 'Unsupported value: "wireguard"',
+    zodMessage: 'expected one of "tailscale"|"none"',
+  },
+  {
+    name: "Tailscale settings without provider tailscale",
+    manifest: org({ mesh: { tags: ["tag:agents"] } }),
+    field: "spec.mesh.provider",
+    message: "apply only to provider tailscale",
+  },
+  {
+    name: "Tailscale tag without the tag: prefix",
+    manifest: org({ mesh: { provider: "tailscale", tags: ["agents"] } }),
+    field: "spec.mesh.tags[0]",
+    message: "must be a Tailscale tag",
+  },
+  {
+    name: "hostname pattern without {task}",
+    manifest: org({ mesh: { provider: "tailscale", hostnamePattern: "{org}-agent" } }),
+    field: "spec.mesh.hostnamePattern",
+    message: "must contain {task}",
+  },
+  {
+    name: "no concurrent tasks allowed",
+    manifest: org({ limits: { maxConcurrentTasks: 0 } }),
+    field: "spec.limits.maxConcurrentTasks",
+    message: "should be greater than or equal to 1",
+    zodMessage: "must be at least 1",
+  },
+  {
+    name: "Org namespace changed",
+    before: org({ namespace: "team-a" }),
+    manifest: org({ namespace: "team-b" }),
+    field: "spec.namespace",
+    message: "namespace cannot change",
+  },
+  {
+    name: "Org namespace set after creation",
+    before: org({}),
+    manifest: org({ namespace: "team-a" }),
+    field: "spec.namespace",
+    message: "namespace cannot change",
+  },
+  {
+    name: "AgentTask name starting with a digit",
+    manifest: task({}, "1-fix"),
+    field: "metadata.name",
+    message: "AgentTask names must be DNS-1035 labels",
+  },
+  {
+    name: "AgentTask without org",
+    manifest: { ...task({}), spec: { prompt: "Fix it." } },
+    field: "spec.org",
+    message: "Required value",
+  },
+  {
+    name: "blank prompt",
+    manifest: task({ prompt: "  \n " }),
+    field: "spec.prompt",
+    message: "prompt must not be empty",
+  },
+  {
+    name: "timeout in words",
+    manifest: task({ timeout: "2 hours" }),
+    field: "spec.timeout",
+    message: DURATION,
+  },
+  {
+    name: "timeout above a week",
+    manifest: task({ timeout: "200h" }),
+    field: "spec.timeout",
+    message: "must be a Go duration between 1s and 168h",
+  },
+  {
+    name: "too many retries",
+    manifest: task({ retries: 11 }),
+    field: "spec.retries",
+    message: "should be less than or equal to 10",
+    zodMessage: "must be between 0 and 10",
+  },
+  {
+    name: "negative ttlSecondsAfterFinished",
+    manifest: task({ ttlSecondsAfterFinished: -1 }),
+    field: "spec.ttlSecondsAfterFinished",
+    message: "should be greater than or equal to 0",
+    zodMessage: "must be at least 0",
+  },
+  {
+    name: "empty repo",
+    manifest: task({ repo: {} }),
+    field: "spec.repo",
+    message: "repo must set url, branch or both",
+  },
+  {
+    name: "repository URL without a scheme",
+    manifest: task({ repo: { url: "github.com/acme/app" } }),
+    field: "spec.repo.url",
+    message: GIT_URL,
+  },
+  {
+    name: "task cpu request above its limit",
+    manifest: task({ agent: { resources: { requests: { cpu: 2 }, limits: { cpu: "1500m" } } } }),
+    field: "spec.agent.resources.requests.cpu",
+    message: "requests.cpu must not exceed limits.cpu",
+  },
+  {
+    name: "AgentTask moved to another Org",
+    before: task({}),
+    manifest: task({ org: "globex" }),
+    field: "spec.org",
+    message: "org cannot change",
+  },
+  {
+    name: "cancel undone",
+    before: task({ cancel: true }),
+    manifest: task({ cancel: false }),
+    field: "spec.cancel",
+    message: "cancel cannot be undone",
+  },
+];
+
+export const acceptedCases: AcceptedCase[] = [
+  { name: "minimal Org", manifest: org({}) },
+  {
+    name: "Org with everything",
+    manifest: org(
+      {
+        namespace: "globex-agents",
+        cluster: { kubeconfigSecretRef: { name: "globex-kubeconfig", namespace: "capi-clusters" } },
+        agent: {
+          image: "ghcr.io/acme/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+          command: ["agentyard-agent"],
+          args: ["--verbose"],
+          resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: 2, memory: "4Gi" } },
+          env: [{ name: "GIT_AUTHOR_NAME", value: "agentyard" }, { name: "EMPTY" }],
+        },
+        repo: { url: "git@github.com:globex/app.git", branch: "develop" },
+        git: { credentialsSecretRef: { name: "git-credentials" } },
+        editor: { enabled: false, image: "codercom/code-server:4.96.4", idleTimeout: "1h30m" },
+        mesh: {
+          provider: "tailscale",
+          mode: "loadBalancer",
+          hostnamePattern: "{org}-{task}-editor",
+          tags: ["tag:agents", "tag:globex"],
+          proxyClass: "agents",
+          tailnetDomain: "tail1234.ts.net",
+        },
+        limits: { maxConcurrentTasks: 20 },
+      },
+      "globex",
+    ),
+  },
+  { name: "minimal AgentTask", manifest: task({}) },
+  {
+    name: "AgentTask with everything",
+    manifest: task(
+      {
+        repo: { url: "file:///srv/git/app.git", branch: "feature/login" },
+        command: ["sh", "-c", "make test"],
+        agent: {
+          image: "localhost:5000/agent:dev",
+          resources: { limits: { memory: "8Gi" } },
+          env: [{ name: "X", value: "1" }],
+        },
+        timeout: "1h30m",
+        retries: 2,
+        ttlSecondsAfterFinished: 3600,
+        cancel: true,
+      },
+      "review-api",
+    ),
+  },
+  {
+    name: "AgentTask on another branch of the Org's repository",
+    manifest: task({ repo: { branch: "release/2.x" } }, "backport"),
+  },
+  {
+    name: "AgentTask over ssh",
+    manifest: task(
+      { repo: { url: "ssh://git@git.example.com:2222/acme/app.git" }, timeout: "45s" },
+      "ssh-clone",
+    ),
+  },
+];
