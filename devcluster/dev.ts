@@ -76,10 +76,7 @@ export async function devUp(log: (line: string) => void): Promise<ClusterInfo> {
       // The first run builds Kubernetes; the daemon reports progress and fails loudly on its own.
       timeoutMs: 90 * 60_000,
       intervalMs: 500,
-      abort: async () =>
-        alive(pid)
-          ? undefined
-          : `the daemon exited; see ${files.log}:\n${(await readFile(files.log, "utf8")).slice(-3000)}`,
+      abort: async () => (alive(pid) ? undefined : `the daemon exited (its log: ${files.log})`),
     },
   );
   return info;

@@ -33,18 +33,40 @@ export const EnvSchema = listMapBy(
   "name",
 ).describe("Environment variables of the agent container.");
 
+export const TolerationSchema = z.strictObject({
+  key: boundedString(316).optional().describe("Taint key; empty with operator Exists matches every taint."),
+  operator: z.enum(["Exists", "Equal"]).optional().describe("Exists or Equal (the default)."),
+  value: boundedString(63).optional().describe("Taint value, for operator Equal."),
+  effect: z
+    .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"])
+    .optional()
+    .describe("Taint effect; all when omitted."),
+  tolerationSeconds: z.int().min(0).optional().describe("How long a NoExecute taint is tolerated."),
+});
+
 export const CommandSchema = z.array(boundedString(4096)).max(64, "must have at most 64 entries");
 
 export const AgentDefaultsSchema = z
   .strictObject(
     {
-      image: image().describe("Container image of the agent runtime."),
+      image: image()
+        .optional()
+        .describe("Container image of the agent runtime; the operator's --agent-image when omitted."),
       command: CommandSchema.optional().describe(
         "Command that runs the agent; the image's default when omitted.",
       ),
       args: CommandSchema.optional().describe("Arguments passed to the command."),
       resources: ResourcesSchema.optional(),
       env: EnvSchema.default([]),
+      nodeSelector: z
+        .record(z.string(), boundedString(63))
+        .optional()
+        .describe("Node labels the agent pods must match, e.g. to place them on a pool of agent nodes."),
+      tolerations: z
+        .array(TolerationSchema)
+        .max(16, "must have at most 16 entries")
+        .optional()
+        .describe("Taints the agent pods tolerate."),
     },
     { error: presence("an object") },
   )

@@ -129,7 +129,7 @@ export const OrgSpecSchema = withTransitionRules(
           })
           .optional()
           .describe("The cluster that runs the Org's agents; the management cluster when omitted."),
-        agent: AgentDefaultsSchema,
+        agent: AgentDefaultsSchema.prefault({}),
         repo: RepoSchema.optional(),
         git: z
           .strictObject({

@@ -71,12 +71,6 @@ export const rejectedCases: RejectedCase[] = [
     message: DNS_LABEL,
   },
   {
-    name: "Org without agent",
-    manifest: { ...org({}), spec: {} },
-    field: "spec.agent",
-    message: "Required value",
-  },
-  {
     name: "agent image with a space",
     manifest: org({ agent: { image: "ghcr.io/acme/agent 1.0" } }),
     field: "spec.agent.image",
@@ -279,6 +273,7 @@ export const rejectedCases: RejectedCase[] = [
 
 export const acceptedCases: AcceptedCase[] = [
   { name: "minimal Org", manifest: org({}) },
+  { name: "Org without agent settings", manifest: { ...org({}), spec: {} } },
   {
     name: "Org with everything",
     manifest: org(
@@ -289,6 +284,8 @@ export const acceptedCases: AcceptedCase[] = [
           image: "ghcr.io/acme/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
           command: ["agentyard-agent"],
           args: ["--verbose"],
+          nodeSelector: { "agentyard.dev/pool": "agents" },
+          tolerations: [{ key: "agentyard.dev/agents", operator: "Exists", effect: "NoSchedule" }],
           resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: 2, memory: "4Gi" } },
           env: [{ name: "GIT_AUTHOR_NAME", value: "agentyard" }, { name: "EMPTY" }],
         },
