@@ -1,0 +1,154 @@
+import { PatchStrategy } from "@kubernetes/client-node";
+import { type ClusterClient, statusCode } from "./client.ts";
+import type { ReconcileResult } from "./controller.ts";
+import type { Resource } from "./store.ts";
+
+export const FIELD_MANAGER = "agentyard";
+
+export interface ApplyOptions {
+  /** Take over fields another manager owns (default true: the operator is the authority on what it renders). */
+  force?: boolean;
+  fieldManager?: string;
+}
+
+/** Server-side apply of `obj`; returns the live object. */
+export async function apply<T extends Resource>(
+  client: ClusterClient,
+  obj: T,
+  options: ApplyOptions = {},
+): Promise<T> {
+  return client.request<T>("PATCH", await client.objects.pathOf(obj), applyRequest(obj, options));
+}
+
+/** Server-side apply of `obj.status` through the status subresource; returns the live object. */
+export async function applyStatus<T extends Resource>(
+  client: ClusterClient,
+  obj: T,
+  options: ApplyOptions = {},
+): Promise<T> {
+  const path = await client.objects.pathOf(obj, { subresource: "status" });
+  return client.request<T>("PATCH", path, applyRequest(obj, options));
+}
+
+function applyRequest(obj: Resource, options: ApplyOptions) {
+  return {
+    body: obj,
+    contentType: PatchStrategy.ServerSideApply,
+    query: { fieldManager: options.fieldManager ?? FIELD_MANAGER, force: options.force ?? true },
+  };
+}
+
+/** The live object, or undefined when there is none. */
+export async function getIfExists<T extends Resource>(
+  client: ClusterClient,
+  obj: Resource,
+): Promise<T | undefined> {
+  try {
+    return await client.request<T>("GET", await client.objects.pathOf(obj));
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Deletes the object; false when it was already gone. */
+export async function deleteIfExists(
+  client: ClusterClient,
+  obj: Resource,
+  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan" } = {},
+): Promise<boolean> {
+  try {
+    await client.request("DELETE", await client.objects.pathOf(obj), {
+      body: { propagationPolicy: options.propagationPolicy ?? "Background" },
+    });
+    return true;
+  } catch (err) {
+    if (statusCode(err) === 404) return false;
+    throw err;
+  }
+}
+
+/**
+ * True unless every field of `desired` is present in `live` with an equal value: an apply would
+ * change nothing, so a resync of an unchanged world writes nothing. Arrays match element by element
+ * and must have the same length; null in `desired` matches an absent field.
+ */
+export function needsApply(desired: unknown, live: unknown): boolean {
+  return !isSubset(desired, live);
+}
+
+function isSubset(desired: unknown, live: unknown): boolean {
+  if (desired === undefined) return true;
+  if (desired === null) return live === null || live === undefined;
+  if (Array.isArray(desired)) {
+    if (live === undefined) return desired.length === 0;
+    return (
+      Array.isArray(live) && live.length === desired.length && desired.every((d, i) => isSubset(d, live[i]))
+    );
+  }
+  if (typeof desired === "object") {
+    // The server drops empty maps, so an absent field matches an object with nothing set.
+    if (live !== undefined && (typeof live !== "object" || live === null || Array.isArray(live)))
+      return false;
+    const liveObj = (live ?? {}) as Record<string, unknown>;
+    return Object.entries(desired).every(([k, v]) => isSubset(v, liveObj[k]));
+  }
+  return desired === live;
+}
+
+export interface FinalizerHandlers<T> {
+  /** The normal reconcile; runs once the finalizer is on the object. */
+  apply(obj: T): Promise<ReconcileResult>;
+  /**
+   * Runs when the object is being deleted. Returning undefined means cleanup is complete and the
+   * finalizer is removed; returning a requeue keeps it (e.g. while children are still terminating).
+   */
+  cleanup(obj: T): Promise<ReconcileResult>;
+}
+
+/**
+ * kube-rs's finalizer helper: adds `name` to the object before `apply` runs (only if missing), and
+ * on deletion runs `cleanup` and then removes `name`. Both edits are JSON patches that test the
+ * finalizer list first, so a concurrent change makes them fail and the reconcile retry.
+ */
+export async function finalizer<T extends Resource>(
+  client: ClusterClient,
+  obj: T,
+  name: string,
+  handlers: FinalizerHandlers<T>,
+): Promise<ReconcileResult> {
+  const finalizers = obj.metadata?.finalizers ?? [];
+  const index = finalizers.indexOf(name);
+  if (obj.metadata?.deletionTimestamp) {
+    if (index < 0) return undefined;
+    const result = await handlers.cleanup(obj);
+    if (result?.requeueAfterMs !== undefined) return result;
+    await jsonPatch(client, obj, [
+      { op: "test", path: `/metadata/finalizers/${index}`, value: name },
+      { op: "remove", path: `/metadata/finalizers/${index}` },
+    ]);
+    return undefined;
+  }
+  if (index >= 0) return handlers.apply(obj);
+  const added = await jsonPatch(
+    client,
+    obj,
+    finalizers.length === 0
+      ? [
+          { op: "test", path: "/metadata/finalizers", value: null },
+          { op: "add", path: "/metadata/finalizers", value: [name] },
+        ]
+      : [
+          { op: "test", path: "/metadata/finalizers", value: finalizers },
+          { op: "add", path: "/metadata/finalizers/-", value: name },
+        ],
+  );
+  return handlers.apply(added);
+}
+
+async function jsonPatch<T extends Resource>(client: ClusterClient, obj: T, ops: unknown[]): Promise<T> {
+  return client.request<T>("PATCH", await client.objects.pathOf(obj), {
+    body: ops,
+    contentType: PatchStrategy.JsonPatch,
+  });
+}

@@ -1,0 +1,283 @@
+import type { V1Status } from "@kubernetes/client-node";
+import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
+import { type ClusterClient, type Query, statusCode } from "./client.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { metrics } from "./metrics.ts";
+import { type Change, type EventType, type Indexer, NAMESPACE_INDEX, type Resource, Store } from "./store.ts";
+import { Watchdog } from "./watchdog.ts";
+
+export { byLabel, byOwnerUid, type EventType, objectKey, type Resource, splitKey } from "./store.ts";
+
+/** Which collection to mirror; `plural` is the resource name in the URL. */
+export interface ResourceType {
+  apiVersion: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface InformerOptions<T> {
+  /** Mirror one namespace only; all namespaces when omitted. */
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  indexers?: Record<string, Indexer<T>>;
+  /** A watch silent this long is presumed dead and started again. */
+  watchdogMs?: number;
+  /** Delays between failed lists and watches. */
+  backoff?: BackoffOptions;
+  pageSize?: number;
+  log?: Logger;
+}
+
+export type InformerHandler<T> = (type: EventType, obj: T, old?: T) => void;
+
+type WatchEnd = "closed" | "gone" | "silent" | "error" | "stopped";
+
+interface WatchOutcome {
+  end: WatchEnd;
+  error?: unknown;
+  /** Whether the watch worked before it ended, so the next one may start without waiting. */
+  healthy: boolean;
+}
+
+const DEFAULT_WATCHDOG_MS = 5 * 60_000;
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, jitter: 0.5 };
+
+/**
+ * A cache of one collection kept current by list + watch. The watch resumes from the last
+ * resourceVersion it saw; when the server no longer has that version (410 Gone) it lists again and
+ * tells handlers what changed meanwhile, deletes included. Every failure is retried with backoff.
+ */
+export class Informer<T extends Resource> {
+  readonly resource: ResourceType;
+  private readonly client: ClusterClient;
+  private readonly options: InformerOptions<T>;
+  private readonly log: Logger;
+  private readonly store: Store<T>;
+  private readonly handlers = new Set<InformerHandler<T>>();
+  private readonly backoff: Backoff;
+  private readonly watchdogMs: number;
+  private readonly stopping = new AbortController();
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private started: Promise<void> | undefined;
+  private markSynced: (() => void) | undefined;
+  private abortWatch: (() => void) | undefined;
+
+  constructor(client: ClusterClient, resource: ResourceType, options: InformerOptions<T> = {}) {
+    this.client = client;
+    this.resource = resource;
+    this.options = options;
+    this.log = options.log ?? silentLogger();
+    this.store = new Store<T>(options.indexers);
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.watchdogMs = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
+  }
+
+  /** Starts mirroring; resolves once the first list is cached (or when stopped first). Idempotent. */
+  start(): Promise<void> {
+    if (!this.started) {
+      this.started = new Promise((resolve) => {
+        this.markSynced = resolve;
+      });
+      void this.run();
+    }
+    return this.started;
+  }
+
+  stop(): void {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    this.abortWatch?.();
+    this.markSynced?.();
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(namespace?: string): T[] {
+    return namespace === undefined ? this.store.values() : this.store.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  keys(): string[] {
+    return this.store.keys();
+  }
+
+  byIndex(index: string, value: string): T[] {
+    return this.store.byIndex(index, value);
+  }
+
+  /** Calls `handler` for every change after it subscribes; returns the unsubscribe function. */
+  on(handler: InformerHandler<T>): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  private get path(): string {
+    const { apiVersion, plural, namespaced } = this.resource;
+    const group = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const ns = namespaced && this.options.namespace ? `/namespaces/${this.options.namespace}` : "";
+    return `${group}${ns}/${plural}`;
+  }
+
+  private get selectors(): Query {
+    return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
+  }
+
+  private async run(): Promise<void> {
+    const stopped = this.stopping.signal;
+    let needList = true;
+    while (!stopped.aborted) {
+      if (needList) {
+        try {
+          await this.relist();
+          needList = false;
+        } catch (err) {
+          if (stopped.aborted) break;
+          const delay = this.backoff.next();
+          this.log.warn({ err: message(err), retryInMs: delay }, "list failed");
+          await sleep(delay, stopped);
+          continue;
+        }
+      }
+      const outcome = await this.watchOnce();
+      if (outcome.end === "stopped") break;
+      metrics.watchRestarts.inc({
+        cluster: this.client.name,
+        resource: this.resource.plural,
+        reason: outcome.end,
+      });
+      if (outcome.healthy) this.backoff.reset();
+      if (outcome.end === "gone") {
+        this.log.info("watch resourceVersion expired; listing again");
+        needList = true;
+        continue;
+      }
+      if (outcome.end === "closed" && outcome.healthy) continue;
+      const delay = this.backoff.next();
+      const level = outcome.end === "error" || outcome.end === "silent" ? "warn" : "debug";
+      this.log[level]({ end: outcome.end, err: message(outcome.error), retryInMs: delay }, "watch ended");
+      await sleep(delay, stopped);
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const items: T[] = [];
+    let next: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.client.request<{
+        metadata?: { resourceVersion?: string; continue?: string };
+        items: T[];
+      }>("GET", this.path, {
+        query: { ...this.selectors, limit: this.options.pageSize ?? 500, continue: next },
+        timeoutMs: 60_000,
+      });
+      // Items of a list carry neither apiVersion nor kind; watch events do. Cache them alike.
+      for (const item of page.items) {
+        items.push({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind });
+      }
+      next = page.metadata?.continue || undefined;
+      resourceVersion = page.metadata?.resourceVersion;
+    } while (next);
+    const changes = this.store.replace(items);
+    this.resourceVersion = resourceVersion;
+    this.backoff.reset();
+    if (!this.synced) {
+      this.synced = true;
+      this.markSynced?.();
+      this.log.debug({ objects: items.length }, "cache synced");
+    }
+    this.emit(changes);
+  }
+
+  private watchOnce(): Promise<WatchOutcome> {
+    return new Promise((resolve) => {
+      const startedAt = Date.now();
+      // The server ends a watch by itself before the watchdog could fire; silence past that is a fault.
+      const timeoutSeconds = Math.max(1, Math.floor((this.watchdogMs / 1000) * (0.5 + 0.4 * Math.random())));
+      let delivered = false;
+      let settled = false;
+      let controller: AbortController | undefined;
+      const finish = (end: WatchEnd, error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        watchdog.stop();
+        this.abortWatch = undefined;
+        controller?.abort();
+        resolve({ end, error, healthy: delivered || Date.now() - startedAt >= timeoutSeconds * 500 });
+      };
+      const watchdog = new Watchdog(this.watchdogMs, () => finish("silent"));
+      this.abortWatch = () => finish("stopped");
+      if (this.stopping.signal.aborted) return finish("stopped");
+
+      const query: Query = {
+        ...this.selectors,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+      };
+      const onEvent = (type: string, object: unknown) => {
+        if (settled) return;
+        watchdog.reset();
+        const obj = object as T;
+        switch (type) {
+          case "ADDED":
+          case "MODIFIED":
+          case "DELETED": {
+            delivered = true;
+            this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+            const change = this.store.apply(type, obj);
+            if (change) this.emit([change]);
+            return;
+          }
+          case "BOOKMARK":
+            delivered = true;
+            this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+            return;
+          case "ERROR": {
+            const status = object as V1Status;
+            if (status.code === 410) return finish("gone");
+            return finish("error", new Error(`watch error ${status.code}: ${status.message}`));
+          }
+        }
+      };
+      const onDone = (err: unknown) => {
+        if (!err) return finish("closed");
+        if (statusCode(err) === 410) return finish("gone");
+        if ((err as Error).name === "TimeoutError") return finish("silent");
+        finish("error", err);
+      };
+      this.client.watch(this.path, query, onEvent, onDone, this.watchdogMs + 5_000).then(
+        (c) => {
+          controller = c;
+          if (settled) c.abort();
+        },
+        (err) => finish("error", err),
+      );
+    });
+  }
+
+  private emit(changes: Change<T>[]): void {
+    for (const change of changes) {
+      for (const handler of this.handlers) {
+        try {
+          handler(change.type, change.obj, change.old);
+        } catch (err) {
+          this.log.error({ err: message(err), event: change.type }, "informer handler threw");
+        }
+      }
+    }
+  }
+}
+
+function message(err: unknown): string | undefined {
+  if (err === undefined) return undefined;
+  return err instanceof Error ? err.message : String(err);
+}

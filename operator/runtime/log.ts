@@ -1,0 +1,38 @@
+import { type DestinationStream, type Logger, pino } from "pino";
+
+export type { Logger };
+
+const SECRET_KEYS = [
+  "authorization",
+  "token",
+  "bearerToken",
+  "password",
+  "secret",
+  "kubeconfig",
+  "clientKey",
+  "privateKey",
+  "stringData",
+];
+
+/** Secret-ish keys at the top of a log line and one or two objects deep. */
+export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+/** The structured logger every process uses; children carry `controller` and `key`. */
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? "info",
+  options: { name?: string; destination?: DestinationStream } = {},
+): Logger {
+  return pino(
+    {
+      name: options.name ?? "agentyard",
+      level,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    options.destination,
+  );
+}
+
+/** A logger that drops everything, for callers that were given none. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
