@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { crdsCommand } from "./crds.ts";
 import { devCommand } from "./dev.ts";
+import { operatorCommand } from "./operator.ts";
 import { startCommand } from "./start.ts";
 
 const program = new Command("agentyard")
@@ -10,6 +11,7 @@ const program = new Command("agentyard")
 
 program.addCommand(crdsCommand());
 program.addCommand(devCommand());
+program.addCommand(operatorCommand());
 program.addCommand(startCommand());
 
 try {

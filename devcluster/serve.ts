@@ -7,7 +7,13 @@ import { devFiles, runningDevCluster } from "./dev.ts";
  * Runs the dev cluster in this process and registers it in .agentyard/dev so that `agentyard dev
  * kubectl` and `dev down` find it. Used by the `dev up` daemon and, in the foreground, by `npm start`.
  */
-export async function serveDevCluster(log: (line: string) => void): Promise<DevCluster> {
+export interface ServedCluster {
+  cluster: DevCluster;
+  /** Runs `hook` on Ctrl-C or SIGTERM before the cluster stops (processes that use it stop first). */
+  beforeStop(hook: () => Promise<void>): void;
+}
+
+export async function serveDevCluster(log: (line: string) => void): Promise<ServedCluster> {
   const files = devFiles();
   if (await runningDevCluster()) {
     throw new Error("a devcluster is already running here: stop it with `agentyard dev down` first");
@@ -16,9 +22,13 @@ export async function serveDevCluster(log: (line: string) => void): Promise<DevC
   await writeFile(files.pid, String(process.pid));
   let cluster: DevCluster | undefined;
   let stopping = false;
+  const hooks: (() => Promise<void>)[] = [];
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    for (const hook of hooks.reverse()) {
+      await hook().catch((err: Error) => log(`[agentyard] stopping failed: ${err.message}`));
+    }
     log("[devcluster] stopping");
     await cluster?.stop();
     await rm(files.info, { force: true });
@@ -32,7 +42,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<DevC
     const crds = await installCrds((args) => (cluster as DevCluster).kubectl(args));
     log(`[devcluster] installed ${crds.join(", ")}`);
     await writeFile(files.info, JSON.stringify(cluster.info(), null, 2), { mode: 0o600 });
-    return cluster;
+    return { cluster, beforeStop: (hook) => hooks.push(hook) };
   } catch (err) {
     log(`[devcluster] failed: ${(err as Error).message}`);
     await shutdown(1);

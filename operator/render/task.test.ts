@@ -76,7 +76,7 @@ describe("renderTask", () => {
   });
 
   it("keeps the editor password in a Secret, referenced and never inlined in the pod", () => {
-    expect(find(objects, "Secret").stringData).toEqual({ password: "s3cret" });
+    expect(find(objects, "Secret").data).toEqual({ password: Buffer.from("s3cret").toString("base64") });
     expect(JSON.stringify(deployment)).not.toContain("s3cret");
     expect(editor.env).toContainEqual({
       name: "PASSWORD",
@@ -216,6 +216,24 @@ describe("renderTask", () => {
     expect(spec.containers[1].volumeMounts.map((m: { name: string }) => m.name)).not.toContain(
       "git-credentials",
     );
+  });
+
+  it("places agents where the Org says", () => {
+    const o = org({
+      agent: {
+        nodeSelector: { pool: "agents" },
+        tolerations: [{ key: "agents", operator: "Exists", effect: "NoSchedule" }],
+      },
+    });
+    const spec = find(renderTask(task(), o, opts), "Deployment").spec.template.spec;
+    expect(spec.nodeSelector).toEqual({ pool: "agents" });
+    expect(spec.tolerations).toEqual([{ key: "agents", operator: "Exists", effect: "NoSchedule" }]);
+    expect(pod.nodeSelector).toBeUndefined();
+  });
+
+  it("takes the operator's agent image when neither task nor Org names one", () => {
+    const spec = find(renderTask(task(), org({ agent: {} }), { ...opts, agentImage: "mine:2" }), "Deployment").spec.template.spec;
+    expect(spec.containers[0].image).toBe("mine:2");
   });
 
   it("runs without an editor, Secret or Service when the Org turns the editor off", () => {

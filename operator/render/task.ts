@@ -234,7 +234,8 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       kind: "Secret",
       metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: "editor" }),
       type: "Opaque",
-      stringData: { password: opts.editorPassword },
+      // data, not stringData: the API server stores data, so a resync can compare and skip the write.
+      data: { password: Buffer.from(opts.editorPassword).toString("base64") },
     });
   }
   const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
@@ -264,6 +265,8 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
             seccompProfile: { type: "RuntimeDefault" },
           },
           terminationGracePeriodSeconds: 30,
+          ...(org.spec.agent.nodeSelector ? { nodeSelector: org.spec.agent.nodeSelector } : {}),
+          ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
           containers,
           volumes: volumes(org),
         },

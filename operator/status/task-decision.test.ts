@@ -182,6 +182,12 @@ describe("decideTask", () => {
     ]);
   });
 
+  it("cancels a queued task without creating anything", () => {
+    const d = decideTask(world({ cancel: true }, { phase: "Queued" }));
+    expect(d.status.phase).toBe("Cancelled");
+    expect(d.children).toBe("none");
+  });
+
   it("keeps a final phase final", () => {
     const done: AgentTaskStatus = { ...started, phase: "Failed", finishedAt: at(-10), message: "boom" };
     const d = decideTask(

@@ -89,7 +89,13 @@ function finished(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
   const phase = status.phase as TaskPhase;
   const finishedAt = status.finishedAt ? new Date(status.finishedAt) : now;
   // The editor stays up after the work ends, for people to look, unless it has been idle too long.
-  let children: ChildrenWanted = phase === "Succeeded" || phase === "Failed" ? "running" : "stopped";
+  // A task cancelled before it started never gets children.
+  let children: ChildrenWanted =
+    (status.attempts ?? 0) === 0
+      ? "none"
+      : phase === "Succeeded" || phase === "Failed"
+        ? "running"
+        : "stopped";
   let requeueAfterMs: number | undefined;
   if (children === "running" && world.editorIdleTimeoutMs !== undefined) {
     const lastActivity = world.state?.editorActivityAt ? new Date(world.state.editorActivityAt) : finishedAt;

@@ -1,0 +1,211 @@
+import { createHash } from "node:crypto";
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Deployment,
+  V1Pod,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type Org, orgNamespace } from "../schema/index.ts";
+import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
+import { LABEL_TASK } from "./render/labels.ts";
+import { type ClusterClient, clientFromKubeconfigYaml } from "./runtime/client.ts";
+import { Informer } from "./runtime/informer.ts";
+
+/** Only what agentyard made: every child carries this label, so informers never see other objects. */
+export const MANAGED_SELECTOR = "app.kubernetes.io/managed-by=agentyard";
+/** Index of children by the task that owns them: "<namespace>/<task>". */
+export const BY_TASK = "task";
+
+export interface ChildInformers {
+  deployments: Informer<V1Deployment>;
+  pods: Informer<V1Pod>;
+  configMaps: Informer<V1ConfigMap>;
+  services: Informer<V1Service>;
+  secrets: Informer<V1Secret>;
+  serviceAccounts: Informer<V1ServiceAccount>;
+  roles: Informer<V1Role>;
+  roleBindings: Informer<V1RoleBinding>;
+}
+
+/** Where an Org's agents run: the management cluster, or the Org's own cluster. */
+export interface OrgCluster {
+  /** "local", or the kubeconfig Secret as <namespace>/<name>. */
+  label: string;
+  remote: boolean;
+  client: ClusterClient;
+  namespace: string;
+  children: ChildInformers;
+}
+
+export class ClusterUnreachable extends Error {
+  override readonly name = "ClusterUnreachable";
+}
+
+const KINDS: [keyof ChildInformers, string, string, string][] = [
+  ["deployments", "apps/v1", "Deployment", "deployments"],
+  ["pods", "v1", "Pod", "pods"],
+  ["configMaps", "v1", "ConfigMap", "configmaps"],
+  ["services", "v1", "Service", "services"],
+  ["secrets", "v1", "Secret", "secrets"],
+  ["serviceAccounts", "v1", "ServiceAccount", "serviceaccounts"],
+  ["roles", "rbac.authorization.k8s.io/v1", "Role", "roles"],
+  ["roleBindings", "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"],
+];
+
+function taskKeyOf(obj: KubernetesObject): string[] {
+  const task = obj.metadata?.labels?.[LABEL_TASK];
+  return task && obj.metadata?.namespace ? [`${obj.metadata.namespace}/${task}`] : [];
+}
+
+interface Remote {
+  fingerprint: string;
+  cluster: OrgCluster;
+}
+
+/**
+ * The clusters the operator drives: informers on the management cluster for every Org that runs
+ * there, and per Org with its own cluster a client and informers scoped to its namespace. A rotated
+ * kubeconfig Secret replaces the client and informers; a deleted Org stops them.
+ */
+export class ClusterRegistry {
+  private readonly local: ClusterClient;
+  private readonly log: Logger;
+  private readonly onChild: (taskKey: string) => void;
+  private localChildren: ChildInformers | undefined;
+  private readonly remotes = new Map<string, Remote>();
+
+  constructor(local: ClusterClient, log: Logger, onChild: (taskKey: string) => void) {
+    this.local = local;
+    this.log = log;
+    this.onChild = onChild;
+  }
+
+  async start(): Promise<void> {
+    this.localChildren = await this.startInformers(this.local, undefined);
+  }
+
+  /** Informers of the management cluster's children, once started. */
+  localInformers(): ChildInformers {
+    if (!this.localChildren) throw new Error("the cluster registry has not started");
+    return this.localChildren;
+  }
+
+  /** The cluster of an Org as last resolved by the Org reconciler; undefined until then. */
+  get(org: Org): OrgCluster | undefined {
+    if (!org.spec.cluster) {
+      return {
+        label: "local",
+        remote: false,
+        client: this.local,
+        namespace: orgNamespace(org),
+        children: this.localInformers(),
+      };
+    }
+    return this.remotes.get(org.metadata.name as string)?.cluster;
+  }
+
+  /**
+   * Resolves an Org's cluster, reading its kubeconfig Secret anew (so a rotation is noticed) and
+   * checking that the cluster answers. Throws KubeconfigRefused or ClusterUnreachable.
+   */
+  async resolve(org: Org): Promise<OrgCluster> {
+    const ref = org.spec.cluster?.kubeconfigSecretRef;
+    if (!ref) return this.get(org) as OrgCluster;
+    const name = org.metadata.name as string;
+    const label = `${ref.namespace}/${ref.name}`;
+    const kubeconfig = await this.readKubeconfig(ref.namespace, ref.name, ref.key);
+    checkKubeconfig(kubeconfig);
+    const fingerprint = createHash("sha256").update(kubeconfig).update(orgNamespace(org)).digest("hex");
+    const known = this.remotes.get(name);
+    if (known?.fingerprint === fingerprint) {
+      await this.probe(known.cluster.client, label);
+      return known.cluster;
+    }
+    const client = clientFromKubeconfigYaml(kubeconfig, `org:${name}`);
+    await this.probe(client, label);
+    if (known) {
+      this.log.info({ org: name }, "the Org's kubeconfig changed; reconnecting");
+      this.stopInformers(known.cluster.children);
+    }
+    const namespace = orgNamespace(org);
+    const children = await this.startInformers(client, namespace);
+    const cluster: OrgCluster = { label, remote: true, client, namespace, children };
+    this.remotes.set(name, { fingerprint, cluster });
+    return cluster;
+  }
+
+  /** Stops what an Org's own cluster used; called when the Org is gone. */
+  forget(orgName: string): void {
+    const known = this.remotes.get(orgName);
+    if (!known) return;
+    this.stopInformers(known.cluster.children);
+    this.remotes.delete(orgName);
+  }
+
+  stop(): void {
+    for (const name of [...this.remotes.keys()]) this.forget(name);
+    if (this.localChildren) this.stopInformers(this.localChildren);
+  }
+
+  private async readKubeconfig(namespace: string, name: string, key: string): Promise<string> {
+    let secret: V1Secret;
+    try {
+      secret = await this.local.core.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 404)
+        throw new KubeconfigRefused(`the kubeconfig Secret ${namespace}/${name} does not exist`);
+      throw new ClusterUnreachable(
+        `could not read the kubeconfig Secret ${namespace}/${name}: ${(err as Error).message}`,
+      );
+    }
+    const value = secret.data?.[key];
+    if (!value) {
+      const keys = Object.keys(secret.data ?? {}).join(", ") || "none";
+      throw new KubeconfigRefused(`the Secret ${namespace}/${name} has no key "${key}" (keys: ${keys})`);
+    }
+    return Buffer.from(value, "base64").toString("utf8");
+  }
+
+  private async probe(client: ClusterClient, label: string): Promise<void> {
+    try {
+      await client.version.getCode();
+    } catch (err) {
+      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${(err as Error).message}`);
+    }
+  }
+
+  private async startInformers(
+    client: ClusterClient,
+    namespace: string | undefined,
+  ): Promise<ChildInformers> {
+    const entries = KINDS.map(([field, apiVersion, kind, plural]) => {
+      const informer = new Informer<KubernetesObject>(
+        client,
+        { apiVersion, kind, plural, namespaced: true },
+        {
+          ...(namespace ? { namespace } : {}),
+          labelSelector: MANAGED_SELECTOR,
+          indexers: { [BY_TASK]: taskKeyOf },
+          log: this.log.child({ informer: kind, cluster: client.name }),
+        },
+      );
+      informer.on((_type, obj) => {
+        for (const key of taskKeyOf(obj)) this.onChild(key);
+      });
+      return [field, informer] as const;
+    });
+    await Promise.all(entries.map(([, informer]) => informer.start()));
+    return Object.fromEntries(entries) as unknown as ChildInformers;
+  }
+
+  private stopInformers(children: ChildInformers): void {
+    for (const informer of Object.values(children)) informer.stop();
+  }
+}

@@ -1,0 +1,364 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DevCluster } from "../devcluster/cluster.ts";
+import { waitFor } from "../devcluster/http.ts";
+import type { RunningOperator } from "../operator/main.ts";
+import {
+  applyManifest,
+  clusterWithCrds,
+  getJson,
+  getOrg,
+  getTask,
+  orgManifest,
+  phaseIs,
+  startTestOperator,
+  taskManifest,
+  waitForTask,
+  writeAgentState,
+} from "./support/operator.ts";
+
+let cluster: DevCluster;
+let operator: RunningOperator;
+const NS = "org-life";
+
+beforeAll(async () => {
+  cluster = await clusterWithCrds("life");
+  operator = await startTestOperator(cluster);
+  await applyManifest(cluster, orgManifest("life", { repo: { url: "https://git.example/life/app.git" } }));
+  await waitFor("Org life to be Ready", async () => {
+    const org = await getOrg(cluster, "life");
+    return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+  });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await cluster?.stop();
+});
+
+const lastPR = {
+  task: "to-the-end",
+  org: "life",
+  repo: "https://git.example/life/app.git",
+  baseBranch: "main",
+  branch: "agentyard/to-the-end",
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  title: "Add a greeting",
+  summary: "Added hello.txt",
+  diffstat: { files: 1, insertions: 1, deletions: 0 },
+  exitCode: 0,
+  createdAt: "2026-11-24T12:00:00Z",
+};
+
+describe("an Org", () => {
+  it("gets its namespace labelled for PodSecurity restricted, and a NetworkPolicy", async () => {
+    const ns = await getJson<{ metadata: { labels: Record<string, string> } }>(cluster, ["namespace", NS]);
+    expect(ns?.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(await getJson(cluster, ["networkpolicy", "agentyard-agents", "-n", NS])).toBeDefined();
+    const org = await getOrg(cluster, "life");
+    expect(org?.status).toMatchObject({
+      namespace: NS,
+      cluster: "local",
+      clusterReachable: true,
+      observedGeneration: 1,
+    });
+  });
+});
+
+describe("a task", () => {
+  it("goes Pending → Starting → Running → Succeeded with its artifact", async () => {
+    await applyManifest(cluster, taskManifest("to-the-end", NS, { org: "life", prompt: "Add a greeting" }));
+    const running = await waitForTask(cluster, NS, "to-the-end", "to be Running", phaseIs("Running"));
+    expect(running.status).toMatchObject({
+      attempts: 1,
+      cluster: "local",
+      namespace: NS,
+      deployment: "to-the-end",
+      service: "to-the-end",
+      editorURL: "http://to-the-end.org-life.svc.cluster.local:8443/",
+    });
+    expect(running.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+
+    const deployment = await getJson<{
+      spec: { replicas: number };
+      metadata: { ownerReferences: { uid: string }[] };
+    }>(cluster, ["deployment", "to-the-end", "-n", NS]);
+    expect(deployment?.spec.replicas).toBe(1);
+    expect(deployment?.metadata.ownerReferences[0]?.uid).toBe(running.metadata.uid);
+    const svc = await getJson<{ spec: { ports: { name: string; port: number }[] } }>(cluster, [
+      "service",
+      "to-the-end",
+      "-n",
+      NS,
+    ]);
+    expect(svc?.spec.ports).toEqual([expect.objectContaining({ name: "editor", port: 8443 })]);
+
+    const written = await writeAgentState(cluster, NS, "to-the-end", {
+      attempt: "1",
+      startedAt: "2026-11-24T12:00:00Z",
+      finishedAt: "2026-11-24T12:01:00Z",
+      exitCode: "0",
+      lastPR: JSON.stringify(lastPR),
+    });
+    expect(written.code, written.stderr).toBe(0);
+    const done = await waitForTask(cluster, NS, "to-the-end", "to succeed", phaseIs("Succeeded"));
+    expect(done.status?.artifacts?.lastPR).toMatchObject({
+      branch: "agentyard/to-the-end",
+      base: "main",
+      title: "Add a greeting",
+    });
+    expect(done.status?.message).toBe("finished: pushed agentyard/to-the-end at 0123456789ab");
+
+    const events = await cluster.kubectl([
+      "get",
+      "events.events.k8s.io",
+      "-n",
+      NS,
+      "--field-selector",
+      "regarding.name=to-the-end",
+      "-o",
+      'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+    ]);
+    expect(events.stdout.split("\n")).toEqual(expect.arrayContaining(["Starting", "Running", "Succeeded"]));
+  });
+
+  it("lets an agent write only its own state ConfigMap", async () => {
+    await applyManifest(cluster, taskManifest("neighbour", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "neighbour", "to be Running", phaseIs("Running"));
+    const token = (await cluster.kubectl(["create", "token", "neighbour-agent", "-n", NS])).stdout.trim();
+    const { asToken } = await import("./support/operator.ts");
+    const other = await asToken(cluster, token, [
+      "patch",
+      "configmap",
+      "to-the-end-state",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      '{"data":{"exitCode":"1"}}',
+    ]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain('User "system:serviceaccount:org-life:neighbour-agent" cannot');
+  });
+
+  it("fails with the exit code and message the agent reports", async () => {
+    await applyManifest(cluster, taskManifest("breaks", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "breaks", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, NS, "breaks", {
+      attempt: "1",
+      startedAt: "2026-11-24T12:00:00Z",
+      finishedAt: "2026-11-24T12:00:01Z",
+      exitCode: "2",
+      message: "tests failed",
+    });
+    const failed = await waitForTask(cluster, NS, "breaks", "to fail", phaseIs("Failed"));
+    expect(failed.status?.message).toBe("the agent exited with code 2: tests failed");
+    expect(failed.status?.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
+  });
+
+  it("retries a failed attempt with a new pod", async () => {
+    await applyManifest(cluster, taskManifest("flaky", NS, { org: "life", prompt: "x", retries: 1 }));
+    await waitForTask(cluster, NS, "flaky", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, NS, "flaky", {
+      attempt: "1",
+      finishedAt: new Date(Date.now() - 60_000).toISOString(),
+      exitCode: "1",
+    });
+    const second = await waitForTask(
+      cluster,
+      NS,
+      "flaky",
+      "to start attempt 2",
+      (t) => t.status?.attempts === 2,
+    );
+    expect(second.status?.message).toContain("after: the agent exited with code 1");
+    const pods = await waitFor("a pod of attempt 2", async () => {
+      const list = await getJson<{ items: { metadata: { annotations: Record<string, string> } }[] }>(
+        cluster,
+        ["pods", "-n", NS, "-l", "agentyard.dev/task=flaky"],
+      );
+      return list?.items.find((p) => p.metadata.annotations["agentyard.dev/attempt"] === "2");
+    });
+    expect(pods).toBeDefined();
+    await writeAgentState(cluster, NS, "flaky", {
+      attempt: "2",
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    const done = await waitForTask(cluster, NS, "flaky", "to succeed on attempt 2", phaseIs("Succeeded"));
+    expect(done.status?.attempts).toBe(2);
+  });
+
+  it("times out and scales its agent to zero", async () => {
+    await applyManifest(cluster, taskManifest("slow", NS, { org: "life", prompt: "x", timeout: "3s" }));
+    const timedOut = await waitForTask(cluster, NS, "slow", "to time out", phaseIs("TimedOut"));
+    expect(timedOut.status?.message).toBe("attempt 1 ran longer than spec.timeout (3s)");
+    await waitFor("the Deployment to scale to 0", async () => {
+      const d = await getJson<{ spec: { replicas: number } }>(cluster, ["deployment", "slow", "-n", NS]);
+      return d?.spec.replicas === 0 ? true : undefined;
+    });
+  });
+
+  it("is cancelled by spec.cancel", async () => {
+    await applyManifest(cluster, taskManifest("stop-me", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "stop-me", "to be Running", phaseIs("Running"));
+    await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "stop-me",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      '{"spec":{"cancel":true}}',
+    ]);
+    await waitForTask(cluster, NS, "stop-me", "to be Cancelled", phaseIs("Cancelled"));
+    await waitFor("the Deployment to scale to 0", async () => {
+      const d = await getJson<{ spec: { replicas: number } }>(cluster, ["deployment", "stop-me", "-n", NS]);
+      return d?.spec.replicas === 0 ? true : undefined;
+    });
+  });
+
+  it("is deleted with its children ttlSecondsAfterFinished after it ends", async () => {
+    await applyManifest(
+      cluster,
+      taskManifest("short-lived", NS, { org: "life", prompt: "x", ttlSecondsAfterFinished: 1 }),
+    );
+    await waitForTask(cluster, NS, "short-lived", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, NS, "short-lived", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitFor(
+      "the task to be deleted",
+      async () => ((await getTask(cluster, NS, "short-lived")) ? undefined : true),
+      { timeoutMs: 30_000 },
+    );
+    await waitFor("its Deployment to be garbage-collected", async () =>
+      (await getJson(cluster, ["deployment", "short-lived", "-n", NS])) ? undefined : true,
+    );
+  });
+
+  it("takes its children with it when deleted", async () => {
+    await applyManifest(cluster, taskManifest("doomed", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "doomed", "to be Running", phaseIs("Running"));
+    expect((await cluster.kubectl(["delete", "agenttask", "doomed", "-n", NS, "--wait=true"])).code).toBe(0);
+    await waitFor("the children to be garbage-collected", async () => {
+      const left = await cluster.kubectl([
+        "get",
+        "deployment,service,configmap,secret,serviceaccount,role,rolebinding",
+        "-n",
+        NS,
+        "-l",
+        "agentyard.dev/task=doomed",
+        "-o",
+        "name",
+      ]);
+      return left.stdout.trim() === "" ? true : undefined;
+    });
+  });
+
+  it("shows what is going on in kubectl get agenttasks", async () => {
+    const r = await cluster.kubectl(["get", "agenttasks", "-n", NS]);
+    const [header, ...rows] = r.stdout.trim().split("\n");
+    expect(header).toMatch(/^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+AGE/);
+    expect(rows.find((l) => l.startsWith("to-the-end "))).toMatch(
+      /life\s+Succeeded\s+True\s+http:\/\/to-the-end/,
+    );
+  });
+
+  it("is Ready for kubectl wait", async () => {
+    await applyManifest(cluster, taskManifest("waitable", NS, { org: "life", prompt: "x" }));
+    const r = await cluster.kubectl([
+      "wait",
+      "--for=condition=Ready",
+      "agenttask/waitable",
+      "-n",
+      NS,
+      "--timeout=30s",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe("a task the operator must refuse", () => {
+  it("names a missing Org: Stalled, nothing created", async () => {
+    await applyManifest(cluster, taskManifest("orphan", NS, { org: "nobody", prompt: "x" }));
+    const t = await waitForTask(
+      cluster,
+      NS,
+      "orphan",
+      "to stall",
+      (x) => x.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True") ?? false,
+    );
+    expect(t.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({
+      reason: "OrgNotFound",
+      message: 'Org "nobody" does not exist: create it, or fix spec.org',
+    });
+    expect((await cluster.kubectl(["get", "deployment", "orphan", "-n", NS])).code).not.toBe(0);
+  });
+
+  it("lives outside its Org's namespace: Stalled, nothing created", async () => {
+    await cluster.kubectl(["create", "namespace", "elsewhere"]);
+    await applyManifest(cluster, taskManifest("misplaced", "elsewhere", { org: "life", prompt: "x" }));
+    const t = await waitForTask(
+      cluster,
+      "elsewhere",
+      "misplaced",
+      "to stall",
+      (x) => x.status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True") ?? false,
+    );
+    expect(t.status?.conditions?.find((c) => c.type === "Stalled")?.message).toBe(
+      'tasks of Org "life" live in namespace "org-life", not "elsewhere": create the task there',
+    );
+    const all = await cluster.kubectl([
+      "get",
+      "deployments",
+      "-A",
+      "-l",
+      "agentyard.dev/task=misplaced",
+      "-o",
+      "name",
+    ]);
+    expect(all.stdout.trim()).toBe("");
+  });
+});
+
+describe("a resync of an unchanged world", () => {
+  it("writes nothing", async () => {
+    const writesByAdmin = async () =>
+      (await readFile(cluster.auditLog, "utf8"))
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter(
+          (e) => e.user?.username === "admin" && ["create", "update", "patch", "delete"].includes(e.verb),
+        ).length;
+    const reconciles = async () => {
+      const text = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
+      let total = 0;
+      for (const m of text.matchAll(
+        /^agentyard_reconcile_duration_seconds_count\{[^}]*controller="agenttask"[^}]*\} (\d+)/gm,
+      )) {
+        total += Number(m[1]);
+      }
+      return total;
+    };
+    const tasks = (await getJson<{ items: unknown[] }>(cluster, ["agenttasks", "-A"]))?.items.length ?? 0;
+    // A new operator sees the world as it is; it must find nothing to do, over several resyncs.
+    await operator.stop();
+    const before = await writesByAdmin();
+    operator = await startTestOperator(cluster, { resyncMs: 300 });
+    const start = await reconciles();
+    await waitFor(
+      "three resyncs of every task",
+      async () => ((await reconciles()) - start >= 3 * tasks ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect((await writesByAdmin()) - before).toBe(0);
+  });
+});
