@@ -18,3 +18,10 @@ export function task(spec: Record<string, unknown> = {}, name = "fix-bug"): Agen
     spec: { org: "acme", prompt: "Fix the bug", ...spec },
   });
 }
+
+/**
+ * A rendered object read by tests, which reach deep into fields the renderers' return type leaves
+ * open; `any` here keeps the assertions readable.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type Rendered = Record<string, any>;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { org } from "./fixtures.test-support.ts";
+import { org, type Rendered } from "./fixtures.test-support.ts";
 import { renderGitCredentialsCopy, renderOrg } from "./org.ts";
 
 describe("renderOrg", () => {
-  const [namespace, policy] = renderOrg(org()) as Record<string, any>[];
+  const [namespace, policy] = renderOrg(org()) as Rendered[];
 
   it("enforces PodSecurity restricted on the Org's namespace", () => {
     expect(namespace?.metadata.name).toBe("org-acme");

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { org, task } from "./fixtures.test-support.ts";
+import { org, type Rendered, task } from "./fixtures.test-support.ts";
 import { editorURL, renderService, tailnetHostname } from "./service.ts";
 
 const render = (mesh: Record<string, unknown>) =>
-  renderService(task(), org({ mesh }), { labels: { a: "b" }, owner: {} }) as Record<string, any>;
+  renderService(task(), org({ mesh }), { labels: { a: "b" }, owner: {} }) as Rendered;
 
 describe("the editor Service", () => {
   it("is a ClusterIP Service on port 8443 named editor without a mesh", () => {

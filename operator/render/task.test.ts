@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { org, task } from "./fixtures.test-support.ts";
+import { org, type Rendered, task } from "./fixtures.test-support.ts";
 import { DEFAULT_EDITOR_IMAGE } from "./images.ts";
 import type { KubeObject } from "./object.ts";
 import { effectiveRepo, mergeEnv, renderTask } from "./task.ts";
 
 const opts = { attempt: 1, running: true, editorPassword: "s3cret", remote: false };
 
-function find(objects: KubeObject[], kind: string): KubeObject & Record<string, any> {
+function find(objects: KubeObject[], kind: string): KubeObject & Rendered {
   const found = objects.find((o) => o.kind === kind);
   if (!found) throw new Error(`no ${kind} rendered`);
-  return found as KubeObject & Record<string, any>;
+  return found as KubeObject & Rendered;
 }
 
 describe("renderTask", () => {
@@ -232,7 +232,8 @@ describe("renderTask", () => {
   });
 
   it("takes the operator's agent image when neither task nor Org names one", () => {
-    const spec = find(renderTask(task(), org({ agent: {} }), { ...opts, agentImage: "mine:2" }), "Deployment").spec.template.spec;
+    const spec = find(renderTask(task(), org({ agent: {} }), { ...opts, agentImage: "mine:2" }), "Deployment")
+      .spec.template.spec;
     expect(spec.containers[0].image).toBe("mine:2");
   });
 
