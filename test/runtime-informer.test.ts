@@ -8,12 +8,18 @@ import { metrics } from "../operator/runtime/metrics.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
+/** Leaves out the kube-root-ca.crt ConfigMap every namespace gets. */
+const SELECTOR = "app=runtime-test";
 
 function configMap(name: string, namespace: string, data: Record<string, string>, org?: string) {
   return JSON.stringify({
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name, namespace, ...(org ? { labels: { "agentyard.dev/org": org } } : {}) },
+    metadata: {
+      name,
+      namespace,
+      labels: { app: "runtime-test", ...(org ? { "agentyard.dev/org": org } : {}) },
+    },
     data,
   });
 }
@@ -46,6 +52,7 @@ describe("Informer on the shared cluster", () => {
     const client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared");
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
+      labelSelector: SELECTOR,
       indexers: { org: byLabel("agentyard.dev/org") },
     });
     const seen = record(informer);
@@ -81,7 +88,7 @@ describe("Informer on the shared cluster", () => {
     const informer = new Informer<V1ConfigMap>(
       clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared"),
       CONFIGMAPS,
-      { namespace: ns },
+      { namespace: ns, labelSelector: SELECTOR },
     );
     const changes: [string | undefined, string | undefined][] = [];
     informer.on((type, obj, old) => {
@@ -117,6 +124,7 @@ describe("Informer through faults, on a cluster of its own", () => {
     const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "restart");
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
+      labelSelector: SELECTOR,
       backoff: { baseMs: 1000, maxMs: 2000 },
     });
     const seen = record(informer);
@@ -154,6 +162,7 @@ describe("Informer through faults, on a cluster of its own", () => {
     const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "silent");
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
+      labelSelector: SELECTOR,
       watchdogMs: 1500,
       backoff: { baseMs: 200, maxMs: 1000 },
     });

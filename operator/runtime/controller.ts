@@ -56,7 +56,7 @@ export class Controller {
   watches<T extends Resource>(informer: Informer<T>, map?: KeyMapper<T>): this {
     this.sources.push({
       informer: informer as unknown as Informer<Resource>,
-      map: (map ?? objectKey) as KeyMapper<Resource>,
+      map: (map ?? ((o: T) => [objectKey(o)])) as KeyMapper<Resource>,
     });
     return this;
   }
@@ -133,7 +133,7 @@ export class Controller {
   private keysOf(map: KeyMapper<Resource>, obj: Resource, old?: Resource): string[] {
     try {
       // The old object's keys too: a label that moved must wake the owner it left.
-      return old ? [...map(obj), ...map(old)] : map(obj);
+      return old ? [...new Set([...map(obj), ...map(old)])] : map(obj);
     } catch (err) {
       this.log.error({ err, object: objectKey(obj) }, "mapping an event to keys threw");
       return [];

@@ -23,6 +23,7 @@ describe("WorkQueue", () => {
     const { runs, handler } = gatedHandler();
     const q = new WorkQueue(handler, { name: "t-dedup", concurrency: 1 });
     q.add("busy");
+    await vi.advanceTimersByTimeAsync(0);
     for (const k of ["a", "b", "b", "a"]) q.add(k);
     expect(q.depth).toBe(2);
     runs[0]?.finish();

@@ -34,6 +34,7 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  private pumpScheduled = false;
 
   constructor(handler: WorkHandler, options: WorkQueueOptions) {
     this.handler = handler;
@@ -54,7 +55,16 @@ export class WorkQueue {
       return;
     }
     this.waiting.add(key);
-    this.pump();
+    this.updateDepth();
+    // Start workers after the current tick, so the keys one event maps to, or one key added
+    // twice in a row, coalesce instead of running once and then again.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
   }
 
   /** Adds the key after `ms`; of several pending delays for one key, the earliest wins. */
