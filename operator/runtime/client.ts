@@ -64,15 +64,15 @@ export class ObjectApi extends KubernetesObjectApi {
     this.setDefaultNamespace(kc);
   }
 
-  /** `/api/v1/namespaces/ns/configmaps/name`; with `collection`, the path of the object's collection. */
-  async pathOf(obj: Resource, options: { subresource?: string; collection?: boolean } = {}): Promise<string> {
+  /** `/api/v1/namespaces/ns/configmaps/name`, or the path of one of its subresources. */
+  async pathOf(obj: Resource, options: { subresource?: string } = {}): Promise<string> {
     // specUriPath fills in defaults on the object it is given; hand it a copy of the identifying fields.
     const header = {
       apiVersion: obj.apiVersion,
       kind: obj.kind,
       metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace },
     };
-    const path = await this.specUriPath(header, options.collection ? "list" : "read");
+    const path = await this.specUriPath(header, "read");
     return options.subresource ? `${path}/${options.subresource}` : path;
   }
 }

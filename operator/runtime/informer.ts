@@ -130,41 +130,43 @@ export class Informer<T extends Resource> {
     return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
   }
 
+  /** The informer's life: list when needed, watch, and wait out failures. Never rejects. */
   private async run(): Promise<void> {
     const stopped = this.stopping.signal;
     let needList = true;
     while (!stopped.aborted) {
-      if (needList) {
-        try {
-          await this.relist();
-          needList = false;
-        } catch (err) {
-          if (stopped.aborted) break;
-          const delay = this.backoff.next();
-          this.log.warn({ err: message(err), retryInMs: delay }, "list failed");
-          await sleep(delay, stopped);
-          continue;
-        }
+      try {
+        if (needList) await this.relist();
+        needList = await this.watchAndWait();
+      } catch (err) {
+        if (stopped.aborted) break;
+        const delay = this.backoff.next();
+        this.log.warn({ err: message(err), retryInMs: delay }, needList ? "list failed" : "watch failed");
+        await sleep(delay, stopped);
       }
-      const outcome = await this.watchOnce();
-      if (outcome.end === "stopped") break;
-      metrics.watchRestarts.inc({
-        cluster: this.client.name,
-        resource: this.resource.plural,
-        reason: outcome.end,
-      });
-      if (outcome.healthy) this.backoff.reset();
-      if (outcome.end === "gone") {
-        this.log.info("watch resourceVersion expired; listing again");
-        needList = true;
-        continue;
-      }
-      if (outcome.end === "closed" && outcome.healthy) continue;
-      const delay = this.backoff.next();
-      const level = outcome.end === "error" || outcome.end === "silent" ? "warn" : "debug";
-      this.log[level]({ end: outcome.end, err: message(outcome.error), retryInMs: delay }, "watch ended");
-      await sleep(delay, stopped);
     }
+  }
+
+  /** Runs one watch to its end and waits as long as that end calls for; true when a list is due. */
+  private async watchAndWait(): Promise<boolean> {
+    const outcome = await this.watchOnce();
+    if (outcome.end === "stopped") return false;
+    metrics.watchRestarts.inc({
+      cluster: this.client.name,
+      resource: this.resource.plural,
+      reason: outcome.end,
+    });
+    if (outcome.healthy) this.backoff.reset();
+    if (outcome.end === "gone") {
+      this.log.info("watch resourceVersion expired; listing again");
+      return true;
+    }
+    if (outcome.end === "closed" && outcome.healthy) return false;
+    const delay = this.backoff.next();
+    const level = outcome.end === "error" || outcome.end === "silent" ? "warn" : "debug";
+    this.log[level]({ end: outcome.end, err: message(outcome.error), retryInMs: delay }, "watch ended");
+    await sleep(delay, this.stopping.signal);
+    return false;
   }
 
   private async relist(): Promise<void> {

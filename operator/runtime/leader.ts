@@ -147,13 +147,21 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<Attempt> {
+    try {
+      return await this.attempt();
+    } catch (err) {
+      return this.failed(err);
+    }
+  }
+
+  private async attempt(): Promise<Attempt> {
     const now = Date.now();
     let lease: Lease;
     try {
       lease = await this.client.request<Lease>("GET", this.path, { timeoutMs: this.requestTimeoutMs });
     } catch (err) {
-      if (statusCode(err) !== 404) return this.failed(err);
-      return this.create(now);
+      if (statusCode(err) === 404) return this.create(now);
+      throw err;
     }
     const spec = lease.spec ?? {};
     if (this.observed?.resourceVersion !== lease.metadata?.resourceVersion) {
@@ -168,45 +176,37 @@ export class LeaderElector {
     }
     const ours = holder === this.identity;
     const stamp = microTime(now);
-    try {
-      this.lease = await this.write("PUT", {
-        ...lease,
-        spec: {
-          ...spec,
-          holderIdentity: this.identity,
-          leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-          renewTime: stamp,
-          acquireTime: ours ? spec.acquireTime : stamp,
-          leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
-        },
-      });
-      this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
-      return "acquired";
-    } catch (err) {
-      return this.failed(err);
-    }
+    this.lease = await this.write("PUT", {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: this.identity,
+        leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+        renewTime: stamp,
+        acquireTime: ours ? spec.acquireTime : stamp,
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
+      },
+    });
+    this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
+    return "acquired";
   }
 
   private async create(now: number): Promise<Attempt> {
     const stamp = microTime(now);
-    try {
-      this.lease = await this.write("POST", {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: { name: this.name, namespace: this.namespace },
-        spec: {
-          holderIdentity: this.identity,
-          leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-          acquireTime: stamp,
-          renewTime: stamp,
-          leaseTransitions: 0,
-        },
-      });
-      this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
-      return "acquired";
-    } catch (err) {
-      return this.failed(err);
-    }
+    this.lease = await this.write("POST", {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        holderIdentity: this.identity,
+        leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+        acquireTime: stamp,
+        renewTime: stamp,
+        leaseTransitions: 0,
+      },
+    });
+    this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
+    return "acquired";
   }
 
   private write(verb: "POST" | "PUT", lease: Lease): Promise<Lease> {

@@ -15,7 +15,7 @@ const SECRET_KEYS = [
 ];
 
 /** Secret-ish keys at the top of a log line and one or two objects deep. */
-export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
 /** The structured logger every process uses; children carry `controller` and `key`. */
 export function createLogger(

@@ -27,7 +27,7 @@ describe("Store", () => {
     expect(modified?.old?.metadata?.resourceVersion).toBe("1");
     expect(store.apply("DELETED", cm("a", "3"))?.type).toBe("DELETED");
     expect(store.apply("DELETED", cm("a", "3"))).toBeUndefined();
-    expect(store.size).toBe(0);
+    expect(store.keys()).toEqual([]);
   });
 
   it("reports what a relist changed, deletes included, and nothing for unchanged objects", () => {

@@ -55,10 +55,6 @@ export class Store<T extends Resource> {
     for (const name of Object.keys(this.indexers)) this.indexes.set(name, new Map());
   }
 
-  get size(): number {
-    return this.objects.size;
-  }
-
   get(key: string): T | undefined {
     return this.objects.get(key);
   }
