@@ -171,7 +171,18 @@ describe("a task", () => {
       "to start attempt 2",
       (t) => t.status?.attempts === 2,
     );
-    expect(second.status?.message).toContain("after: the agent exited with code 1");
+    expect(second.status?.attempts).toBe(2);
+    const retried = await cluster.kubectl([
+      "get",
+      "events.events.k8s.io",
+      "-n",
+      NS,
+      "--field-selector",
+      "regarding.name=flaky,reason=Retrying",
+      "-o",
+      "jsonpath={.items[*].note}",
+    ]);
+    expect(retried.stdout).toBe("starting attempt 2 after: the agent exited with code 1");
     const pods = await waitFor("a pod of attempt 2", async () => {
       const list = await getJson<{ items: { metadata: { annotations: Record<string, string> } }[] }>(
         cluster,

@@ -225,14 +225,16 @@ export class TaskReconciler {
         metadata: { name: task.metadata.name as string, namespace: task.metadata.namespace as string },
         status: next,
       });
-      const before = task.status?.phase;
-      const stalled = conditions.find((c) => c.type === "Stalled" && c.status === "True");
-      const wasStalled = task.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True");
-      if (before !== next.phase || (stalled && stalled.reason !== wasStalled?.reason)) {
-        const warning = stalled !== undefined || next.phase === "Failed" || next.phase === "TimedOut";
+      // An Event on every phase change and on every new reason within a phase (a retry, a stall).
+      const reason = conditions.find((c) => c.type === "Ready")?.reason;
+      const previousReason = task.status?.conditions?.find((c) => c.type === "Ready")?.reason;
+      if (task.status?.phase !== next.phase || reason !== previousReason) {
+        const stalled = conditions.some((c) => c.type === "Stalled" && c.status === "True");
+        const warning =
+          stalled || next.phase === "Failed" || next.phase === "TimedOut" || reason === "RetryBackoff";
         await this.d.events.event(task, {
           type: warning ? "Warning" : "Normal",
-          reason: stalled?.reason ?? next.phase ?? "Pending",
+          reason: reason ?? next.phase ?? "Pending",
           action: "Reconcile",
           note: next.message ?? "",
         });
