@@ -77,6 +77,41 @@ describe("Controller", () => {
     expect(bindings[0]).toMatchObject({ controller: "ctl-basic", key: `${ns}/a` });
   });
 
+  it("reconciles the owner when an owned object changes", async () => {
+    const { ns, client, configMaps } = await setup("ctl-owns");
+    await must(["apply", "-f", "-"], configMap("owner", ns, "1"));
+    const secrets = new Informer<V1Secret>(client, SECRETS, { namespace: ns });
+    cleanup.push(() => secrets.stop());
+    await Promise.all([configMaps.start(), secrets.start()]);
+    const uid = configMaps.get(ns, "owner")?.metadata?.uid as string;
+    const seen = counter();
+    const controller = new Controller("ctl-owns", { resyncMs: 0 })
+      .watches(configMaps)
+      .owns(secrets)
+      .reconcile(async (key) => {
+        seen.bump(key);
+        return undefined;
+      });
+    controller.start();
+    cleanup.push(() => controller.stop());
+    await waitFor("the owner at start", async () => (seen.of(`${ns}/owner`) === 1 ? true : undefined));
+    const owned = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: "child",
+        namespace: ns,
+        ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner", uid }],
+      },
+      stringData: { k: "v" },
+    };
+    await must(["apply", "-f", "-"], JSON.stringify(owned));
+    await waitFor("the owner after its child appeared", async () =>
+      seen.of(`${ns}/owner`) === 2 ? true : undefined,
+    );
+    expect(seen.of(`${ns}/child`)).toBe(0);
+  });
+
   it("revisits every key periodically when asked to resync", async () => {
     const { ns, configMaps } = await setup("ctl-resync");
     await must(["apply", "-f", "-"], configMap("a", ns, "1"));
