@@ -195,5 +195,9 @@ describe("an Org whose cluster cannot be used", () => {
     expect(readyCondition(org)?.status).toBe("False");
     expect(readyCondition(org)?.message).toContain("capi/dead-kubeconfig does not answer");
     expect(org.status?.clusterReachable).toBe(false);
+    expect(org.status?.conditions?.find((c) => c.type === "ClusterReachable")).toMatchObject({
+      status: "False",
+      reason: "ClusterUnreachable",
+    });
   });
 });

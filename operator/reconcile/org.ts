@@ -40,6 +40,18 @@ export interface OrgReconcilerDeps {
 export const ORG_RECHECK_MS = 60_000;
 const UNREACHABLE_RECHECK_MS = 15_000;
 
+/** The detail condition ClusterReachable, beside the kstatus three, for `kubectl wait` and dashboards. */
+function reachability(reachable: boolean, conditions: ConditionInput[]): ConditionInput {
+  if (reachable) return { type: "ClusterReachable", status: "True", reason: "Reachable", message: "" };
+  const ready = conditions.find((c) => c.type === "Ready");
+  return {
+    type: "ClusterReachable",
+    status: "False",
+    reason: ready?.reason ?? "Unreachable",
+    message: ready?.message ?? "",
+  };
+}
+
 export function countTasks(tasks: AgentTask[]): TaskCounts {
   const counts = Object.fromEntries(TASK_PHASES.map((p) => [PHASE_COUNT_KEY[p], 0])) as TaskCounts;
   for (const t of tasks) counts[PHASE_COUNT_KEY[t.status?.phase ?? "Pending"]]++;
@@ -162,7 +174,12 @@ export class OrgReconciler {
     const next: OrgStatus = {
       ...status,
       observedGeneration: generation ?? 0,
-      conditions: mergeConditions(org.status?.conditions, conditions, generation, this.now()),
+      conditions: mergeConditions(
+        org.status?.conditions,
+        [...conditions, reachability(status.clusterReachable === true, conditions)],
+        generation,
+        this.now(),
+      ),
     };
     if (!sameStatus(org.status, next)) {
       await applyStatus(this.d.local, {

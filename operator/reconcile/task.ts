@@ -173,7 +173,17 @@ export class TaskReconciler {
         ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
         ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
       });
-      await applyChildren(cluster, objects);
+      try {
+        await applyChildren(cluster, objects);
+      } catch (err) {
+        await this.d.events.event(task, {
+          type: "Warning",
+          reason: "ApplyFailed",
+          action: "Apply",
+          note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
+        });
+        throw err;
+      }
     }
 
     const service = org.spec.editor.enabled
