@@ -76,3 +76,13 @@ export class Component {
     return text.split("\n").slice(-lines).join("\n");
   }
 }
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,6 +3,7 @@ import { existsSync, openSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type ClusterInfo, runKubectl } from "./cluster.ts";
+import { alive } from "./component.ts";
 import { waitFor } from "./http.ts";
 import { devStateDir, projectRoot } from "./paths.ts";
 
@@ -20,15 +21,6 @@ export const devFiles = () => {
     info: join(dir, "cluster.json"),
   };
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function daemonPid(): Promise<number | undefined> {
   const text = await readFile(devFiles().pid, "utf8").catch(() => "");

@@ -5,18 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevCluster } from "../devcluster/cluster.ts";
+import { alive } from "../devcluster/component.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const deployment = (name: string, namespace: string) => ({
   apiVersion: "apps/v1",
