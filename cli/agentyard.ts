@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { apiCommand } from "./api.ts";
 import { crdsCommand } from "./crds.ts";
 import { devCommand } from "./dev.ts";
 import { operatorCommand } from "./operator.ts";
@@ -9,6 +10,7 @@ const program = new Command("agentyard")
   .description("runs coding agents for many organizations on Kubernetes")
   .showHelpAfterError();
 
+program.addCommand(apiCommand());
 program.addCommand(crdsCommand());
 program.addCommand(devCommand());
 program.addCommand(operatorCommand());

@@ -1,0 +1,67 @@
+import { isIP } from "node:net";
+import type { Logger } from "pino";
+import type { AuthMode } from "./auth.ts";
+
+export interface ApiOptions {
+  /** Kubeconfig of the api's own identity; in-cluster or $KUBECONFIG when omitted. */
+  kubeconfig?: string;
+  /** host:port to serve on; port 0 picks a free one. */
+  listen: string;
+  /** token: callers authenticate with Kubernetes bearer tokens. none: the local devcluster only. */
+  auth: AuthMode;
+  logLevel: string;
+  /** Requests per minute per caller (per address before authentication). */
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  /** Origins allowed by CORS; none (CORS off) when empty. */
+  corsOrigins: string[];
+  /** Heartbeat interval of event streams. */
+  heartbeatMs: number;
+  /** How long an accepted token is trusted before TokenReview is asked again. */
+  tokenCacheMs: number;
+  /** A logger to use instead of one made from logLevel (tests pass a silent one). */
+  log?: Logger;
+}
+
+export function defaultApiOptions(): ApiOptions {
+  return {
+    listen: "127.0.0.1:8080",
+    auth: "token",
+    logLevel: "info",
+    rateLimitPerMinute: 600,
+    bodyLimitBytes: 256 * 1024,
+    corsOrigins: [],
+    heartbeatMs: 15_000,
+    tokenCacheMs: 10_000,
+  };
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `127.0.0.1:8080`, `[::1]:8080`, `localhost:0`; a bare `:8080` means every interface. */
+export function parseListen(address: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65_535) {
+    throw new Error(`listen address ${JSON.stringify(address)} must be host:port, e.g. 127.0.0.1:8080`);
+  }
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
+
+/** --auth=none hands the api's own rights to anyone who can connect: only this machine may. */
+export function checkAuthMode(auth: AuthMode, listen: ListenAddress): void {
+  if (auth === "none" && !isLoopback(listen.host)) {
+    throw new Error(
+      `--auth=none serves without authentication and may only listen on a loopback address (127.0.0.1, ::1, localhost), not ${listen.host}`,
+    );
+  }
+}

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import type { Caller, Kube } from "./kube.ts";
+import { reviews } from "./metrics.ts";
+
+/** What SubjectAccessReview asks about: the attributes of one Kubernetes request. */
+export interface ResourceAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export interface Decision {
+  allowed: boolean;
+  reason?: string;
+}
+
+interface TokenReviewStatus {
+  authenticated?: boolean;
+  user?: { username?: string; groups?: string[] };
+  error?: string;
+}
+
+interface Cached {
+  caller: Caller | undefined;
+  expires: number;
+}
+
+export interface ReviewerOptions {
+  /** How long an accepted token is trusted before the API server is asked again. */
+  tokenCacheMs: number;
+}
+
+/** A refused token is asked about again sooner: it may have just been created. */
+const REFUSED_CACHE_MS = 1_000;
+const MAX_CACHED_TOKENS = 10_000;
+
+/**
+ * Asks the API server who a bearer token belongs to (TokenReview) and whether that caller may do
+ * something (SubjectAccessReview). Identical questions asked at the same time share one review, so a
+ * burst of retries costs one round trip; token answers are kept briefly, keyed by the token's hash.
+ */
+export class Reviewer {
+  private readonly kube: Kube;
+  private readonly options: ReviewerOptions;
+  private readonly tokens = new Map<string, Cached>();
+  private readonly pendingTokens = new Map<string, Promise<Caller | undefined>>();
+  private readonly pendingAccess = new Map<string, Promise<Decision>>();
+
+  constructor(kube: Kube, options: ReviewerOptions) {
+    this.kube = kube;
+    this.options = options;
+  }
+
+  /** The caller a token authenticates, or undefined when the API server refuses it. */
+  authenticate(token: string): Promise<Caller | undefined> {
+    const key = createHash("sha256").update(token).digest("base64url");
+    const cached = this.tokens.get(key);
+    if (cached && cached.expires > Date.now()) {
+      reviews.inc({ kind: "TokenReview", result: "cached" });
+      return Promise.resolve(cached.caller);
+    }
+    return share(this.pendingTokens, key, async () => {
+      const caller = await this.tokenReview(token);
+      this.remember(key, caller);
+      return caller;
+    });
+  }
+
+  allowed(caller: Caller, attributes: ResourceAttributes): Promise<Decision> {
+    const key = JSON.stringify([caller.username, caller.groups, attributes]);
+    return share(this.pendingAccess, key, async () => {
+      const review = await this.kube.request<{ status?: { allowed?: boolean; reason?: string } }>(
+        "POST",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        {
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SubjectAccessReview",
+            spec: { user: caller.username, groups: caller.groups, resourceAttributes: attributes },
+          },
+        },
+      );
+      const allowed = review.status?.allowed === true;
+      reviews.inc({ kind: "SubjectAccessReview", result: allowed ? "allowed" : "denied" });
+      return review.status?.reason ? { allowed, reason: review.status.reason } : { allowed };
+    });
+  }
+
+  private async tokenReview(token: string): Promise<Caller | undefined> {
+    const review = await this.kube.request<{ status?: TokenReviewStatus }>(
+      "POST",
+      "/apis/authentication.k8s.io/v1/tokenreviews",
+      { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } } },
+    );
+    const status = review.status ?? {};
+    const username = status.user?.username;
+    const authenticated = status.authenticated === true && Boolean(username);
+    reviews.inc({ kind: "TokenReview", result: authenticated ? "authenticated" : "refused" });
+    return authenticated ? { username: username as string, groups: status.user?.groups ?? [] } : undefined;
+  }
+
+  private remember(key: string, caller: Caller | undefined): void {
+    if (this.tokens.size >= MAX_CACHED_TOKENS) {
+      const oldest = this.tokens.keys().next().value;
+      if (oldest !== undefined) this.tokens.delete(oldest);
+    }
+    const ttl = caller ? this.options.tokenCacheMs : REFUSED_CACHE_MS;
+    this.tokens.set(key, { caller, expires: Date.now() + ttl });
+  }
+}
+
+function share<T>(pending: Map<string, Promise<T>>, key: string, run: () => Promise<T>): Promise<T> {
+  const running = pending.get(key);
+  if (running) return running;
+  const started = run().finally(() => pending.delete(key));
+  pending.set(key, started);
+  return started;
+}

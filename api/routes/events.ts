@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { orgNamespace } from "../../schema/index.ts";
+import { EventsQuerySchema } from "../../schema/rest.ts";
+import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { orgAttributes, orgPath, readOrg, taskAttributes, taskPath } from "../resources.ts";
+import { EventStream, parseLastEventId, type StreamSource } from "../sse.ts";
+
+export interface EventsOptions {
+  /** Comment lines this often keep proxies and browsers from closing an idle stream. */
+  heartbeatMs: number;
+}
+
+export const EVENTS_PATH = "/api/v1/events";
+
+export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { heartbeatMs }) => {
+  const open = new Set<EventStream>();
+  // Open streams would keep the server from closing; they end, and clients reconnect elsewhere.
+  app.addHook("preClose", async () => {
+    for (const stream of open) stream.end();
+  });
+
+  app.get(
+    EVENTS_PATH,
+    {
+      schema: {
+        operationId: "events",
+        tags: ["events"],
+        summary: "Live changes of tasks and Orgs (Server-Sent Events)",
+        description: [
+          "A text/event-stream fed by Kubernetes watches made as the caller (who needs `watch` on agenttasks and orgs; with `org`, `get` and `watch` on that Org and `watch` on agenttasks in its namespace).",
+          "Events: `task` and `org` with data `{type: ADDED|MODIFIED|DELETED, object}`; `synced` `{kind}` once a kind's current objects were all sent; `reset` `{kind}` when a kind starts over (drop what you hold of it); `error` (a problem) before the stream ends.",
+          "Events carry ids: reconnect with Last-Event-ID (browsers do) to resume without missing a change. Comment lines are heartbeats.",
+        ].join("\n\n"),
+        security: [{ bearer: [] }],
+        querystring: EventsQuerySchema,
+        headers: z.looseObject({
+          "last-event-id": z
+            .string()
+            .max(1024)
+            .optional()
+            .describe("The id of the last event received, to resume."),
+        }),
+        response: {
+          200: {
+            description: "The event stream.",
+            content: { "text/event-stream": { schema: z.string() } },
+          },
+          ...problemResponses(...COMMON_PROBLEMS, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { actor } = request;
+      const { org } = request.query;
+      const namespace = org ? orgNamespace(await readOrg(actor, org)) : undefined;
+      await actor.authorize(taskAttributes("watch", namespace));
+      await actor.authorize(orgAttributes("watch", org));
+      const sources: StreamSource[] = [
+        { kind: "task", path: taskPath(namespace) },
+        { kind: "org", path: orgPath(), ...(org ? { fieldSelector: `metadata.name=${org}` } : {}) },
+      ];
+
+      reply.hijack();
+      const headers = Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined);
+      reply.raw.writeHead(200, {
+        ...(Object.fromEntries(headers) as Record<string, string | string[] | number>),
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        connection: "keep-alive",
+        // Proxies such as nginx would otherwise hold events back in their buffers.
+        "x-accel-buffering": "no",
+      });
+      const stream = new EventStream(
+        reply.raw,
+        actor,
+        {
+          sources,
+          resume: parseLastEventId(request.headers["last-event-id"], ["task", "org"]),
+          heartbeatMs,
+          path: EVENTS_PATH,
+          log: request.log,
+        },
+        () => open.delete(stream),
+      );
+      open.add(stream);
+      stream.start();
+    },
+  );
+};

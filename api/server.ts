@@ -1,0 +1,143 @@
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import Fastify from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { type Logger, pino } from "pino";
+import type { ZodType } from "zod";
+import { authPlugin } from "./auth.ts";
+import { Kube } from "./kube.ts";
+import { collectProcessMetrics, httpRequests } from "./metrics.ts";
+import { openapiPlugin } from "./openapi.ts";
+import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
+import { Problem, ProblemType, problemPlugin } from "./problem.ts";
+import { Reviewer } from "./review.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { orgRoutes } from "./routes/orgs.ts";
+import { scheduleRoutes } from "./routes/schedule.ts";
+import { taskRoutes } from "./routes/tasks.ts";
+
+/** Headers and fields whose values are credentials; pino replaces them in every log line. */
+const REDACT_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "headers.authorization",
+  "authorization",
+  "token",
+  "*.token",
+  "bearerToken",
+];
+
+export function createApiLogger(level: string): Logger {
+  return pino({ name: "agentyard-api", level, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+}
+
+/**
+ * The api as a fastify instance, not yet listening. Public routes (health, metrics, OpenAPI, docs)
+ * sit at the root; everything else is in one scope where authentication and the per-caller rate
+ * limit apply.
+ */
+export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: options.bodyLimitBytes,
+  }).withTypeProvider<ZodTypeProvider>();
+  // Route schemas are zod schemas: zod validates, and a ZodError reaches the problem handler whole.
+  // Answers are plain JSON: objects from the API server are passed on, not re-validated.
+  app.setValidatorCompiler<ZodType>(({ schema }) => (data) => {
+    const result = schema.safeParse(data);
+    return result.success ? { value: result.data } : { error: result.error };
+  });
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.addHook("onResponse", async (request, reply) => {
+    httpRequests.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(problemPlugin);
+  if (options.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: options.corsOrigins,
+      allowedHeaders: ["authorization", "content-type", "idempotency-key", "last-event-id"],
+      exposedHeaders: ["location", "retry-after"],
+      methods: ["GET", "POST", "DELETE"],
+    });
+  }
+  await app.register(openapiPlugin);
+  await app.register(healthRoutes, { kube });
+
+  const reviewer = new Reviewer(kube, { tokenCacheMs: options.tokenCacheMs });
+  await app.register(async (api) => {
+    await api.register(authPlugin, { mode: options.auth, kube, reviewer });
+    await api.register(rateLimit, {
+      max: options.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // After authentication, so that the limit is per caller and unauthenticated floods stop at 401.
+      hook: "preHandler",
+      keyGenerator: (request) => request.actor.caller?.username ?? request.ip,
+      errorResponseBuilder: (_request, context) =>
+        new Problem(
+          429,
+          ProblemType.rateLimited,
+          `more than ${context.max} requests a minute; retry in ${context.after}`,
+        ),
+    });
+    await api.register(scheduleRoutes);
+    await api.register(taskRoutes);
+    await api.register(orgRoutes);
+    await api.register(eventRoutes, { heartbeatMs: options.heartbeatMs });
+  });
+  return app;
+}
+
+export type ApiInstance = Awaited<ReturnType<typeof buildApi>>;
+
+export interface RunningApi {
+  /** http://host:port of the listening server. */
+  url: string;
+  app: ApiInstance;
+  close(): Promise<void>;
+}
+
+/** Starts the api in this process: `agentyard api`, `npm start` and the tests all come through here. */
+export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<RunningApi> {
+  const options = { ...defaultApiOptions(), ...overrides };
+  const listen = parseListen(options.listen);
+  checkAuthMode(options.auth, listen);
+  const log = options.log ?? createApiLogger(options.logLevel);
+  const kube = Kube.load(options.kubeconfig);
+  collectProcessMetrics();
+  const app = await buildApi(options, kube, log);
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await kube.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : listen.port;
+  const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  if (options.auth === "none") {
+    log.warn(
+      { url },
+      "AUTHENTICATION IS OFF (--auth=none): anyone who can reach this address acts with the api's own Kubernetes credentials. For the local devcluster only.",
+    );
+  }
+  log.info({ url, kubernetes: kube.server, auth: options.auth }, "api listening");
+  return {
+    url,
+    app,
+    async close() {
+      await app.close();
+      await kube.close();
+    },
+  };
+}

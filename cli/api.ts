@@ -1,0 +1,88 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { defaultApiOptions } from "../api/options.ts";
+import { createApiLogger, startApi } from "../api/server.ts";
+import { onShutdown } from "../operator/runtime/signals.ts";
+
+function positiveInt(value: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!Number.isInteger(n) || n < 1 || String(n) !== value.trim()) {
+    throw new InvalidArgumentError("must be a positive integer");
+  }
+  return n;
+}
+
+function origins(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  ];
+}
+
+/** `agentyard api`: the REST API, acting for each caller with the caller's Kubernetes rights. */
+export function apiCommand(): Command {
+  const defaults = defaultApiOptions();
+  return new Command("api")
+    .description(
+      "serve the REST API: POST /schedule, tasks, Orgs and live events, authorized by Kubernetes RBAC",
+    )
+    .addOption(
+      new Option(
+        "--kubeconfig <path>",
+        "kubeconfig of the api's own identity (default: in-cluster, or $KUBECONFIG)",
+      ).env("KUBECONFIG"),
+    )
+    .addOption(
+      new Option("--listen <host:port>", "address to serve on")
+        .default(defaults.listen)
+        .env("AGENTYARD_API_LISTEN"),
+    )
+    .addOption(
+      new Option("--auth <mode>", "token: Kubernetes bearer tokens; none: no authentication, loopback only")
+        .choices(["token", "none"])
+        .default(defaults.auth)
+        .env("AGENTYARD_API_AUTH"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "trace, debug, info, warn or error")
+        .choices(["trace", "debug", "info", "warn", "error"])
+        .default(defaults.logLevel)
+        .env("LOG_LEVEL"),
+    )
+    .addOption(
+      new Option("--rate-limit <n>", "requests per minute per caller")
+        .default(defaults.rateLimitPerMinute)
+        .argParser(positiveInt)
+        .env("AGENTYARD_API_RATE_LIMIT"),
+    )
+    .addOption(
+      new Option("--body-limit <bytes>", "largest request body accepted")
+        .default(defaults.bodyLimitBytes)
+        .argParser(positiveInt)
+        .env("AGENTYARD_API_BODY_LIMIT"),
+    )
+    .addOption(
+      new Option(
+        "--cors-origin <origins>",
+        "origin allowed by CORS, repeatable or comma-separated (default: CORS off)",
+      )
+        .argParser(origins)
+        .env("AGENTYARD_API_CORS_ORIGINS"),
+    )
+    .action(async (flags) => {
+      const log = createApiLogger(flags.logLevel);
+      const api = await startApi({
+        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+        listen: flags.listen,
+        auth: flags.auth,
+        logLevel: flags.logLevel,
+        rateLimitPerMinute: flags.rateLimit,
+        bodyLimitBytes: flags.bodyLimit,
+        corsOrigins: flags.corsOrigin ?? [],
+        log,
+      });
+      onShutdown(() => api.close(), { log });
+    });
+}

@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningApi } from "../api/server.ts";
+import { call, createOrg, grant, startTestApi, taskNames } from "./support/api.ts";
+import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+
+/** POST /schedule against the shared devcluster, with real tokens and real RBAC. */
+describe("POST /schedule", () => {
+  const cluster = sharedCluster();
+  const tokens = cluster.tokens;
+  let api: RunningApi;
+  let org: string;
+  let namespace: string;
+
+  beforeAll(async () => {
+    api = await startTestApi(cluster, kubectl);
+    org = uniqueName("sched");
+    namespace = await createOrg(kubectl, org, { repo: { url: "https://git.example.com/acme/app.git" } });
+    await grant(kubectl, { kind: "User", name: "alice" }, org, namespace, ["create", "get", "list"]);
+    // bob may read the Org but not create tasks in its namespace.
+    await grant(kubectl, { kind: "User", name: "bob" }, org, namespace, ["get"]);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it("creates an AgentTask for an allowed user and answers 202 with where it is", async () => {
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: "add a health endpoint" },
+    });
+    expect(res.status).toBe(202);
+    const body = res.body as { task: { name: string; namespace: string; uid: string }; [k: string]: unknown };
+    expect(body.task.namespace).toBe(namespace);
+    expect(res.headers.get("location")).toBe(`/api/v1/tasks/${namespace}/${body.task.name}`);
+    expect(body).toMatchObject({
+      org,
+      cluster: "local",
+      agent: {
+        deployment: body.task.name,
+        service: body.task.name,
+        editorHostname: `${body.task.name}.${namespace}.svc.cluster.local`,
+      },
+      links: { self: `/api/v1/tasks/${namespace}/${body.task.name}`, events: `/api/v1/events?org=${org}` },
+    });
+
+    const got = await kubectl(["get", "agenttask", body.task.name, "-n", namespace, "-o", "json"]);
+    expect(got.code).toBe(0);
+    const task = JSON.parse(got.stdout);
+    expect(task.metadata.uid).toBe(body.task.uid);
+    expect(task.spec).toMatchObject({ org, prompt: "add a health endpoint" });
+  });
+
+  it("passes the task's options through", async () => {
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: {
+        org,
+        task: {
+          prompt: "upgrade dependencies",
+          repo: { url: "https://git.example.com/acme/other.git", branch: "develop" },
+          command: ["agent", "--fast"],
+          timeout: "30m",
+          retries: 2,
+          ttlSecondsAfterFinished: 600,
+        },
+      },
+    });
+    expect(res.status).toBe(202);
+    const name = (res.body as { task: { name: string } }).task.name;
+    const task = JSON.parse(
+      (await kubectl(["get", "agenttask", name, "-n", namespace, "-o", "json"])).stdout,
+    );
+    expect(task.spec).toMatchObject({
+      repo: { url: "https://git.example.com/acme/other.git", branch: "develop" },
+      command: ["agent", "--fast"],
+      timeout: "30m",
+      retries: 2,
+      ttlSecondsAfterFinished: 600,
+    });
+  });
+
+  it("answers 403 naming the verb and resource to a user without rights, and creates nothing", async () => {
+    const before = await taskNames(kubectl, namespace);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.bob,
+      body: { org, task: "not allowed" },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toContain(
+      `bob may not create agenttasks.agentyard.dev in namespace ${namespace}`,
+    );
+    expect(await taskNames(kubectl, namespace)).toEqual(before);
+  });
+
+  it("answers 403 to a user who may not even read the Org", async () => {
+    const res = await call(api, "POST", "/schedule", { token: tokens.carol, body: { org, task: "x" } });
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toContain(`carol may not get orgs.agentyard.dev "${org}"`);
+  });
+
+  it("answers 401 without a token or with a token Kubernetes does not know", async () => {
+    const none = await call(api, "POST", "/schedule", { body: { org, task: "x" } });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect(none.body).toMatchObject({ type: "urn:agentyard:problem:unauthenticated", status: 401 });
+    const forged = await call(api, "POST", "/schedule", {
+      token: "not-a-real-token",
+      body: { org, task: "x" },
+    });
+    expect(forged.status).toBe(401);
+    expect(JSON.stringify(forged.body)).not.toContain("not-a-real-token");
+  });
+
+  it("answers 404 naming an unknown org", async () => {
+    const missing = uniqueName("missing");
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.admin,
+      body: { org: missing, task: "x" },
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.detail).toContain(`org "${missing}" not found`);
+  });
+
+  const badBodies: [string, unknown, string[]][] = [
+    ["no org", { task: "x" }, ["org: Required value"]],
+    ["no task", { org: "acme" }, ["task: "]],
+    ["an org that is no DNS label", { org: "Acme Corp", task: "x" }, ["org: must be a DNS-1123 label"]],
+    ["an empty prompt", { org: "acme", task: "   " }, ["task: prompt must not be empty"]],
+    ["a task that is a number", { org: "acme", task: 42 }, ["task: must be a prompt string or an object"]],
+    ["an unknown top-level field", { org: "acme", task: "x", priority: 1 }, ['Unrecognized key: "priority"']],
+    [
+      "several bad task fields at once",
+      { org: "acme", task: { prompt: "x", retries: 11, timeout: "forever", colour: "red" } },
+      ["task.retries: must be between 0 and 10", "task.timeout:", 'task: Unrecognized key: "colour"'],
+    ],
+    [
+      "a repository URL with credentials",
+      { org: "acme", task: { prompt: "x", repo: { url: "https://user:secret@git.example.com/a.git" } } },
+      ["task.repo.url: must be a git URL"],
+    ],
+    [
+      "an empty repo",
+      { org: "acme", task: { prompt: "x", repo: {} } },
+      ["task.repo: repo must set url, branch or both"],
+    ],
+    ["a body that is not an object", [1, 2], ["<root>:"]],
+  ];
+
+  it.each(badBodies)(
+    "answers 400 to %s, naming every bad field, and creates nothing",
+    async (_, body, messages) => {
+      const before = await taskNames(kubectl, namespace);
+      const res = await call(api, "POST", "/schedule", { token: tokens.alice, body });
+      expect(res.status).toBe(400);
+      expect(res.body.type).toBe("urn:agentyard:problem:invalid-request");
+      const errors = (res.body.errors as string[]).join("\n");
+      for (const message of messages) expect(errors).toContain(message);
+      expect(await taskNames(kubectl, namespace)).toEqual(before);
+    },
+  );
+
+  it("answers 400 to a body that is not JSON", async () => {
+    const res = await call(api, "POST", "/schedule", { token: tokens.alice, body: "{not json" });
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe("urn:agentyard:problem:invalid-request");
+  });
+
+  it("answers 413 to a body above the limit", async () => {
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: "x".repeat(300 * 1024) },
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it("creates exactly one task for 50 concurrent retries with one Idempotency-Key", async () => {
+    const key = `retry-${uniqueName("k")}`;
+    const body = { org, task: { prompt: "exactly once", retries: 1 } };
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        call(api, "POST", "/schedule", { token: tokens.alice, body, headers: { "idempotency-key": key } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(202));
+    const names = new Set(answers.map((a) => (a.body as { task: { name: string } }).task.name));
+    const uids = new Set(answers.map((a) => (a.body as { task: { uid: string } }).task.uid));
+    expect(names.size).toBe(1);
+    expect(uids.size).toBe(1);
+    const [name] = names;
+    const withKey = (await taskNames(kubectl, namespace)).filter((n) => n === name);
+    expect(withKey).toHaveLength(1);
+
+    // The same key with another request is refused, and changes nothing.
+    const reused = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: "something else" },
+      headers: { "idempotency-key": key },
+    });
+    expect(reused.status).toBe(422);
+    expect(reused.body.type).toBe("urn:agentyard:problem:idempotency-key-reused");
+
+    // Keys belong to their caller: admin's request with the same key is a new task.
+    const other = await call(api, "POST", "/schedule", {
+      token: tokens.admin,
+      body,
+      headers: { "idempotency-key": key },
+    });
+    expect(other.status).toBe(202);
+    expect((other.body as { task: { name: string } }).task.name).not.toBe(name);
+  });
+
+  it("acts with the caller's groups: rights granted to a group are honoured", async () => {
+    const groupOrg = uniqueName("grp");
+    const groupNamespace = await createOrg(kubectl, groupOrg);
+    // Every test user is in agentyard:testers (devcluster/cluster.ts); carol has no rights of her own.
+    await grant(kubectl, { kind: "Group", name: "agentyard:testers" }, groupOrg, groupNamespace, ["create"]);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.carol,
+      body: { org: groupOrg, task: "via group" },
+    });
+    expect(res.status).toBe(202);
+    expect(await taskNames(kubectl, groupNamespace)).toHaveLength(1);
+  });
+
+  it("answers 409 while the Org's namespace does not exist yet", async () => {
+    const early = uniqueName("early");
+    const created = await kubectl(["apply", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "agentyard.dev/v1alpha1",
+        kind: "Org",
+        metadata: { name: early },
+        spec: {},
+      }),
+    });
+    expect(created.code).toBe(0);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.admin,
+      body: { org: early, task: "x" },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain(`namespace org-${early} of org ${early} does not exist yet`);
+  });
+});
