@@ -1,4 +1,6 @@
 import { Command, Option } from "commander";
+import { startApi } from "../api/server.ts";
+import { ensureDemoOrg } from "../devcluster/demo.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 
@@ -7,7 +9,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
 export function startCommand(): Command {
   return new Command("start")
-    .description("run the devcluster, the CRDs and the operator in the foreground (Ctrl-C stops everything)")
+    .description(
+      "run the devcluster, the CRDs, the operator and the api in the foreground (Ctrl-C stops everything)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level of the operator")
         .choices(["trace", "debug", "info", "warn", "error"])
@@ -25,6 +29,15 @@ export function startCommand(): Command {
         logLevel: flags.logLevel,
       });
       beforeStop(() => operator.stop());
+      await ensureDemoOrg((args, options) => cluster.kubectl(args, options));
+      // Only on loopback, and only because this cluster's admin is the person at the keyboard.
+      const api = await startApi({
+        kubeconfig: info.kubeconfig,
+        listen: "127.0.0.1:8080",
+        auth: "none",
+        logLevel: flags.logLevel,
+      });
+      beforeStop(() => api.close());
       process.stdout.write(
         [
           "",
@@ -32,10 +45,10 @@ export function startCommand(): Command {
           `  KUBECONFIG=${info.kubeconfig}`,
           `  API server: ${info.server}`,
           `  operator:   ${operator.metricsUrl}/metrics`,
+          `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
           "",
           "In another terminal:",
-          "  npx agentyard dev kubectl get nodes",
-          "  npx agentyard dev kubectl apply -f orgs.example.yaml",
+          `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
           "",
           "Ctrl-C stops everything.",
