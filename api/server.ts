@@ -4,6 +4,7 @@ import Fastify from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { type Logger, pino } from "pino";
 import type { ZodType } from "zod";
+import { dashboardPlugin } from "../dashboard/serve.ts";
 import { authPlugin } from "./auth.ts";
 import { Kube } from "./kube.ts";
 import { collectProcessMetrics, httpRequests } from "./metrics.ts";
@@ -15,7 +16,9 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orgRoutes } from "./routes/orgs.ts";
 import { scheduleRoutes } from "./routes/schedule.ts";
+import { taskEventRoutes } from "./routes/task-events.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { whoamiRoutes } from "./routes/whoami.ts";
 
 /** Headers and fields whose values are credentials; pino replaces them in every log line. */
 const REDACT_PATHS = [
@@ -72,6 +75,7 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
   }
   await app.register(openapiPlugin);
   await app.register(healthRoutes, { kube });
+  await app.register(dashboardPlugin);
 
   const reviewer = new Reviewer(kube, { tokenCacheMs: options.tokenCacheMs });
   await app.register(async (api) => {
@@ -91,6 +95,8 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
     });
     await api.register(scheduleRoutes);
     await api.register(taskRoutes);
+    await api.register(taskEventRoutes);
+    await api.register(whoamiRoutes);
     await api.register(orgRoutes);
     await api.register(eventRoutes, { heartbeatMs: options.heartbeatMs });
   });

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
+import { ensureDashboard } from "../dashboard/build.ts";
 import { ensureDemoOrg } from "../devcluster/demo.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
@@ -30,6 +31,8 @@ export function startCommand(): Command {
       });
       beforeStop(() => operator.stop());
       await ensureDemoOrg((args, options) => cluster.kubectl(args, options));
+      // The api serves the dashboard from what it finds built when it starts.
+      await ensureDashboard(log);
       // Only on loopback, and only because this cluster's admin is the person at the keyboard.
       const api = await startApi({
         kubeconfig: info.kubeconfig,
@@ -46,6 +49,8 @@ export function startCommand(): Command {
           `  API server: ${info.server}`,
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          "",
+          `Open the dashboard: ${api.url}/`,
           "",
           "In another terminal:",
           `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,

@@ -1,0 +1,114 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { aTask, find, jsonResponse, mount, settle, stubFetch, text } from "../fixtures.test-support.ts";
+import type { AyTaskDetail } from "./task-detail.ts";
+import "./task-detail.ts";
+
+afterEach(() => {
+  document.body.innerHTML = "";
+  vi.unstubAllGlobals();
+});
+
+const lastPR = {
+  branch: "agentyard/health",
+  commit: "4f2a9c1e0b7d3a5f6e8c9d0a1b2c3d4e5f607182",
+  base: "main",
+  title: "Add a health endpoint",
+  summary: "Added GET /healthz",
+  diffstat: { files: 3, insertions: 42, deletions: 7 },
+  url: "https://git.example.com/acme/app/pull/17",
+};
+
+function stubTaskReads(task = aTask()) {
+  return stubFetch({
+    "GET /api/v1/tasks/org-acme/fix-it": () => jsonResponse(200, task),
+    "GET /api/v1/tasks/org-acme/fix-it/events": () =>
+      jsonResponse(200, {
+        items: [
+          {
+            type: "Normal",
+            reason: "Running",
+            message: "the agent is running attempt 1",
+            count: 1,
+            lastTime: "2026-11-24T12:00:05Z",
+          },
+        ],
+      }),
+    "GET /api/v1/tasks/org-acme/fix-it/logs": () =>
+      jsonResponse(200, { source: "state", container: "agent", log: "hello\n" }),
+    "POST /api/v1/tasks/org-acme/fix-it/cancel": () => jsonResponse(202, aTask({ spec: { cancel: true } })),
+  });
+}
+
+const detail = (live = aTask(), can = { cancel: true, delete: true }) =>
+  mount<AyTaskDetail>("ay-task-detail", { namespace: "org-acme", name: "fix-it", live, can });
+
+const button = (el: AyTaskDetail, selector: string) =>
+  el.shadowRoot?.querySelector(selector) as HTMLButtonElement;
+
+describe("<ay-task-detail>", () => {
+  it("shows the phase, the artifact, the editor link, the log tail and the timeline", async () => {
+    stubTaskReads();
+    const el = await detail(
+      aTask({
+        phase: "Succeeded",
+        status: { editorURL: "http://fix-it.org-acme:8443/", artifacts: { lastPR } },
+      }),
+    );
+    await vi.waitFor(async () => {
+      await settle(el);
+      expect(text(el)).toContain("the agent is running attempt 1");
+    });
+    const shown = text(el);
+    expect(shown).toContain("Succeeded");
+    expect(shown).toContain("agentyard/health");
+    expect(shown).toContain("4f2a9c1e0b7d");
+    const diffstat = find(el.shadowRoot as ShadowRoot, '[data-artifact="diffstat"]');
+    expect(text(diffstat).replace(/\s/g, "")).toContain("3files,+42−7");
+    expect(shown).toContain("http://fix-it.org-acme:8443/");
+    expect(shown).toContain("hello");
+  });
+
+  it("disables what RBAC refuses, and Cancel once the task has finished", async () => {
+    stubTaskReads();
+    const refused = await detail(aTask(), { cancel: false, delete: false });
+    expect(button(refused, '[data-action="cancel"]').disabled).toBe(true);
+    expect(button(refused, '[data-action="delete"]').title).toBe("You may not delete tasks in this Org");
+    refused.remove();
+
+    const finished = await detail(aTask({ phase: "Failed" }));
+    expect(button(finished, '[data-action="cancel"]').disabled).toBe(true);
+    expect(button(finished, '[data-action="delete"]').disabled).toBe(false);
+  });
+
+  it("cancels after a confirmation", async () => {
+    const calls = stubTaskReads();
+    const el = await detail();
+    button(el, '[data-action="cancel"]').click();
+    await settle(el);
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+    button(el, '[data-confirm="cancel"]').click();
+    await vi.waitFor(() =>
+      expect(calls.some((c) => c.method === "POST" && c.path.endsWith("/cancel"))).toBe(true),
+    );
+  });
+
+  it("shows a refused action as a 403", async () => {
+    stubTaskReads();
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () =>
+        jsonResponse(403, { status: 403, title: "Forbidden", detail: "carol may not patch agenttasks" }),
+      ),
+    );
+    const el = await detail();
+    button(el, '[data-action="cancel"]').click();
+    await settle(el);
+    button(el, '[data-confirm="cancel"]').click();
+    await vi.waitFor(async () => {
+      await settle(el);
+      expect(text(el)).toContain("Not allowed (403)");
+    });
+    expect(text(el)).toContain("carol may not patch agenttasks");
+  });
+});
