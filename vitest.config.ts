@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{cli,schema,operator,api,devcluster,agent-image,cdk8s,dashboard}/**/*.test.ts"],
+          include: ["{cli,schema,operator,api,devcluster,agent-image,charts,cdk8s,dashboard}/**/*.test.ts"],
         },
       },
       {

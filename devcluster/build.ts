@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cp, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
-import { goEnv } from "./go-env.ts";
+import { buildOnce, formatElapsed, type Log, runGo as run, step } from "./go-build.ts";
 import { cacheRoot, goModulesDir } from "./paths.ts";
 import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "./versions.ts";
 
@@ -18,8 +16,6 @@ export interface Binaries {
   /** kwok Stage manifests (node and pod lifecycles) copied from the kwok module. */
   kwokStages: string[];
 }
-
-type Log = (line: string) => void;
 
 const KWOK_STAGES = [
   "kustomize/stage/node/fast/node-initialize.yaml",
@@ -40,29 +36,6 @@ function kubeLdflags(): string {
     "-X k8s.io/component-base/version.gitTreeState=clean",
     `-X k8s.io/client-go/pkg/version.gitVersion=${KUBERNETES_VERSION}`,
   ].join(" ");
-}
-
-function run(cmd: string, args: string[], cwd: string, onLine?: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: goEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d;
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      const text = d.toString();
-      err += text;
-      if (err.length > 200_000) err = err.slice(-100_000);
-      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
-    });
-    child.on("error", (e) => reject(new Error(`${cmd} could not start: ${e.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolve(out);
-      else
-        reject(new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited with ${code}:\n${err.slice(-4000)}`));
-    });
-  });
 }
 
 async function goVersion(): Promise<string> {
@@ -94,44 +67,6 @@ function binariesIn(dir: string): Binaries {
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-function formatElapsed(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
-/** Runs one build step, telling the user what it does and how long it has taken so far. */
-async function step(
-  log: Log,
-  index: number,
-  total: number,
-  label: string,
-  work: (tick: () => void) => Promise<void>,
-) {
-  const started = Date.now();
-  let compiled = 0;
-  log(`[devcluster] step ${index}/${total}: ${label}`);
-  const ticker = setInterval(() => {
-    log(
-      `[devcluster]   ... ${label}: ${formatElapsed(Date.now() - started)} elapsed, ${compiled} packages compiled`,
-    );
-  }, 20_000);
-  try {
-    await work(() => {
-      compiled++;
-    });
-  } finally {
-    clearInterval(ticker);
-  }
-  log(`[devcluster] step ${index}/${total} done in ${formatElapsed(Date.now() - started)}`);
-}
-
 async function buildAll(target: string, log: Log): Promise<void> {
   const tmp = `${target}.partial-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
@@ -146,30 +81,36 @@ async function buildAll(target: string, log: Log): Promise<void> {
   const kube = join(goModulesDir, "kube");
   const etcd = join(goModulesDir, "etcd");
   const kwok = join(goModulesDir, "kwok");
-  await step(log, 1, 4, "downloading Go modules", async () => {
+  await step(log, "[devcluster]", 1, 4, "downloading Go modules", async () => {
     for (const dir of [kube, etcd, kwok]) await run("go", ["mod", "download"], dir);
   });
-  await step(log, 2, 4, "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl", (tick) =>
-    run(
-      "go",
-      [
-        "build",
-        "-v",
-        "-trimpath",
-        "-ldflags",
-        kubeLdflags(),
-        "-o",
-        `${tmp}/`,
-        "k8s.io/kubernetes/cmd/kube-apiserver",
-        "k8s.io/kubernetes/cmd/kube-controller-manager",
-        "k8s.io/kubernetes/cmd/kube-scheduler",
-        "k8s.io/kubernetes/cmd/kubectl",
-      ],
-      kube,
-      tick,
-    ).then(() => undefined),
+  await step(
+    log,
+    "[devcluster]",
+    2,
+    4,
+    "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl",
+    (tick) =>
+      run(
+        "go",
+        [
+          "build",
+          "-v",
+          "-trimpath",
+          "-ldflags",
+          kubeLdflags(),
+          "-o",
+          `${tmp}/`,
+          "k8s.io/kubernetes/cmd/kube-apiserver",
+          "k8s.io/kubernetes/cmd/kube-controller-manager",
+          "k8s.io/kubernetes/cmd/kube-scheduler",
+          "k8s.io/kubernetes/cmd/kubectl",
+        ],
+        kube,
+        tick,
+      ).then(() => undefined),
   );
-  await step(log, 3, 4, "building etcd", (tick) =>
+  await step(log, "[devcluster]", 3, 4, "building etcd", (tick) =>
     run(
       "go",
       ["build", "-v", "-trimpath", "-o", join(tmp, "etcd"), "go.etcd.io/etcd/server/v3"],
@@ -177,7 +118,7 @@ async function buildAll(target: string, log: Log): Promise<void> {
       tick,
     ).then(() => undefined),
   );
-  await step(log, 4, 4, "building kwok", async (tick) => {
+  await step(log, "[devcluster]", 4, 4, "building kwok", async (tick) => {
     await run(
       "go",
       ["build", "-v", "-trimpath", "-o", join(tmp, "kwok"), "sigs.k8s.io/kwok/cmd/kwok"],
@@ -198,22 +139,13 @@ async function buildAll(target: string, log: Log): Promise<void> {
  * a second terminal) wait on one lock so that only one build runs.
  */
 export async function ensureBinaries(log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<Binaries> {
-  const key = await cacheKey();
-  const binRoot = join(cacheRoot(), "bin");
-  const target = join(binRoot, key);
-  if (await exists(join(target, "kwok"))) return binariesIn(target);
-  await mkdir(binRoot, { recursive: true });
-  const release = await lockfile.lock(binRoot, {
-    lockfilePath: join(binRoot, `${key}.lock`),
-    stale: 60_000,
-    update: 10_000,
-    retries: { retries: 1_000_000, minTimeout: 1000, maxTimeout: 5000 },
-    onCompromised: (err) => log(`[devcluster] build lock lost: ${err.message}`),
+  const target = await buildOnce({
+    root: join(cacheRoot(), "bin"),
+    key: await cacheKey(),
+    marker: "kwok",
+    log,
+    prefix: "[devcluster]",
+    build: (dir) => buildAll(dir, log),
   });
-  try {
-    if (!(await exists(join(target, "kwok")))) await buildAll(target, log);
-  } finally {
-    await release();
-  }
   return binariesIn(target);
 }

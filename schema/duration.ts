@@ -6,7 +6,7 @@ import { boundedString } from "./formats.ts";
  * Go duration strings ("30m", "1h30m", "1.5h"): the syntax of time.ParseDuration, which CEL's
  * duration() also parses, without sign or the micro sign so that people write what kubectl shows.
  */
-const GO_DURATION = /^([0-9]+(\.[0-9]+)?(h|ms|m|s|us|ns))+$/;
+export const GO_DURATION = /^([0-9]+(\.[0-9]+)?(h|ms|m|s|us|ns))+$/;
 
 const COMPONENT = /([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|ns)/g;
 const MILLISECONDS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, ns: 1e-6 };

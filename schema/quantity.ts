@@ -5,7 +5,7 @@ import { celString, withRules } from "./extensions.ts";
  * Kubernetes resource quantities ("500m", "2", "1Gi", "1e3"), written as a string or an integer as in
  * a Pod spec. Negative quantities are refused: they mean nothing for requests and limits.
  */
-const QUANTITY =
+export const QUANTITY =
   /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
 const MESSAGE = "must be a Kubernetes quantity such as 500m, 2 or 1Gi";

@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import { mkdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+import { goEnv } from "./go-env.ts";
+
+/**
+ * What every build from a Go wrapper module shares: running go with the cached environment, telling
+ * the user how far a slow step has come, and one lock per cache key so that concurrent callers (test
+ * workers, a second terminal) wait for one build instead of running several.
+ */
+
+export type Log = (line: string) => void;
+
+export function runGo(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  onLine?: (line: string) => void,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: goEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      err += text;
+      if (err.length > 200_000) err = err.slice(-100_000);
+      if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(line);
+    });
+    child.on("error", (e) => reject(new Error(`${cmd} could not start: ${e.message}`)));
+    child.on("close", (code) => {
+      if (code === 0) resolve(out);
+      else
+        reject(new Error(`${cmd} ${args.join(" ")} (in ${cwd}) exited with ${code}:\n${err.slice(-4000)}`));
+    });
+  });
+}
+
+export async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function formatElapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** Runs one build step, telling the user what it does and how long it has taken so far. */
+export async function step(
+  log: Log,
+  prefix: string,
+  index: number,
+  total: number,
+  label: string,
+  work: (tick: () => void) => Promise<void>,
+) {
+  const started = Date.now();
+  let compiled = 0;
+  log(`${prefix} step ${index}/${total}: ${label}`);
+  const ticker = setInterval(() => {
+    log(
+      `${prefix}   ... ${label}: ${formatElapsed(Date.now() - started)} elapsed, ${compiled} packages compiled`,
+    );
+  }, 20_000);
+  try {
+    await work(() => {
+      compiled++;
+    });
+  } finally {
+    clearInterval(ticker);
+  }
+  log(`${prefix} step ${index}/${total} done in ${formatElapsed(Date.now() - started)}`);
+}
+
+/**
+ * Makes `root/key` exist: when `marker` (a file inside it) is missing, takes the key's lock, looks
+ * again, and runs `build(target)`, which must create the target atomically (build elsewhere, rename).
+ */
+export async function buildOnce(options: {
+  root: string;
+  key: string;
+  marker: string;
+  log: Log;
+  prefix: string;
+  build: (target: string) => Promise<void>;
+}): Promise<string> {
+  const target = join(options.root, options.key);
+  if (await exists(join(target, options.marker))) return target;
+  await mkdir(options.root, { recursive: true });
+  const release = await lockfile.lock(options.root, {
+    lockfilePath: join(options.root, `${options.key}.lock`),
+    stale: 60_000,
+    update: 10_000,
+    retries: { retries: 1_000_000, minTimeout: 1000, maxTimeout: 5000 },
+    onCompromised: (err) => options.log(`${options.prefix} build lock lost: ${err.message}`),
+  });
+  try {
+    if (!(await exists(join(target, options.marker)))) await options.build(target);
+  } finally {
+    await release();
+  }
+  return target;
+}
