@@ -38,6 +38,7 @@ describe("dashboard api routes", () => {
     expect(res.status).toBe(200);
     expect(res.body.user?.username).toBe("carol");
     expect(res.body.orgs).toEqual([org]);
+    expect(res.body.namespaces).toEqual({ [org]: namespace });
     expect(res.body.can).toMatchObject({
       listOrgs: false,
       watchAllTasks: false,

@@ -1,8 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { pino } from "pino";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningApi } from "../api/server.ts";
+import { type RunningApi, startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
 import type { ClusterUser, DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
@@ -413,6 +414,31 @@ describe("who may not", () => {
     await page.getByRole("link", { name: "Schedule", exact: true }).click();
     expect(await page.getByRole("button", { name: "Schedule", exact: true }).isDisabled()).toBe(true);
     await page.context().close();
+  });
+});
+
+describe("with authentication off, as npm start runs it", () => {
+  it("opens without sign-in, says so, and schedules as the api itself", async () => {
+    const local = await startApi({
+      kubeconfig: cluster.kubeconfigPath(),
+      listen: "127.0.0.1:0",
+      auth: "none",
+      log: pino({ level: "silent" }),
+    });
+    try {
+      const page = await browser.newPage();
+      watchErrors(page);
+      page.setDefaultTimeout(SEEN_MS);
+      await page.goto(`${local.url}/#/schedule?org=globex`);
+      expect(await page.getByTestId("identity").textContent()).toContain("Authentication off");
+      await page.getByLabel("Prompt").fill("Write the release notes");
+      await page.getByRole("button", { name: "Schedule", exact: true }).click();
+      await page.waitForURL(/#\/tasks\/org-globex\/task-/);
+      await detailPhase(page, "Running").waitFor();
+      await page.close();
+    } finally {
+      await local.close();
+    }
   });
 });
 

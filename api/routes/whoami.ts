@@ -20,6 +20,7 @@ export const WhoamiSchema = z
       .nullable()
       .describe("The authenticated caller; null when the api runs with --auth=none."),
     orgs: z.array(z.string()).describe("The Orgs the caller may read, by name."),
+    namespaces: z.record(z.string(), z.string()).describe("Per Org name: the namespace of its tasks."),
     can: z.object({
       listOrgs: z.boolean().describe("list and watch Orgs cluster-wide."),
       watchAllTasks: z.boolean().describe("list and watch AgentTasks in all namespaces."),
@@ -152,6 +153,7 @@ export async function whoami(actor: Actor): Promise<Whoami> {
   return {
     user: caller ? { username: caller.username, groups: caller.groups } : null,
     orgs: orgs.map((org) => org.metadata.name as string).sort(),
+    namespaces: Object.fromEntries(orgs.map((org) => [org.metadata.name as string, orgNamespace(org)])),
     can,
   };
 }

@@ -146,7 +146,15 @@ export class AyApp extends LitElement {
 
   /** The Org a tenant's view follows: the one the page is about, else the one picked in the header. */
   private scopeFor(route: Route, orgs: string[]): string | undefined {
-    const fromRoute = "org" in route ? route.org : route.page === "org" ? route.name : undefined;
+    const namespaces = this.session.whoami?.namespaces ?? {};
+    const fromRoute =
+      "org" in route
+        ? route.org
+        : route.page === "org"
+          ? route.name
+          : route.page === "task"
+            ? orgs.find((o) => namespaces[o] === route.namespace)
+            : undefined;
     const wanted = fromRoute ?? this.tenantOrg;
     return wanted && orgs.includes(wanted) ? wanted : orgs[0];
   }
@@ -257,7 +265,9 @@ export class AyApp extends LitElement {
       case "task": {
         const task = this.live.tasks.get(`${route.namespace}/${route.name}`);
         const org =
-          task?.spec.org ?? orgs.find((o) => o.status?.namespace === route.namespace)?.metadata.name ?? "";
+          task?.spec.org ??
+          Object.keys(whoami.namespaces).find((o) => whoami.namespaces[o] === route.namespace) ??
+          "";
         return html`<ay-task-detail
           namespace=${route.namespace}
           name=${route.name}
