@@ -104,5 +104,13 @@ describe("kstatus of live Orgs and AgentTasks", () => {
     });
     await waitForTask(cluster, ns, "second", "to be Running", phaseIs("Running"));
     expect((await health()).get("AgentTask/second")?.status).toBe("Current");
+
+    await writeAgentState(cluster, ns, "second", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitForTask(cluster, ns, "second", "to succeed", phaseIs("Succeeded"));
+    expect((await health()).get("AgentTask/second")?.status).toBe("Current");
   });
 });
