@@ -1,0 +1,351 @@
+import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
+import { type AgentState, MAX_LOG_TAIL_BYTES, parseAgentState } from "../schema/state.ts";
+import { gitConfigEnv, prepareGitAuth } from "./credentials.ts";
+import { sleep, watchEditor } from "./editor.ts";
+import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
+import {
+  clone,
+  commitAll,
+  diffSummary,
+  diffstat,
+  type GitContext,
+  git,
+  hasUncommitted,
+  head,
+  push,
+} from "./git.ts";
+import { LineSplitter } from "./lines.ts";
+import { commitMessage, titleOf } from "./message.ts";
+import { type Exit, startGroup } from "./process.ts";
+import { Redactor } from "./redact.ts";
+import { StateReporter, type StateTarget } from "./report.ts";
+import { Tail } from "./tail.ts";
+
+export interface AgentOptions {
+  task: string;
+  org: string;
+  namespace: string;
+  attempt: number;
+  prompt: string;
+  /** The agent's own directory: last_pr.json, the readiness file `started`, the prompt file. */
+  stateDir: string;
+  /** Where the repository is cloned and the command runs; shared with the editor. */
+  workspace: string;
+  repo?: { url: string; branch: string };
+  /** The program and its arguments; without one the task fails with a message saying so. */
+  command?: string[];
+  /** Where the Org's git Secret is mounted: `token` (+ `username`), or `ssh-privatekey` (+ `known_hosts`). */
+  gitCredentialsDir?: string;
+  /** code-server's base URL; without it the runtime idles after the task until it is stopped. */
+  editorUrl?: string;
+  /** The state ConfigMap; without it reports are only logged. */
+  state?: StateTarget;
+  /** The environment the command inherits (the runtime's own by default). */
+  env?: NodeJS.ProcessEnv;
+  /** Aborted on SIGTERM: stops the command's process group, or ends the wait for the editor. */
+  signal?: AbortSignal;
+  /** Where the command's output goes (the runtime's stdout and stderr by default: the pod log). */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  log?: Logger;
+  /** Between SIGTERM and SIGKILL for the command's group; within the pod's 30 s grace, leaving time to report. */
+  killGraceMs?: number;
+  editorPollMs?: number;
+}
+
+/** The branch a task's work is pushed to. */
+export const taskBranch = (task: string) => `agentyard/${task}`;
+
+export const NO_COMMAND =
+  "no command to run: set spec.command on the AgentTask or spec.agent.command on its Org (the Org has no default agent command)";
+
+const STOPPED =
+  "stopped: the agent received SIGTERM (the task was cancelled or timed out) and killed the command's process group";
+
+interface Run {
+  options: AgentOptions;
+  log: Logger;
+  redactor: Redactor;
+  reporter: StateReporter | undefined;
+  signal: AbortSignal;
+  tail: Tail;
+  state: AgentState;
+  killGraceMs: number;
+}
+
+function start(options: AgentOptions): Run {
+  const log =
+    options.log ?? pino({ base: { task: options.task, org: options.org, attempt: options.attempt } });
+  const reporter = options.state
+    ? new StateReporter(options.state, { log: (msg, fields) => log.warn(fields ?? {}, msg) })
+    : undefined;
+  return {
+    options,
+    log,
+    redactor: new Redactor(),
+    reporter,
+    signal: options.signal ?? new AbortController().signal,
+    tail: new Tail(MAX_LOG_TAIL_BYTES),
+    state: { attempt: options.attempt },
+    killGraceMs: options.killGraceMs ?? 10_000,
+  };
+}
+
+function report(run: Run): void {
+  if (run.reporter) run.reporter.report(run.state);
+  else run.log.info({ state: run.state }, "state (no state ConfigMap to report to)");
+}
+
+async function writeAtomic(path: string, content: string): Promise<void> {
+  await writeFile(`${path}.tmp`, content, { mode: 0o644 });
+  await rename(`${path}.tmp`, path);
+}
+
+async function finish(run: Run, exitCode: number, message: string, lastPR?: LastPRArtifact) {
+  const { redactor } = run;
+  if (lastPR) {
+    // A bug here must show as a failed task, not as an artifact the operator refuses.
+    const valid = LastPRArtifactSchema.parse(lastPR);
+    await writeAtomic(join(run.options.stateDir, "last_pr.json"), `${JSON.stringify(valid, null, 2)}\n`);
+  }
+  run.state = {
+    ...run.state,
+    finishedAt: new Date().toISOString(),
+    exitCode,
+    message: redactor.redact(message),
+  };
+  const tail = run.tail.toString();
+  if (tail) run.state.logTail = tail;
+  if (lastPR) run.state.lastPR = lastPR;
+  run.log.info({ exitCode, message: run.state.message, lastPR: lastPR?.branch }, "finished");
+  report(run);
+  return run.state;
+}
+
+async function isEmpty(dir: string): Promise<boolean> {
+  return (await readdir(dir)).filter((name) => name !== "lost+found").length === 0;
+}
+
+/** Runs the command, streaming its output (redacted, line by line) to the pod log and the tail. */
+async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
+  const { options, redactor, tail } = run;
+  const sink = (write: (text: string) => void) =>
+    new LineSplitter((text) => {
+      const clean = redactor.redact(text);
+      write(clean);
+      tail.push(clean);
+    });
+  const stdout = sink(options.stdout ?? ((t) => process.stdout.write(t)));
+  const stderr = sink(options.stderr ?? ((t) => process.stderr.write(t)));
+  const group = startGroup(command, {
+    cwd: options.workspace,
+    env,
+    onStdout: (t) => stdout.push(t),
+    onStderr: (t) => stderr.push(t),
+    killGraceMs: run.killGraceMs,
+  });
+  const stop = () => {
+    run.log.info("SIGTERM: stopping the command's process group");
+    void group.stop();
+  };
+  run.signal.addEventListener("abort", stop, { once: true });
+  const pid = await group.spawned;
+  if (pid !== undefined) {
+    run.log.info({ pid, command: redactor.redact(command[0] ?? "") }, "command started");
+    run.state.startedAt = new Date().toISOString();
+    await writeFile(join(options.stateDir, "started"), `${run.state.startedAt}\n`);
+    report(run);
+  }
+  const exit = await group.exited;
+  run.signal.removeEventListener("abort", stop);
+  stdout.flush();
+  stderr.flush();
+  run.log.info({ exitCode: exit.code, signal: exit.signal }, "command exited");
+  return exit;
+}
+
+/** Commits and pushes whatever the command changed; the artifact, or undefined when nothing changed. */
+async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: string) {
+  const { options } = run;
+  const repo = options.repo as { url: string; branch: string };
+  const branch = taskBranch(options.task);
+  const uncommitted = await hasUncommitted(g);
+  // A coding agent may commit its work itself; that counts as a change too.
+  if (!uncommitted && (await head(g)) === base) return undefined;
+  if (uncommitted) {
+    await commitAll(g, branch, commitMessage(options.prompt, options));
+  } else {
+    await git(g, ["checkout", "-B", branch]);
+  }
+  await push(g, branch);
+  const commit = await head(g);
+  const stat = await diffSummary(g, base, commit);
+  const artifact: LastPRArtifact = {
+    task: options.task,
+    org: options.org,
+    repo: remote.url,
+    baseBranch: repo.branch,
+    branch,
+    commit,
+    title: titleOf(options.prompt, options.task),
+    summary: run.redactor.redact(`${options.prompt.trim()}\n\n${stat}`),
+    diffstat: await diffstat(g, base, commit),
+    exitCode: 0,
+    createdAt: new Date().toISOString(),
+  };
+  const url = pullRequestUrl(remote, repo.branch, branch);
+  if (url) artifact.url = url;
+  run.log.info({ branch, commit, url }, "pushed");
+  return artifact;
+}
+
+async function withRepository(run: Run, command: string[], remote: RemoteUrl): Promise<AgentState> {
+  const { options, redactor } = run;
+  const repo = options.repo as { url: string; branch: string };
+  const base = options.env ?? process.env;
+  const auth = await prepareGitAuth(remote, options.gitCredentialsDir, options.stateDir, redactor);
+  try {
+    const g: GitContext = {
+      cwd: options.workspace,
+      env: {
+        ...base,
+        AGENTYARD_REPO_URL: remote.url,
+        ...auth.env,
+        // The workspace volume belongs to root in a pod; git refuses such a directory unless told.
+        ...gitConfigEnv([...auth.config, ["safe.directory", options.workspace]]),
+        GIT_AUTHOR_NAME: base.GIT_AUTHOR_NAME ?? "agentyard",
+        GIT_AUTHOR_EMAIL: base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
+        GIT_COMMITTER_NAME: base.GIT_COMMITTER_NAME ?? base.GIT_AUTHOR_NAME ?? "agentyard",
+        GIT_COMMITTER_EMAIL: base.GIT_COMMITTER_EMAIL ?? base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
+      },
+      redactor,
+      signal: run.signal,
+      killGraceMs: run.killGraceMs,
+    };
+    let baseCommit: string;
+    try {
+      run.log.info({ repo: remote.url, branch: repo.branch }, "cloning");
+      await clone(g, remote.url, repo.branch);
+      baseCommit = await head(g);
+    } catch (err) {
+      if (run.signal.aborted) return finish(run, 143, `${STOPPED} before the command started`);
+      return finish(
+        run,
+        1,
+        `could not clone ${remote.url} (branch ${repo.branch}): ${(err as Error).message}`,
+      );
+    }
+    const exit = await runCommand(run, command, commandEnv(run, remote));
+    const stopped = commandFailure(run, exit);
+    if (stopped) return stopped;
+    try {
+      const artifact = await pushChanges(run, g, remote, baseCommit);
+      if (!artifact) return finish(run, 0, "the command succeeded and changed nothing; nothing was pushed");
+      return finish(run, 0, `pushed ${artifact.branch} at ${artifact.commit.slice(0, 12)}`, artifact);
+    } catch (err) {
+      if (run.signal.aborted) return finish(run, 143, `${STOPPED} while pushing`);
+      return finish(
+        run,
+        1,
+        `the command succeeded but its work could not be pushed: ${(err as Error).message}`,
+      );
+    }
+  } finally {
+    await auth.cleanup();
+  }
+}
+
+/** The command's environment: the runtime's, with the prompt file and a repository URL without credentials. */
+function commandEnv(run: Run, remote: RemoteUrl | undefined): NodeJS.ProcessEnv {
+  const { options } = run;
+  const env: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    AGENTYARD_PROMPT: options.prompt,
+    AGENTYARD_PROMPT_FILE: join(options.stateDir, "prompt.txt"),
+  };
+  if (remote) env.AGENTYARD_REPO_URL = remote.url;
+  return env;
+}
+
+/** The finished state of a command that did not succeed; undefined when it did. */
+function commandFailure(run: Run, exit: Exit): Promise<AgentState> | undefined {
+  if (run.signal.aborted) return finish(run, exit.code, STOPPED);
+  if (exit.error) return finish(run, exit.code, exit.error);
+  if (exit.code !== 0)
+    return finish(run, exit.code, `the command exited with code ${exit.code}; nothing was pushed`);
+  return undefined;
+}
+
+async function steps(run: Run): Promise<AgentState> {
+  const { options, log } = run;
+  const previous = parseAgentState(await run.reporter?.read(), options.attempt);
+  if (previous?.finishedAt) {
+    // A restarted container must not run the task again: its work is already pushed and reported.
+    log.info({ finishedAt: previous.finishedAt }, "this attempt already finished; not running it again");
+    run.state = previous;
+    return previous;
+  }
+  await mkdir(options.stateDir, { recursive: true });
+  await mkdir(options.workspace, { recursive: true });
+  await writeFile(join(options.stateDir, "prompt.txt"), options.prompt);
+  const command = options.command;
+  if (!command || command.length === 0) return finish(run, 1, NO_COMMAND);
+  if (run.signal.aborted) return finish(run, 143, `${STOPPED} before the command started`);
+  if (!options.repo) {
+    const exit = await runCommand(run, command, commandEnv(run, undefined));
+    return commandFailure(run, exit) ?? finish(run, 0, "the command succeeded (the task has no repository)");
+  }
+  const remote = parseRemote(options.repo.url);
+  run.redactor.add(remote.password);
+  if (!(await isEmpty(options.workspace))) {
+    return finish(
+      run,
+      1,
+      `the workspace ${options.workspace} is not empty (did the agent container restart mid-task?); not cloning over it`,
+    );
+  }
+  return withRepository(run, command, remote);
+}
+
+/**
+ * Runs the task once: clone, command, commit and push, last_pr.json, and the reports. Returns the
+ * final state once its report has landed (or been given up).
+ */
+export async function runTask(options: AgentOptions): Promise<AgentState> {
+  const run = start(options);
+  const state = await steps(run);
+  await run.reporter?.flush();
+  return state;
+}
+
+/**
+ * What the container runs: the task, then the wait for the editor, reporting its activity, until
+ * `options.signal` aborts. Returns the final state.
+ */
+export async function runAgent(options: AgentOptions): Promise<AgentState> {
+  const run = start(options);
+  const finished = await steps(run);
+  const { editorUrl } = options;
+  if (editorUrl) {
+    run.log.info({ editor: editorUrl }, "task finished; watching the editor");
+    await watchEditor({
+      url: editorUrl,
+      intervalMs: options.editorPollMs ?? 30_000,
+      since: Date.parse(finished.editorActivityAt ?? finished.finishedAt ?? new Date().toISOString()),
+      signal: run.signal,
+      onActivity: (at) => {
+        run.state = { ...run.state, editorActivityAt: at.toISOString() };
+        report(run);
+      },
+    });
+  } else {
+    run.log.info("task finished; no editor to watch, waiting to be stopped");
+    while (!run.signal.aborted) await sleep(3_600_000, run.signal);
+  }
+  const reported = (await run.reporter?.flush(10_000)) ?? true;
+  run.log.info({ reported }, "stopped");
+  return run.state;
+}
