@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitFor } from "../devcluster/http.ts";
 import { LastPRArtifactSchema } from "../schema/artifact.ts";
 import {
   bareRepo,
@@ -219,13 +220,17 @@ describe("runTask stopped by SIGTERM", { timeout: 60_000 }, () => {
     });
     const running = runTask(opts);
     const pidFile = join(opts.stateDir, "prompt.txt.pids");
-    let pids: number[] = [];
-    const deadline = Date.now() + 10_000;
-    while (pids.length < 3 && Date.now() < deadline) {
-      pids = (await readFile(pidFile, "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number);
-      if (pids.length < 3) await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(pids).toHaveLength(3);
+    const pids = await waitFor(
+      "the command to write its process ids",
+      async () => {
+        const found = (await readFile(pidFile, "utf8").catch(() => ""))
+          .split("\n")
+          .filter(Boolean)
+          .map(Number);
+        return found.length === 3 ? found : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
     controller.abort("SIGTERM");
     const state = await running;
     expect(state.exitCode).toBe(143);

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { waitFor } from "../devcluster/http.ts";
 import { startGroup } from "./process.ts";
 
 function run(script: string) {
@@ -54,7 +55,9 @@ describe("startGroup", { timeout: 20_000 }, () => {
     const { group, output } = run("sleep 300 & echo $!; wait");
     const pid = await group.spawned;
     expect(pid).toBeGreaterThan(0);
-    while (!output().includes("\n")) await new Promise((r) => setTimeout(r, 10));
+    await waitFor("the background pid", async () => (output().includes("\n") ? true : undefined), {
+      intervalMs: 10,
+    });
     expect((await group.stop()).code).toBe(143);
     expect(await alive(Number(output().trim()))).toBe(false);
   });

@@ -145,7 +145,9 @@ describe("the bundled agent runtime", () => {
       });
       const runtime = startRuntime(pod.env);
       await waitForFile(join(pod.stateDir, "started"));
-      expect(parseAgentState(await pod.state(), 1)?.startedAt).toBeDefined();
+      await waitFor("startedAt to be reported", async () =>
+        (await pod.state()).startedAt ? true : undefined,
+      );
       snapshots.push(await processSnapshot());
       await writeFile(join(pod.stateDir, "go"), "");
 
