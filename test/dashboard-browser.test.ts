@@ -393,6 +393,41 @@ describe("as admin, who sees everything", () => {
   });
 });
 
+/** The element that has the keyboard focus, looking into shadow roots. */
+function focused(page: Page): Promise<{ tag: string; text: string }> {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return { tag: el?.tagName ?? "", text: el?.textContent?.trim() ?? "" };
+  });
+}
+
+describe("from the keyboard", () => {
+  it("skips to the content, and lands there after each move", async () => {
+    const page = await signedIn("admin");
+    expect((await focused(page)).tag).toBe("MAIN");
+    // A fresh load: the first Tab reaches the skip link.
+    await page.reload();
+    await page.getByTestId("identity").waitFor();
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toEqual({ tag: "A", text: "Skip to content" });
+    await page.keyboard.press("Enter");
+    expect((await focused(page)).tag).toBe("MAIN");
+
+    await page.getByRole("link", { name: "Tasks", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#\/tasks$/);
+    await waitFor(
+      "focus to move to the new page",
+      async () => ((await focused(page)).tag === "MAIN" ? true : undefined),
+      {
+        timeoutMs: SEEN_MS,
+      },
+    );
+    await page.context().close();
+  });
+});
+
 describe("who may not", () => {
   it("bob, with no rights at all, is told plainly that RBAC refuses", async () => {
     const page = await signedIn("bob");

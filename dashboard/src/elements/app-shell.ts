@@ -143,6 +143,7 @@ export class AyApp extends LitElement {
   ];
 
   private lastPage: string | undefined;
+  private lastState: string | undefined;
 
   /** The Org a tenant's view follows: the one the page is about, else the one picked in the header. */
   private scopeFor(route: Route, orgs: string[]): string | undefined {
@@ -181,11 +182,14 @@ export class AyApp extends LitElement {
   }
 
   override updated() {
-    // A new page moves focus to its content, as a page load would, for keyboard and screen readers.
+    // A new page, or signing in, moves focus to the content, as a page load would, for keyboard
+    // and screen-reader users; otherwise focus would stay where the old content was.
+    const state = this.session.state;
     const page = JSON.stringify(this.router.route);
-    if (this.lastPage !== undefined && page !== this.lastPage) {
-      this.renderRoot.querySelector<HTMLElement>("main")?.focus();
-    }
+    const signedIn = state === "signed-in" && this.lastState === "signed-out";
+    const moved = state === "signed-in" && this.lastPage !== undefined && page !== this.lastPage;
+    if (signedIn || moved) this.renderRoot.querySelector<HTMLElement>("main")?.focus();
+    this.lastState = state;
     this.lastPage = page;
   }
 

@@ -1,7 +1,7 @@
 import { html, LitElement } from "lit";
 import type { Condition } from "../../../schema/index.ts";
-import { ago } from "../format.ts";
 import { base } from "../styles.ts";
+import "./relative-time.ts";
 
 /** kstatus conditions as a table: type, status, reason, message, and when it last changed. */
 export class AyConditionsTable extends LitElement {
@@ -23,7 +23,7 @@ export class AyConditionsTable extends LitElement {
         ${this.conditions.map(
           (c) => html`<tr data-condition=${c.type}>
             <td>${c.type}</td><td>${c.status}</td><td>${c.reason}</td><td>${c.message}</td>
-            <td title=${c.lastTransitionTime}>${ago(c.lastTransitionTime)}</td>
+            <td><ay-relative-time datetime=${c.lastTransitionTime}></ay-relative-time></td>
           </tr>`,
         )}
       </tbody>

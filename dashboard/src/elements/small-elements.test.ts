@@ -4,10 +4,12 @@ import { ApiProblem } from "../api/problem.ts";
 import { aTask, mount, text } from "../fixtures.test-support.ts";
 import type { AyCopyButton } from "./copy-button.ts";
 import type { AyProblem } from "./problem-message.ts";
+import type { AyRelativeTime } from "./relative-time.ts";
 import type { AySignIn } from "./sign-in.ts";
 import type { AyTaskTable } from "./task-table.ts";
 import "./copy-button.ts";
 import "./problem-message.ts";
+import "./relative-time.ts";
 import "./sign-in.ts";
 import "./task-table.ts";
 
@@ -71,5 +73,24 @@ describe("<ay-copy-button>", () => {
     await el.updateComplete;
     expect(writeText).toHaveBeenCalledWith("http://fix-it:8443/");
     expect(text(el.shadowRoot?.querySelector("[role=status]") ?? null)).toBe("Copied to the clipboard");
+  });
+});
+
+describe("<ay-relative-time>", () => {
+  it("says how long ago, and keeps saying it as time passes", async () => {
+    vi.useFakeTimers({
+      now: Date.parse("2026-11-24T12:00:30Z"),
+      toFake: ["Date", "setInterval", "clearInterval"],
+    });
+    try {
+      const el = await mount<AyRelativeTime>("ay-relative-time", { datetime: "2026-11-24T12:00:00Z" });
+      expect(text(el)).toBe("30 s ago");
+      expect(el.querySelector("time")?.getAttribute("datetime")).toBe("2026-11-24T12:00:00Z");
+      vi.advanceTimersByTime(40_000);
+      await el.updateComplete;
+      expect(text(el)).toBe("1 min ago");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

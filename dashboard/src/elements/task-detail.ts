@@ -3,7 +3,6 @@ import type { AgentTask } from "../../../schema/index.ts";
 import { request, taskUrl } from "../api/client.ts";
 import { type ApiProblem, asProblem } from "../api/problem.ts";
 import { FetchController } from "../controllers/fetch.ts";
-import { ago, elapsed } from "../format.ts";
 import { isFinal, phaseOf } from "../phases.ts";
 import { href, navigate } from "../router.ts";
 import { base } from "../styles.ts";
@@ -12,6 +11,7 @@ import "./copy-button.ts";
 import "./log-tail.ts";
 import "./phase-badge.ts";
 import "./problem-message.ts";
+import "./relative-time.ts";
 import "./task-timeline.ts";
 
 export interface TaskPermissions {
@@ -200,8 +200,8 @@ export class AyTaskDetail extends LitElement {
             <dt>Repository</dt><dd class="mono">${task.spec.repo?.url ?? "the Org's"}${task.spec.repo?.branch ? ` @ ${task.spec.repo.branch}` : ""}</dd>
             <dt>Timeout</dt><dd>${task.spec.timeout ?? "1h"}</dd>
             <dt>Attempts</dt><dd>${status.attempts ?? 0} of ${1 + (task.spec.retries ?? 0)}</dd>
-            <dt>Created</dt><dd title=${task.metadata.creationTimestamp ?? ""}>${ago(task.metadata.creationTimestamp)}</dd>
-            ${status.startedAt ? html`<dt>Ran for</dt><dd>${elapsed(status.startedAt, status.finishedAt)}</dd>` : nothing}
+            <dt>Created</dt><dd><ay-relative-time datetime=${task.metadata.creationTimestamp ?? ""}></ay-relative-time></dd>
+            ${status.startedAt ? html`<dt>Ran for</dt><dd><ay-relative-time mode="elapsed" datetime=${status.startedAt} until=${status.finishedAt ?? ""}></ay-relative-time></dd>` : nothing}
           </dl>
         </section>
         <section class="card" aria-labelledby="prompt">

@@ -1,10 +1,10 @@
 import { css, html, LitElement } from "lit";
 import type { AgentTask } from "../../../schema/index.ts";
-import { ago } from "../format.ts";
 import { phaseOf } from "../phases.ts";
 import { href } from "../router.ts";
 import { base } from "../styles.ts";
 import "./phase-badge.ts";
+import "./relative-time.ts";
 
 const created = (task: AgentTask) => task.metadata.creationTimestamp ?? "";
 
@@ -91,7 +91,7 @@ export class AyTaskTable extends LitElement {
               <td data-label="Org">${task.spec.org}</td>
               <td data-label="Phase"><ay-phase-badge .phase=${phaseOf(task)}></ay-phase-badge></td>
               <td class="message">${task.status?.message ?? ""}</td>
-              <td class="when" data-label="Created" title=${created(task)}>${ago(task.metadata.creationTimestamp)}</td>
+              <td class="when" data-label="Created"><ay-relative-time datetime=${created(task)}></ay-relative-time></td>
             </tr>`;
           })}
         </tbody>

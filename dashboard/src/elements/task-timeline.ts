@@ -3,9 +3,9 @@ import type { TaskEvent } from "../../../api/routes/task-events.ts";
 import type { Condition } from "../../../schema/index.ts";
 import { taskUrl } from "../api/client.ts";
 import { FetchController } from "../controllers/fetch.ts";
-import { ago } from "../format.ts";
 import { base } from "../styles.ts";
 import "./problem-message.ts";
+import "./relative-time.ts";
 
 interface Entry {
   time: string;
@@ -119,7 +119,7 @@ export class AyTaskTimeline extends LitElement {
             ${entries.map(
               (e) => html`<li class=${e.tone} data-source=${e.source}>
                 <span class="what">${e.what}</span>
-                <span class="meta muted" title=${e.time}>· ${e.source === "event" ? "Event" : "condition"} · ${ago(e.time)}</span>
+                <span class="meta muted">· ${e.source === "event" ? "Event" : "condition"} · <ay-relative-time datetime=${e.time}></ay-relative-time></span>
                 ${e.detail ? html`<p>${e.detail}</p>` : nothing}
               </li>`,
             )}
