@@ -10,7 +10,7 @@ import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { apply, grant, startTestApi } from "./support/api.ts";
-import { launchBrowser } from "./support/browser.ts";
+import { ensureChromium, launchBrowser } from "./support/browser.ts";
 import {
   applyManifest,
   clusterWithCrds,
@@ -39,6 +39,7 @@ let api: RunningApi;
 let browser: Browser;
 
 const rbac = "rbac.authorization.k8s.io";
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** alice reads every Org and runs tasks in acme: the rights a team's dashboard user has. */
 function aliceRights() {
@@ -86,7 +87,11 @@ const kubectlOf = (c: DevCluster) => (args: string[], options?: { user?: Cluster
   c.kubectl(args, options);
 
 beforeAll(async () => {
-  const [, started] = await Promise.all([ensureDashboard(), clusterWithCrds("dashboard")]);
+  const [, started] = await Promise.all([
+    ensureDashboard(),
+    clusterWithCrds("dashboard"),
+    ensureChromium(log),
+  ]);
   cluster = started;
   operator = await startTestOperator(cluster);
   await applyManifest(
@@ -110,7 +115,8 @@ beforeAll(async () => {
   api = await startTestApi(cluster.info(), kubectl);
   browser = await launchBrowser();
   await mkdir(IMAGES, { recursive: true });
-});
+  // A fresh machine installs Debian's chromium here, which can take minutes.
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
