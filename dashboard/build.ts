@@ -19,7 +19,7 @@ async function files(dir: string): Promise<string[]> {
 }
 
 /** What the bundle is made of: the elements, static files, the page, the build's configuration. */
-export async function sourceHash(): Promise<string> {
+async function sourceHash(): Promise<string> {
   const hash = createHash("sha256");
   const paths = [
     ...(await files(join(here, "src"))),
@@ -37,7 +37,7 @@ export async function sourceHash(): Promise<string> {
   return hash.digest("hex");
 }
 
-export async function isFresh(): Promise<boolean> {
+async function isFresh(): Promise<boolean> {
   const stamp = await readFile(join(DIST, STAMP), "utf8").catch(() => "");
   return stamp === (await sourceHash());
 }

@@ -3,9 +3,6 @@ import { defineConfig } from "vite";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-/** Where `npm run build:dashboard` writes and the api serves from. */
-export const DIST = fileURLToPath(new URL("./dist", import.meta.url));
-
 /**
  * The dashboard's build. `vite --config dashboard/vite.config.ts` serves it with live reload and
  * sends API calls to the api at $AGENTYARD_API (http://127.0.0.1:8080 by default).
@@ -15,7 +12,7 @@ export default defineConfig({
   base: "/",
   logLevel: "warn",
   build: {
-    outDir: DIST,
+    // dashboard/dist by default; build.ts builds into a fresh directory and swaps it in.
     emptyOutDir: true,
     target: "es2023",
     // Every byte is served from the api process; no source maps to ship beside it.

@@ -5,7 +5,7 @@ import { TaskParamsSchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask } from "../resources.ts";
 
-export const TaskEventSchema = z
+const TaskEventSchema = z
   .object({
     type: z.string().describe("Normal or Warning."),
     reason: z.string().describe("Why, in UpperCamelCase: Starting, Running, Succeeded..."),
@@ -19,7 +19,7 @@ export const TaskEventSchema = z
   .meta({ id: "TaskEvent" });
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
-export const TaskEventListSchema = z
+const TaskEventListSchema = z
   .object({ items: z.array(TaskEventSchema) })
   .describe("The Kubernetes Events about a task, oldest first.")
   .meta({ id: "TaskEventList" });
@@ -39,7 +39,7 @@ interface CoreEvent {
   source?: { component?: string };
 }
 
-export function toTaskEvent(event: CoreEvent): TaskEvent {
+function toTaskEvent(event: CoreEvent): TaskEvent {
   const firstTime = event.firstTimestamp || event.eventTime || undefined;
   const lastTime = event.series?.lastObservedTime || event.lastTimestamp || firstTime;
   const source = event.reportingComponent || event.source?.component || undefined;

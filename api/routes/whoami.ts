@@ -13,7 +13,7 @@ const MAX_ORGS = 100;
 const byOrg = (what: string) =>
   z.record(z.string(), z.boolean()).describe(`Per Org name: whether the caller may ${what}.`);
 
-export const WhoamiSchema = z
+const WhoamiSchema = z
   .object({
     user: z
       .object({ username: z.string(), groups: z.array(z.string()) })
@@ -106,7 +106,7 @@ async function readVisible(actor: Actor, name: string): Promise<Org | undefined>
   }
 }
 
-export async function whoami(actor: Actor): Promise<Whoami> {
+async function whoami(actor: Actor): Promise<Whoami> {
   const [listOrgs, watchOrgs, watchAllTasks] = await Promise.all([
     may(actor, orgAttributes("list")),
     may(actor, orgAttributes("watch")),

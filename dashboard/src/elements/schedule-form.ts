@@ -7,7 +7,7 @@ import { base } from "../styles.ts";
 import "./problem-message.ts";
 
 /** The form's inputs, by the path the api names them with in its problem's `errors`. */
-export const FIELD_OF_PATH: Record<string, string> = {
+const FIELD_OF_PATH: Record<string, string> = {
   org: "org",
   task: "prompt",
   "task.prompt": "prompt",
