@@ -1,0 +1,61 @@
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ensureCodeServer } from "../code-server.ts";
+import { projectRoot } from "../paths.ts";
+
+/** What a container image stands for on agentyard-local: a program on this machine. */
+export interface LocalProgram {
+  /** Makes the program ready (e.g. installs it on first use) and tells how to run it. */
+  prepare(context: PrepareContext): Promise<PreparedProgram>;
+}
+
+export interface PrepareContext {
+  /** A folder of the node agent's own, for files the program needs. */
+  dir: string;
+  log: (line: string) => void;
+}
+
+export interface PreparedProgram {
+  /** The image's entrypoint as a host command; the container's args follow it. */
+  entrypoint: string[];
+  /** Folders put first on PATH, for commands the image has on its PATH. */
+  path?: string[];
+}
+
+/** Image prefix → program; the longest prefix that an image starts with wins. */
+export type ProgramTable = Record<string, LocalProgram>;
+
+/** The program for an image, if the table has one; registry-qualified Docker Hub names match too. */
+export function findProgram(table: ProgramTable, image: string): LocalProgram | undefined {
+  const name = image.replace(/^docker\.io\/(library\/)?/, "");
+  const prefix = Object.keys(table)
+    .filter((p) => name.startsWith(p))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix === undefined ? undefined : table[prefix];
+}
+
+/** The agent runtime from this checkout, with `agentyard-demo-agent` on PATH as in the image. */
+export const agentRuntime: LocalProgram = {
+  async prepare({ dir }) {
+    const bin = join(dir, "bin");
+    await mkdir(bin, { recursive: true });
+    const demo = join(bin, "agentyard-demo-agent");
+    const script = join(projectRoot, "agent-image", "demo-agent.ts");
+    await writeFile(demo, `#!/bin/sh\nexec '${process.execPath}' '${script}' "$@"\n`);
+    await chmod(demo, 0o755);
+    return { entrypoint: [process.execPath, join(projectRoot, "agent-image", "main.ts")], path: [bin] };
+  },
+};
+
+/** code-server from npm, installed into the cache the first time an editor container needs it. */
+export const codeServer: LocalProgram = {
+  async prepare({ log }) {
+    const installed = await ensureCodeServer(log);
+    return { entrypoint: [installed.node, installed.entry] };
+  },
+};
+
+/** What `npm start` runs: the two images of a task's pod. */
+export function defaultPrograms(): ProgramTable {
+  return { "agentyard/agent": agentRuntime, "codercom/code-server": codeServer };
+}
