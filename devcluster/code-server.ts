@@ -144,8 +144,9 @@ async function nodeHeaders(log: Log): Promise<string> {
   ];
   for (const dir of candidates) if ((await headersVersion(dir)) === version) return dir;
   const root = await buildOnce({
-    root: cacheRoot(),
-    key: `node-headers-v${version}`,
+    // A root of its own: the lock library keys its locks by root, and this runs under code-server's.
+    root: join(cacheRoot(), "node-headers"),
+    key: `v${version}`,
     marker: join("node_modules", platformPackage, "include", "node", "node.h"),
     log,
     prefix: PREFIX,

@@ -51,6 +51,7 @@ if (process.env.ROLE === "web") {
     req.end(JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }));
   });
   const grandchild = spawn("sh", ["-c", "trap '' TERM; sleep 1000"], { detached: true, stdio: "ignore" });
+  console.log("echo: started as " + process.pid);
   const out = process.env.OUT_DIR;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "result.json"), JSON.stringify({
@@ -268,6 +269,11 @@ describe("a Deployment placed on the node agent", () => {
     expect(got.env.EDITOR_URL).toBe(`http://${ports.http}/x`);
     const res = await fetch(`http://${ports.http}/hello`);
     expect(await res.text()).toBe("web /hello");
+
+    // The API server gets the container's output from the node agent, as from a kubelet.
+    const logs = await kubectl(["logs", pod.metadata.name, "-n", ns, "-c", "main", "--tail=1"]);
+    expect(logs.stderr).toBe("");
+    expect(logs.stdout).toBe(`echo: started as ${got.pid}\n`);
   });
 });
 

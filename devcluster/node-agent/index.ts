@@ -7,6 +7,7 @@ import { Informer, splitKey } from "../../operator/runtime/informer.ts";
 import { createLogger, type Logger, silentLogger } from "../../operator/runtime/log.ts";
 import type { ClusterInfo } from "../cluster.ts";
 import { LocalPod, type PodContext, podDir } from "./local-pod.ts";
+import { startLogServer } from "./logs.ts";
 import { LOCAL_NODE, NodeHeartbeat } from "./node.ts";
 import { killMarked } from "./processes.ts";
 import { ProgramCache } from "./program-cache.ts";
@@ -64,21 +65,26 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   // Processes of a node agent that died with this folder (pdeathsig ends only their leaders).
   await killMarked(`${workDir}#`, { prefix: true });
 
-  const heartbeat = new NodeHeartbeat(client, nodeName, log);
-  await heartbeat.start();
   const informer = new Informer<Pod>(
     client,
     { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
     { fieldSelector: `spec.nodeName=${nodeName}`, log },
   );
+  const logs = await startLogServer(workDir, (namespace, name, container) => {
+    const uid = informer.get(namespace, name)?.metadata.uid;
+    return uid && join(podDir(workDir, uid), "logs", `${container}.log`);
+  });
+  const heartbeat = new NodeHeartbeat(client, nodeName, logs.port, log);
+  await heartbeat.start();
   const controller = new Controller(`node-agent-${nodeName}`, { concurrency: 4, resyncMs: 60_000, log });
   const pods = new Map<string, LocalPod>();
   const prepared = new ProgramCache({ dir: join(workDir, "programs"), log: (line) => log.info(line) }, () => {
     for (const key of informer.keys()) controller.enqueue(key);
   });
+  const programs = options.programs ?? defaultPrograms();
   const context = (key: string): PodContext => ({
     client,
-    programs: options.programs ?? defaultPrograms(),
+    programs,
     prepared,
     workDir,
     server: new URL(cluster.server),
@@ -134,6 +140,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       await controller.stop();
       informer.stop();
       heartbeat.stop();
+      await logs.close();
       await Promise.all([...pods.values()].map((p) => p.stop(0)));
       log.info("node agent stopped");
     },

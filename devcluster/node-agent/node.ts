@@ -1,4 +1,4 @@
-import { availableParallelism, hostname, release, totalmem } from "node:os";
+import { availableParallelism, release, totalmem } from "node:os";
 import type { ClusterClient } from "../../operator/runtime/client.ts";
 import type { Logger } from "../../operator/runtime/log.ts";
 import { LOCAL_IP, timestamp } from "./status.ts";
@@ -36,7 +36,7 @@ export function nodeObject(name: string) {
   };
 }
 
-function nodeStatus(name: string) {
+function nodeStatus(name: string, kubeletPort: number) {
   const now = timestamp();
   const condition = (type: string, status: string, reason: string, message: string) => ({
     type,
@@ -64,10 +64,9 @@ function nodeStatus(name: string) {
         condition("DiskPressure", "False", "AgentyardNodeAgentReady", "not watched"),
         condition("PIDPressure", "False", "AgentyardNodeAgentReady", "not watched"),
       ],
-      addresses: [
-        { type: "InternalIP", address: LOCAL_IP },
-        { type: "Hostname", address: hostname() },
-      ],
+      // Only this one: the API server would rather reach a kubelet by a Hostname address.
+      addresses: [{ type: "InternalIP", address: LOCAL_IP }],
+      daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
       nodeInfo: {
         architecture: arch,
         operatingSystem: process.platform,
@@ -93,13 +92,16 @@ export class NodeHeartbeat {
   private readonly client: ClusterClient;
   private readonly name: string;
   private readonly log: Logger;
+  private readonly kubeletPort: number;
   private leaseTimer: ReturnType<typeof setInterval> | undefined;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
   private uid = "";
 
-  constructor(client: ClusterClient, name: string, log: Logger) {
+  /** `kubeletPort` is where the API server finds the pods' logs (logs.ts). */
+  constructor(client: ClusterClient, name: string, kubeletPort: number, log: Logger) {
     this.client = client;
     this.name = name;
+    this.kubeletPort = kubeletPort;
     this.log = log;
   }
 
@@ -140,7 +142,7 @@ export class NodeHeartbeat {
     await this.client.request("PATCH", `/api/v1/nodes/${this.name}/status`, {
       query: applyQuery,
       contentType: APPLY,
-      body: nodeStatus(this.name),
+      body: nodeStatus(this.name, this.kubeletPort),
     });
   }
 
