@@ -33,7 +33,11 @@ import { join } from "node:path";
 const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
 if (process.env.ROLE === "web") {
   const [host, port] = arg("--listen").split(":");
-  createServer((req, res) => res.end("web " + req.url)).listen(Number(port), host);
+  let probes = 0;
+  createServer((req, res) => {
+    if (req.url === "/healthz") probes++;
+    res.end(req.url === "/probes" ? String(probes) : "web " + req.url);
+  }).listen(Number(port), host);
 } else {
   const sa = process.env.AGENTYARD_SERVICEACCOUNT_DIR;
   const review = await new Promise((resolve, reject) => {
@@ -269,6 +273,13 @@ describe("a Deployment placed on the node agent", () => {
     expect(got.env.EDITOR_URL).toBe(`http://${ports.http}/x`);
     const res = await fetch(`http://${ports.http}/hello`);
     expect(await res.text()).toBe("web /hello");
+
+    // Probes that keep passing change nothing, so nothing is written.
+    const probes = async () => Number(await (await fetch(`http://${ports.http}/probes`)).text());
+    const counted = await probes();
+    const version = pod.metadata.resourceVersion;
+    await waitFor("three more probes", async () => ((await probes()) >= counted + 3 ? true : undefined));
+    expect((await getPod(pod.metadata.name))?.metadata.resourceVersion).toBe(version);
 
     // The API server gets the container's output from the node agent, as from a kubelet.
     const logs = await kubectl(["logs", pod.metadata.name, "-n", ns, "-c", "main", "--tail=1"]);

@@ -12,7 +12,7 @@ import { LOCAL_NODE, NodeHeartbeat } from "./node.ts";
 import { killMarked } from "./processes.ts";
 import { ProgramCache } from "./program-cache.ts";
 import { defaultPrograms, type ProgramTable } from "./programs.ts";
-import { statusCurrent } from "./status.ts";
+import { statusCurrent, statusPatch } from "./status.ts";
 import type { Pod, PodStatus } from "./types.ts";
 
 export { PORTS_ANNOTATION } from "./local-pod.ts";
@@ -166,13 +166,13 @@ async function removeOrphans(workDir: string, uids: Set<string>): Promise<void> 
   }
 }
 
-/** The pod's status, as a kubelet patches it; the uid makes it a precondition. */
+/** The pod's status, as a kubelet patches it. */
 async function patchStatus(client: ClusterClient, pod: Pod, status: PodStatus): Promise<void> {
   const { namespace, name, uid } = pod.metadata;
   await ignoreGone(
     client.request("PATCH", `/api/v1/namespaces/${namespace}/pods/${name}/status`, {
       contentType: "application/strategic-merge-patch+json",
-      body: { metadata: { uid }, status },
+      body: statusPatch(uid, status),
     }),
   );
 }

@@ -3,7 +3,7 @@ import { expand, launchSpec, rewriter } from "./container-spec.ts";
 import { tail } from "./logs.ts";
 import { MARKER_ENV } from "./processes.ts";
 import { findProgram, type LocalProgram } from "./programs.ts";
-import { podPhase, podStatus, statusCurrent, timestamp } from "./status.ts";
+import { podPhase, podStatus, statusCurrent, statusPatch, timestamp } from "./status.ts";
 import type { ContainerStatus, Pod } from "./types.ts";
 
 const mounts = [
@@ -157,6 +157,24 @@ describe("statusCurrent", () => {
     );
     expect(statusCurrent(stored, later)).toBe(true);
     expect(statusCurrent(stored, podStatus(pod(), [status(exited(1))], t, t))).toBe(false);
+  });
+});
+
+describe("statusPatch", () => {
+  it("deletes the reason and message of a condition that has none now", () => {
+    const ready = podStatus(pod(), [status({ running: { startedAt: t } })], t, t);
+    const patch = statusPatch("u", ready);
+    expect(patch.metadata.uid).toBe("u");
+    expect(patch.status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "True",
+      reason: null,
+      message: null,
+    });
+    const unready = podStatus(pod(), [status({ waiting: { reason: "ContainerCreating" } })], t, t);
+    expect(statusPatch("u", unready).status.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ContainersNotReady",
+    });
   });
 });
 

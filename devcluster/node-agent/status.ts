@@ -93,3 +93,14 @@ export function statusCurrent(current: PodStatus | undefined, desired: PodStatus
     ),
   );
 }
+
+/**
+ * The body of a strategic merge patch of pods/status: conditions merge by type, field by field, so a
+ * reason or message a condition no longer has must be deleted explicitly (null), or a Ready "True"
+ * would keep the "ContainersNotReady" of its False days.
+ */
+export function statusPatch(uid: string, status: PodStatus) {
+  const conditions = status.conditions?.map((c) => ({ reason: null, message: null, ...c }));
+  // The uid is a precondition: a patch meant for an earlier pod of the same name fails.
+  return { metadata: { uid }, status: { ...status, conditions } };
+}
