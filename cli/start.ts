@@ -1,7 +1,10 @@
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
-import { ensureDemoOrg } from "../devcluster/demo.ts";
+import { ensureCodeServer } from "../devcluster/code-server.ts";
+import { ensureDemo } from "../devcluster/demo.ts";
+import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
+import { devStateDir } from "../devcluster/paths.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 
@@ -30,7 +33,12 @@ export function startCommand(): Command {
         logLevel: flags.logLevel,
       });
       beforeStop(() => operator.stop());
-      await ensureDemoOrg((args, options) => cluster.kubectl(args, options));
+      // Pods on the node agentyard-local run as local processes: the agent runtime and code-server.
+      const nodeAgent = await startDevNodeAgent(info, { logLevel: flags.logLevel });
+      beforeStop(() => nodeAgent.stop());
+      const demo = await ensureDemo((args, options) => cluster.kubectl(args, options), devStateDir());
+      // The first editor would otherwise wait for this install; meanwhile agents already run.
+      void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
       await ensureDashboard(log);
       // Only on loopback, and only because this cluster's admin is the person at the keyboard.
@@ -55,6 +63,7 @@ export function startCommand(): Command {
           "In another terminal:",
           `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
+          `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",
           "Ctrl-C stops everything.",
           "",

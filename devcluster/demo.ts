@@ -1,20 +1,49 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { KubectlResult } from "./cluster.ts";
+import { bareRepo } from "./git.ts";
+import { LOCAL_LABEL, LOCAL_TAINT } from "./node-agent/index.ts";
 
 type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
 
-/** The Org `npm start` creates so that `POST /schedule {"org": "demo", ...}` works at once. */
-export function demoOrg() {
+/** The built-in demo agent: writes the prompt into the repository; the runtime commits and pushes it. */
+export const DEMO_AGENT_COMMAND = ["agentyard-demo-agent"];
+
+const DEMO_README = `# demo
+
+A repository that \`npm start\` made for the demo Org. Each task's agent pushes a branch
+\`agentyard/<task>\` here; list them with \`git --git-dir <this folder> branch\`.
+`;
+
+/**
+ * The Org `npm start` creates: its default repository is a local bare repository, its agents run on
+ * the node agent's node as local processes, and its default command is the demo agent. A real
+ * coding-agent CLI is one `spec.agent.command` away.
+ */
+export function demoOrg(repoPath: string) {
   return {
     apiVersion: "agentyard.dev/v1alpha1",
     kind: "Org",
     metadata: { name: "demo" },
-    spec: { limits: { maxConcurrentTasks: 3 } },
+    spec: {
+      repo: { url: `file://${repoPath}`, branch: "main" },
+      agent: {
+        command: DEMO_AGENT_COMMAND,
+        nodeSelector: { [LOCAL_LABEL]: "true" },
+        tolerations: [{ key: LOCAL_TAINT.key, operator: "Exists", effect: LOCAL_TAINT.effect }],
+      },
+      limits: { maxConcurrentTasks: 3 },
+    },
   };
 }
 
-export async function ensureDemoOrg(kubectl: Kubectl): Promise<void> {
+/** The demo repository in the dev state folder (made once) and the demo Org pointing at it. */
+export async function ensureDemo(kubectl: Kubectl, stateDir: string): Promise<{ repo: string }> {
+  const repo = join(stateDir, "demo.git");
+  if (!existsSync(join(repo, "HEAD"))) await bareRepo(repo, { "README.md": DEMO_README });
   const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(demoOrg()),
+    input: JSON.stringify(demoOrg(repo)),
   });
   if (applied.code !== 0) throw new Error(`creating the demo Org failed: ${applied.stderr}`);
+  return { repo };
 }

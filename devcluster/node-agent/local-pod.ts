@@ -1,5 +1,6 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { LOCAL_PORTS_ANNOTATION } from "../../operator/render/service.ts";
 import type { BackoffOptions } from "../../operator/runtime/backoff.ts";
 import type { ClusterClient } from "../../operator/runtime/client.ts";
 import { freePort } from "../ports.ts";
@@ -13,7 +14,7 @@ import type { Container, Pod, PodStatus } from "./types.ts";
 import { type PodVolumes, prepareVolumes, requestToken } from "./volumes.ts";
 
 /** Where the node agent records each pod's loopback ports, e.g. {"editor":"127.0.0.1:40123"}. */
-export const PORTS_ANNOTATION = "agentyard.dev/local-ports";
+export const PORTS_ANNOTATION = LOCAL_PORTS_ANNOTATION;
 
 const CONFIG_RETRY_MS = 5_000;
 

@@ -16,7 +16,7 @@ import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
 import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
-import { editorURL } from "../render/service.ts";
+import { editorURL, localEditorAddress } from "../render/service.ts";
 import { renderTask } from "../render/task.ts";
 import { applyStatus, deleteIfExists, finalizer } from "../runtime/apply.ts";
 import type { ClusterClient } from "../runtime/client.ts";
@@ -195,7 +195,7 @@ export class TaskReconciler {
       namespace: cluster.namespace,
       ...(decision.children !== "none" ? { deployment: names.deployment } : {}),
       ...(decision.children !== "none" && org.spec.editor.enabled
-        ? { service: names.service, editorURL: editorURL(task, org, service) }
+        ? { service: names.service, editorURL: editorURL(task, org, service, localEditorAddress(pods[0])) }
         : {}),
     };
     return this.report(task, status, decision.conditions, decision.requeueAfterMs);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { org, type Rendered, task } from "./fixtures.test-support.ts";
-import { editorURL, renderService, tailnetHostname } from "./service.ts";
+import { editorURL, localEditorAddress, renderService, tailnetHostname } from "./service.ts";
 
 const render = (mesh: Record<string, unknown>) =>
   renderService(task(), org({ mesh }), { labels: { a: "b" }, owner: {} }) as Rendered;
@@ -56,6 +56,20 @@ describe("editorURL", () => {
   it("builds the tailnet name from the Org's tailnet domain", () => {
     expect(editorURL(task(), ts, undefined)).toBe("http://acme-fix-bug.tail1234.ts.net:8443/");
   });
+  it("uses the loopback address of a pod run as a host process", () => {
+    const pod = {
+      metadata: { annotations: { "agentyard.dev/local-ports": '{"editor":"127.0.0.1:40123"}' } },
+    };
+    expect(editorURL(task(), org(), undefined, localEditorAddress(pod))).toBe("http://127.0.0.1:40123/");
+    const bogus = {
+      metadata: { annotations: { "agentyard.dev/local-ports": '{"editor":"evil.example:80"}' } },
+    };
+    expect(localEditorAddress(bogus)).toBeUndefined();
+    expect(
+      localEditorAddress({ metadata: { annotations: { "agentyard.dev/local-ports": "{" } } }),
+    ).toBeUndefined();
+  });
+
   it("falls back to the in-cluster DNS name", () => {
     expect(editorURL(task(), org(), undefined)).toBe("http://fix-bug.org-acme.svc.cluster.local:8443/");
   });

@@ -60,16 +60,41 @@ interface LiveService {
 }
 
 /**
- * Where a person opens the editor: the hostname the Tailscale operator publishes on the Service, else
- * the tailnet name built from the Org's tailnet domain, else the in-cluster DNS name. code-server
- * speaks plain HTTP on its port; the tailnet carries it encrypted.
+ * Pods on a node that runs them as host processes (the devcluster's agentyard-local) publish the
+ * loopback address each container port got; the key is the port's name.
  */
-export function editorURL(task: AgentTask, org: Org, service: LiveService | undefined): string {
+export const LOCAL_PORTS_ANNOTATION = "agentyard.dev/local-ports";
+
+/** The loopback address a host-process node gave the pod's editor port, if any. */
+export function localEditorAddress(pod: { metadata?: { annotations?: Record<string, string> } } | undefined) {
+  const raw = pod?.metadata?.annotations?.[LOCAL_PORTS_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const address = (JSON.parse(raw) as Record<string, unknown>).editor;
+    return typeof address === "string" && /^127\.\d+\.\d+\.\d+:\d+$/.test(address) ? address : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a person opens the editor: the hostname the Tailscale operator publishes on the Service, else
+ * the tailnet name built from the Org's tailnet domain, else the loopback address of a pod run as a
+ * host process (devcluster), else the in-cluster DNS name. code-server speaks plain HTTP on its
+ * port; the tailnet carries it encrypted.
+ */
+export function editorURL(
+  task: AgentTask,
+  org: Org,
+  service: LiveService | undefined,
+  localAddress?: string,
+): string {
   const published = service?.status?.loadBalancer?.ingress?.find((i) => i.hostname)?.hostname;
   if (org.spec.mesh.provider === "tailscale" && published) return `http://${published}:${EDITOR_PORT}/`;
   if (org.spec.mesh.provider === "tailscale" && org.spec.mesh.tailnetDomain) {
     return `http://${tailnetHostname(task, org)}.${org.spec.mesh.tailnetDomain}:${EDITOR_PORT}/`;
   }
+  if (localAddress) return `http://${localAddress}/`;
   const name = taskChildNames(task.metadata.name as string).service;
   return `http://${name}.${orgNamespace(org)}.svc.cluster.local:${EDITOR_PORT}/`;
 }
