@@ -294,6 +294,24 @@ describe("a task", () => {
   });
 });
 
+describe("a task whose agent cannot be placed", () => {
+  it("waits in Starting and says why the scheduler refuses it", async () => {
+    await applyManifest(
+      cluster,
+      taskManifest("too-big", NS, {
+        org: "life",
+        prompt: "x",
+        agent: { resources: { requests: { cpu: "500" } } },
+      }),
+    );
+    const t = await waitForTask(cluster, NS, "too-big", "to report its scheduling", (x) =>
+      (x.status?.message ?? "").includes("Unschedulable"),
+    );
+    expect(t.status?.phase).toBe("Starting");
+    expect(t.status?.message).toContain("Insufficient cpu");
+  });
+});
+
 describe("a task the operator must refuse", () => {
   it("names a missing Org: Stalled, nothing created", async () => {
     await applyManifest(cluster, taskManifest("orphan", NS, { org: "nobody", prompt: "x" }));

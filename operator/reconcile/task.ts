@@ -58,6 +58,14 @@ function podView(pod: V1Pod | undefined): AgentPodView | undefined {
   const waiting = agent?.state?.waiting;
   if (waiting?.reason)
     view.waiting = { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
+  // A pod no node can take says why in its PodScheduled condition (e.g. "Insufficient cpu").
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+  if (!view.waiting && unscheduled?.reason) {
+    view.waiting = {
+      reason: unscheduled.reason,
+      ...(unscheduled.message ? { message: unscheduled.message } : {}),
+    };
+  }
   return view;
 }
 
