@@ -52,13 +52,12 @@ export function startCommand(): Command {
       process.stdout.write(
         [
           "",
-          "agentyard is running.",
-          `  KUBECONFIG=${info.kubeconfig}`,
-          `  API server: ${info.server}`,
-          `  operator:   ${operator.metricsUrl}/metrics`,
-          `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          `agentyard is running. Open the dashboard: ${api.url}/`,
           "",
-          `Open the dashboard: ${api.url}/`,
+          `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          `  operator:   ${operator.metricsUrl}/metrics`,
+          `  API server: ${info.server}`,
+          `  KUBECONFIG=${info.kubeconfig}`,
           "",
           "In another terminal:",
           `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,

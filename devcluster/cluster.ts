@@ -248,7 +248,7 @@ export class DevCluster {
       this.mustGet(name).start();
     await this.createNodes();
     this.log(
-      `[devcluster] ${this.name}: ready at ${this.server} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `[devcluster] ${this.name}: API server ready on 127.0.0.1 port ${this.ports.apiserver} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
   }
 
