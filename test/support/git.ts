@@ -1,11 +1,7 @@
-import { execFile, spawn } from "node:child_process";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-
-const exec = promisify(execFile);
 
 export { bareRepo, branchCommit, gitIn } from "../../devcluster/git.ts";
 
