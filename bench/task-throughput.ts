@@ -6,6 +6,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
+import { countWrites } from "../devcluster/audit.ts";
 import { DevCluster } from "../devcluster/cluster.ts";
 import { installCrds } from "../devcluster/crds.ts";
 import { waitFor } from "../devcluster/http.ts";
@@ -26,14 +27,6 @@ async function inParallel(count: number, work: (i: number) => Promise<unknown>):
     }),
   );
   return (performance.now() - started) / 1000;
-}
-
-async function writesBy(auditLog: string, user: string): Promise<number> {
-  const lines = (await readFile(auditLog, "utf8")).split("\n").filter(Boolean);
-  return lines
-    .map((l) => JSON.parse(l) as { verb: string; user?: { username?: string } })
-    .filter((e) => e.user?.username === user && ["create", "update", "patch", "delete"].includes(e.verb))
-    .length;
 }
 
 // A kwok node offers 32 CPUs and an agent pod asks for 350m: give every 50 tasks a node, so that the
@@ -68,7 +61,7 @@ try {
   await waitFor("the bench Org's namespace", async () =>
     (await cluster.kubectl(["get", "ns", "org-bench"])).code === 0 ? true : undefined,
   );
-  const writesBefore = await writesBy(cluster.auditLog, "admin");
+  const writesBefore = await countWrites(cluster.auditLog, "admin");
   const rssBefore = process.memoryUsage().rss;
 
   log(`[bench] operator: creating ${N} AgentTasks, ${CONCURRENCY} at a time, until all are Running`);
@@ -95,7 +88,7 @@ try {
     { timeoutMs: 15 * 60_000, intervalMs: 250 },
   );
   const runningS = (performance.now() - started) / 1000;
-  const operatorWrites = (await writesBy(cluster.auditLog, "admin")) - writesBefore - N;
+  const operatorWrites = (await countWrites(cluster.auditLog, "admin")) - writesBefore - N;
   const rssAfter = process.memoryUsage().rss;
   await operator.stop();
 

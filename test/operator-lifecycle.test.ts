@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countWrites } from "../devcluster/audit.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
@@ -357,14 +357,7 @@ describe("a task the operator must refuse", () => {
 
 describe("a resync of an unchanged world", () => {
   it("writes nothing", async () => {
-    const writesByAdmin = async () =>
-      (await readFile(cluster.auditLog, "utf8"))
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-        .filter(
-          (e) => e.user?.username === "admin" && ["create", "update", "patch", "delete"].includes(e.verb),
-        ).length;
+    const writesByAdmin = () => countWrites(cluster.auditLog, "admin");
     const reconciles = async () => {
       const text = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
       let total = 0;

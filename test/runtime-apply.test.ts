@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type AuditEvent, readAuditLog } from "../devcluster/audit.ts";
 import { waitFor } from "../devcluster/http.ts";
 import {
   apply,
@@ -51,23 +51,13 @@ interface Widget extends Resource {
   status?: Record<string, unknown>;
 }
 
-interface AuditEvent {
-  verb: string;
-  user: { username: string };
-  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
-}
-
-async function auditEvents(): Promise<AuditEvent[]> {
-  const text = await readFile(sharedCluster().auditLog, "utf8");
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditEvent);
+function auditEvents(): Promise<AuditEvent[]> {
+  return readAuditLog(sharedCluster().auditLog);
 }
 
 async function writesTo(namespace: string): Promise<AuditEvent[]> {
   return (await auditEvents()).filter(
-    (e) => e.user.username === "admin" && e.objectRef?.namespace === namespace && e.verb !== "create",
+    (e) => e.user?.username === "admin" && e.objectRef?.namespace === namespace && e.verb !== "create",
   );
 }
 

@@ -1,0 +1,27 @@
+import { readFile } from "node:fs/promises";
+
+/** The fields of an audit.k8s.io/v1 Event that tests and benchmarks read. */
+export interface AuditEvent {
+  verb: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+}
+
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);
+
+/** Every entry of a devcluster's audit log (JSON lines). */
+export async function readAuditLog(path: string): Promise<AuditEvent[]> {
+  return (await readFile(path, "utf8"))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent);
+}
+
+export function isWrite(event: AuditEvent): boolean {
+  return WRITE_VERBS.has(event.verb);
+}
+
+/** How many writes (create, update, patch, delete) `user` has made so far. */
+export async function countWrites(path: string, user: string): Promise<number> {
+  return (await readAuditLog(path)).filter((e) => e.user?.username === user && isWrite(e)).length;
+}
