@@ -1,4 +1,5 @@
 import type { Condition, ConditionStatus } from "../../schema/index.ts";
+import { rfc3339 } from "../runtime/time.ts";
 
 export interface ConditionInput {
   type: string;
@@ -21,9 +22,7 @@ export function mergeConditions(
   for (const input of inputs) {
     const previous = byType.get(input.type);
     const lastTransitionTime =
-      previous && previous.status === input.status
-        ? previous.lastTransitionTime
-        : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+      previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now);
     byType.set(input.type, {
       type: input.type,
       status: input.status,

@@ -1,6 +1,7 @@
 import type { AgentTask, AgentTaskStatus, LastPR, TaskPhase } from "../../schema/index.ts";
 import { isTerminal, parseDuration, toLastPR } from "../../schema/index.ts";
 import type { AgentState } from "../../schema/state.ts";
+import { rfc3339 } from "../runtime/time.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 
 /** What the reconciler observed of one attempt's pod (the newest pod of the current attempt). */
@@ -43,8 +44,6 @@ const RETRY_MAX_MS = 5 * 60_000;
 export function retryBackoffMs(failedAttempt: number): number {
   return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, failedAttempt - 1), RETRY_MAX_MS);
 }
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function conditionsFor(phase: TaskPhase, reason: string, message: string): ConditionInput[] {
   switch (phase) {
@@ -147,14 +146,14 @@ export function decideTask(world: TaskWorld): TaskDecision {
   if (isTerminal(phase)) return finished(world, { ...withArtifacts(status, state), phase });
 
   if (task.spec.cancel) {
-    const next = { ...withArtifacts(status, state), finishedAt: iso(now) };
+    const next = { ...withArtifacts(status, state), finishedAt: rfc3339(now) };
     return finished(world, { ...next, phase: "Cancelled", message: "cancelled: spec.cancel is true" });
   }
 
   if (attempts === 0) {
     const { admitted, message } = world.admit();
     if (!admitted) return decide(status, "Queued", "Queued", message, "none", 60_000);
-    const started = { ...status, attempts: 1, startedAt: iso(now), attemptStartedAt: iso(now) };
+    const started = { ...status, attempts: 1, startedAt: rfc3339(now), attemptStartedAt: rfc3339(now) };
     return decide(
       started,
       "Starting",
@@ -171,7 +170,7 @@ export function decideTask(world: TaskWorld): TaskDecision {
 
   if (state?.finishedAt || crashed) {
     const exitCode = state?.finishedAt ? (state.exitCode ?? 1) : (pod?.terminated?.exitCode ?? 1);
-    const finishedAt = state?.finishedAt ?? iso(now);
+    const finishedAt = state?.finishedAt ?? rfc3339(now);
     const withPR = withArtifacts(status, state);
     if (exitCode === 0) {
       const pr = withPR.artifacts?.lastPR;
@@ -189,7 +188,7 @@ export function decideTask(world: TaskWorld): TaskDecision {
         const message = `attempt ${attempts} failed: ${why}; attempt ${attempts + 1} starts in ${Math.ceil((retryAt - now.getTime()) / 1000)}s`;
         return decide(withPR, "Starting", "RetryBackoff", message, "running", retryAt - now.getTime());
       }
-      const next = { ...withPR, attempts: attempts + 1, attemptStartedAt: iso(now) };
+      const next = { ...withPR, attempts: attempts + 1, attemptStartedAt: rfc3339(now) };
       const message = `starting attempt ${attempts + 1} after: ${why}`;
       return decide(next, "Starting", "Retrying", message, "running", 5_000);
     }
@@ -203,7 +202,7 @@ export function decideTask(world: TaskWorld): TaskDecision {
     return finished(world, {
       ...withArtifacts(status, state),
       phase: "TimedOut",
-      finishedAt: iso(now),
+      finishedAt: rfc3339(now),
       message,
     });
   }
