@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The api's own registry, so that an api and an operator in one process (npm start) do not collide. */
 export const registry = new Registry();
@@ -30,12 +30,3 @@ export const eventStreams = new Gauge({
   help: "Open Server-Sent Events streams.",
   registers: [registry],
 });
-
-let processMetrics = false;
-
-/** CPU, memory and event loop lag of the serving process; registered once per process. */
-export function collectProcessMetrics(): void {
-  if (processMetrics) return;
-  processMetrics = true;
-  collectDefaultMetrics({ register: registry });
-}

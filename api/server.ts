@@ -5,9 +5,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { type Logger, pino } from "pino";
 import type { ZodType } from "zod";
 import { dashboardPlugin } from "../dashboard/serve.ts";
+import { collectProcessMetrics } from "../operator/runtime/metrics.ts";
 import { authPlugin } from "./auth.ts";
 import { Kube } from "./kube.ts";
-import { collectProcessMetrics, httpRequests } from "./metrics.ts";
+import { registry as apiRegistry, httpRequests } from "./metrics.ts";
 import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
@@ -119,7 +120,7 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   checkAuthMode(options.auth, listen);
   const log = options.log ?? createApiLogger(options.logLevel);
   const kube = Kube.load(options.kubeconfig);
-  collectProcessMetrics();
+  collectProcessMetrics(apiRegistry);
   const app = await buildApi(options, kube, log);
   try {
     await app.listen({ host: listen.host, port: listen.port });

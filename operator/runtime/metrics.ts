@@ -43,11 +43,11 @@ export const metrics = {
   }),
 };
 
-let processMetrics = false;
+const withProcessMetrics = new WeakSet<Registry>();
 
-/** Process metrics (CPU, memory, event loop lag) for the serving process; once per process. */
-export function collectProcessMetrics(): void {
-  if (processMetrics) return;
-  processMetrics = true;
-  collectDefaultMetrics({ register: registry });
+/** Process metrics (CPU, memory, event loop lag) in a registry, once per registry and process. */
+export function collectProcessMetrics(into: Registry = registry): void {
+  if (withProcessMetrics.has(into)) return;
+  withProcessMetrics.add(into);
+  collectDefaultMetrics({ register: into });
 }
