@@ -1,12 +1,8 @@
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { goEnv } from "./go-env.ts";
+import { runGo } from "./go-build.ts";
 import { goModulesDir } from "./paths.ts";
 import { KUBERNETES_VERSION, stagingVersion } from "./versions.ts";
-
-const exec = promisify(execFile);
 
 export const KUBE_MODULE_DIR = join(goModulesDir, "kube");
 
@@ -31,27 +27,19 @@ export function currentReplaceBlock(goMod: string): string {
   return match ? match[0] : "";
 }
 
-async function go(args: string[], cwd: string, env: NodeJS.ProcessEnv = goEnv()): Promise<string> {
-  const { stdout } = await exec("go", args, { cwd, env, maxBuffer: 32 * 1024 * 1024 });
-  return stdout;
-}
-
 /** Downloads k8s.io/kubernetes's go.mod (small and quick: only the .mod file is fetched). */
-export async function kubernetesGoMod(
-  version = KUBERNETES_VERSION,
-  env?: NodeJS.ProcessEnv,
-): Promise<string> {
+export async function kubernetesGoMod(version = KUBERNETES_VERSION): Promise<string> {
   const info = JSON.parse(
-    await go(["mod", "download", "-json", `k8s.io/kubernetes@${version}`], KUBE_MODULE_DIR, env),
+    await runGo("go", ["mod", "download", "-json", `k8s.io/kubernetes@${version}`], KUBE_MODULE_DIR),
   );
   return readFile(info.GoMod, "utf8");
 }
 
 /** Rewrites devcluster/go/kube/go.mod for KUBERNETES_VERSION and lets Go resolve the rest. */
-export async function regenerateKubeGoMod(env?: NodeJS.ProcessEnv): Promise<void> {
-  const modules = stagingModules(await kubernetesGoMod(KUBERNETES_VERSION, env));
+export async function regenerateKubeGoMod(): Promise<void> {
+  const modules = stagingModules(await kubernetesGoMod(KUBERNETES_VERSION));
   const header = "module agentyard.dev/devcluster/kube\n\ngo 1.26.0\n\n";
   await writeFile(join(KUBE_MODULE_DIR, "go.mod"), header + replaceBlock(modules, KUBERNETES_VERSION));
-  await go(["get", `k8s.io/kubernetes@${KUBERNETES_VERSION}`], KUBE_MODULE_DIR, env);
-  await go(["mod", "tidy"], KUBE_MODULE_DIR, env);
+  await runGo("go", ["get", `k8s.io/kubernetes@${KUBERNETES_VERSION}`], KUBE_MODULE_DIR);
+  await runGo("go", ["mod", "tidy"], KUBE_MODULE_DIR);
 }
