@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { ensureBinaries } from "../devcluster/build.ts";
+import { ensureCodeServer } from "../devcluster/code-server.ts";
+import { ensureDebianPackages, missingPackages, PROJECT_PACKAGES } from "../devcluster/debian.ts";
 import { devDown, devKubectl, devUp, runningDevCluster } from "../devcluster/dev.ts";
 import { regenerateKubeGoMod } from "../devcluster/kube-gomod.ts";
 
@@ -62,6 +64,31 @@ export function devCommand(): Command {
     .action(async () => {
       const binaries = await ensureBinaries(log);
       process.stdout.write(`${binaries.dir}\n`);
+    });
+
+  dev
+    .command("code-server")
+    .description("install (or find in the cache) the code-server that npm start's editors run")
+    .action(async () => {
+      const installed = await ensureCodeServer(log);
+      process.stdout.write(`${JSON.stringify(installed)}\n`);
+    });
+
+  dev
+    .command("packages")
+    .description(
+      "install the Debian packages that editors and tests need (as root), or with --check list the missing",
+    )
+    .option("--check", "only list what is missing; exit 1 if anything is")
+    .action(async (flags: { check?: boolean }) => {
+      if (flags.check) {
+        const missing = await missingPackages(PROJECT_PACKAGES);
+        process.stdout.write(missing.length ? `missing: ${missing.join(" ")}\n` : "all present\n");
+        if (missing.length) process.exitCode = 1;
+        return;
+      }
+      await ensureDebianPackages(PROJECT_PACKAGES, log);
+      log(`[debian] present: ${PROJECT_PACKAGES.map((pkg) => pkg.name).join(", ")}`);
     });
 
   dev

@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { CODE_SERVER_VERSION } from "../operator/render/images.ts";
-import { buildOnce, exists, formatElapsed, type Log } from "./go-build.ts";
+import { npmEnv } from "./child-env.ts";
+import { CODE_SERVER_BUILD, ensureDebianPackages } from "./debian.ts";
+import { buildOnce, formatElapsed, type Log, step } from "./go-build.ts";
 import { cacheRoot, projectRoot } from "./paths.ts";
 
 /**
@@ -25,8 +27,6 @@ export interface CodeServer {
 
 const PREFIX = "[code-server]";
 const MARKER = "installed.json";
-/** Debian packages that code-server's native modules (kerberos, node-pty, sqlite) build with. */
-const BUILD_PACKAGES = ["libkrb5-dev", "g++", "make", "python3"];
 
 /** The install in the cache, made on first use (under a lock, with progress on `log`). */
 export async function ensureCodeServer(log: Log = () => {}): Promise<CodeServer> {
@@ -51,15 +51,17 @@ export async function ensureCodeServer(log: Log = () => {}): Promise<CodeServer>
 async function install(target: string, log: Log): Promise<void> {
   const started = Date.now();
   log(`${PREFIX} installing code-server ${CODE_SERVER_NPM_SPEC} into ${target} (once; a few minutes)`);
-  await step(log, 1, 3, "C++ toolchain and Kerberos headers", () => ensureBuildPackages(log));
+  await step(log, PREFIX, 1, 3, "C++ toolchain and Kerberos headers", () =>
+    ensureDebianPackages(CODE_SERVER_BUILD, log),
+  );
   let nodedir = "";
-  await step(log, 2, 3, `Node ${process.versions.node} headers`, async () => {
+  await step(log, PREFIX, 2, 3, `Node ${process.versions.node} headers`, async () => {
     nodedir = await nodeHeaders(log);
   });
   // Built beside the target and renamed into place, so an interrupted install leaves no half of one.
   const work = await mkdtemp(`${target}.partial-`);
   try {
-    await step(log, 3, 3, `npm install code-server@${CODE_SERVER_NPM_SPEC}`, async () => {
+    await step(log, PREFIX, 3, 3, `npm install code-server@${CODE_SERVER_NPM_SPEC}`, async () => {
       await writeFile(
         join(work, "package.json"),
         JSON.stringify({
@@ -79,47 +81,6 @@ async function install(target: string, log: Log): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
   log(`${PREFIX} code-server installed in ${formatElapsed(Date.now() - started)}`);
-}
-
-async function step(log: Log, index: number, total: number, label: string, work: () => Promise<void>) {
-  const started = Date.now();
-  log(`${PREFIX} step ${index}/${total}: ${label}`);
-  const ticker = setInterval(
-    () => log(`${PREFIX}   ... ${label}: ${formatElapsed(Date.now() - started)} elapsed`),
-    15_000,
-  );
-  try {
-    await work();
-  } finally {
-    clearInterval(ticker);
-  }
-  log(`${PREFIX} step ${index}/${total} done in ${formatElapsed(Date.now() - started)}`);
-}
-
-function onPath(command: string): Promise<boolean> {
-  return run("sh", ["-c", `command -v ${command}`], process.cwd()).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function ensureBuildPackages(log: Log): Promise<void> {
-  const missing: string[] = [];
-  if (!(await exists("/usr/include/gssapi/gssapi.h"))) missing.push("libkrb5-dev");
-  for (const [command, pkg] of [
-    ["g++", "g++"],
-    ["make", "make"],
-    ["python3", "python3"],
-  ] as const) {
-    if (!(await onPath(command))) missing.push(pkg);
-  }
-  if (missing.length === 0) return;
-  const advice = `install them with: sudo apt-get install -y ${BUILD_PACKAGES.join(" ")}`;
-  if (process.getuid?.() !== 0) throw new Error(`code-server's build needs ${missing.join(", ")}; ${advice}`);
-  log(`${PREFIX}   apt-get install -y ${missing.join(" ")}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  await run("apt-get", ["update"], "/", env);
-  await run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], "/", env);
 }
 
 /** The version in a headers folder's node_version.h, e.g. "24.21.0". */
@@ -160,15 +121,14 @@ async function nodeHeaders(log: Log): Promise<string> {
   return join(root, "node_modules", platformPackage);
 }
 
-/** npm under this Node (first on PATH, so install scripts and node-gyp run with it too). */
+/**
+ * npm under this Node (first on PATH, so install scripts and node-gyp run with it too), with none of
+ * the calling npm's configuration: code-server's postinstall reads the Node version from npm's user
+ * agent, which must be that of the npm running here, not of the one that ran `npm start`.
+ */
 function npm(args: string[], cwd: string, nodedir: string): Promise<void> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter),
-    npm_config_update_notifier: "false",
-  };
-  // The machine's npm config may point node-gyp at another Node's headers; the environment wins.
-  if (nodedir) env.npm_config_nodedir = nodedir;
+  // The machine's npmrc may point node-gyp at another Node's headers; the environment wins.
+  const env = npmEnv(nodedir ? { nodedir } : {});
   return run("npm", args, cwd, env, join(cwd, "npm-install.log"));
 }
 
@@ -176,22 +136,22 @@ function run(
   command: string,
   args: string[],
   cwd: string,
-  env: NodeJS.ProcessEnv = process.env,
-  logFile?: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const file = logFile ? createWriteStream(logFile) : undefined;
+    const file = createWriteStream(logFile);
     let tail = "";
     const keep = (chunk: Buffer) => {
-      file?.write(chunk);
+      file.write(chunk);
       tail = (tail + chunk.toString()).slice(-4000);
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.on("error", (err) => reject(new Error(`${command} could not start: ${err.message}`)));
     child.on("close", (code) => {
-      file?.end();
+      file.end();
       if (code === 0) resolve();
       else reject(new Error(`${command} ${args.join(" ")} (in ${cwd}) exited with ${code}:\n${tail}`));
     });

@@ -52,7 +52,7 @@ export function formatElapsed(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
-/** Runs one build step, telling the user what it does and how long it has taken so far. */
+/** Runs one build step, telling the user what it does and how long it has taken so far (and, for go, how many packages it compiled). */
 export async function step(
   log: Log,
   prefix: string,
@@ -66,7 +66,7 @@ export async function step(
   log(`${prefix} step ${index}/${total}: ${label}`);
   const ticker = setInterval(() => {
     log(
-      `${prefix}   ... ${label}: ${formatElapsed(Date.now() - started)} elapsed, ${compiled} packages compiled`,
+      `${prefix}   ... ${label}: ${formatElapsed(Date.now() - started)} elapsed${compiled > 0 ? `, ${compiled} packages compiled` : ""}`,
     );
   }, 20_000);
   try {

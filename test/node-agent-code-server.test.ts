@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,12 +13,12 @@ import {
 } from "../devcluster/node-agent/index.ts";
 import { markedProcesses } from "../devcluster/node-agent/processes.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
-import { freePort } from "../devcluster/ports.ts";
 import { org as orgFixture, task as taskFixture } from "../operator/render/fixtures.test-support.ts";
 import { CODE_SERVER_VERSION, DEFAULT_AGENT_IMAGE } from "../operator/render/images.ts";
 import { renderTask } from "../operator/render/task.ts";
 import { configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { expectServing, startCodeServer } from "./support/code-server.ts";
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 let codeServer: CodeServer;
@@ -39,45 +38,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/**
- * code-server's answers that show it serves and asks for the password before anything else. Any
- * request but /healthz counts as activity, after which /healthz says "alive" (before: "expired").
- */
-async function expectServing(base: string): Promise<void> {
-  const root = await waitFor(
-    `code-server to answer at ${base}/`,
-    () => fetch(`${base}/`, { redirect: "manual" }).then((res) => (res.status === 302 ? res : undefined)),
-    { timeoutMs: 60_000 },
-  );
-  expect(root.headers.get("location")).toMatch(/\/login/);
-  const health = await fetch(`${base}/healthz`);
-  expect(await health.json()).toMatchObject({ status: "alive" });
-}
-
 describe("code-server from the cache", () => {
   it(`is the npm release of the pinned ${CODE_SERVER_VERSION.split(".").slice(0, 2).join(".")} and serves behind its password`, async () => {
     expect(codeServer.version.split(".").slice(0, 2)).toEqual(CODE_SERVER_VERSION.split(".").slice(0, 2));
-    const port = await freePort();
-    const child = spawn(
-      "setpriv",
-      [
-        "--pdeathsig",
-        "SIGKILL",
-        "--",
-        codeServer.node,
-        codeServer.entry,
-        "--bind-addr",
-        `127.0.0.1:${port}`,
-        "--auth",
-        "password",
-        "--disable-telemetry",
-        "--disable-update-check",
-        dir,
-      ],
-      { env: { ...process.env, PASSWORD: "let-me-in", HOME: dir }, stdio: "ignore", detached: true },
-    );
+    const editor = await startCodeServer(codeServer, dir, "let-me-in");
     try {
-      const base = `http://127.0.0.1:${port}`;
+      const base = editor.base;
       await expectServing(base);
       const wrong = await fetch(`${base}/login`, {
         method: "POST",
@@ -93,7 +59,7 @@ describe("code-server from the cache", () => {
       expect(right.status).toBe(302);
       expect(right.headers.get("set-cookie")).toContain("code-server-session");
     } finally {
-      process.kill(-(child.pid as number), "SIGKILL");
+      editor.stop();
     }
   });
 });

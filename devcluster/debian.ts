@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import lockfile from "proper-lockfile";
+import { cleanEnv } from "./child-env.ts";
+import { exists, type Log } from "./go-build.ts";
+
+const run = promisify(execFile);
+
+/** A Debian package and how to tell that it is there without asking dpkg. */
+export interface DebianPackage {
+  name: string;
+  /** A file the package installs, or a command it puts on PATH. */
+  file?: string;
+  command?: string;
+}
+
+async function present(pkg: DebianPackage): Promise<boolean> {
+  if (pkg.file) return exists(pkg.file);
+  const command = pkg.command ?? pkg.name;
+  return run("sh", ["-c", 'command -v "$1"', "sh", command]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** The packages of `wanted` that this machine lacks. */
+export async function missingPackages(wanted: DebianPackage[]): Promise<string[]> {
+  const found = await Promise.all(wanted.map(present));
+  return wanted.filter((_, i) => !found[i]).map((pkg) => pkg.name);
+}
+
+/**
+ * Installs what `wanted` lacks with apt-get, as root (a fresh machine, CI); elsewhere it fails with
+ * the command to run. One lock for every caller: test files that start at once would otherwise
+ * fight over dpkg's lock, and the loser fails.
+ */
+export async function ensureDebianPackages(wanted: DebianPackage[], log: Log = () => {}): Promise<void> {
+  if ((await missingPackages(wanted)).length === 0) return;
+  // dpkg is the machine's, whatever cache a caller uses: so is the lock.
+  const root = tmpdir();
+  const release = await lockfile.lock(root, {
+    lockfilePath: join(root, "agentyard-apt-get.lock"),
+    stale: 60_000,
+    update: 10_000,
+    retries: { retries: 1_000_000, minTimeout: 500, maxTimeout: 3000 },
+  });
+  try {
+    const missing = await missingPackages(wanted);
+    if (missing.length === 0) return;
+    const command = `apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+    if (process.getuid?.() !== 0)
+      throw new Error(`this needs the Debian packages ${missing.join(", ")}: sudo ${command}`);
+    log(`[debian] ${command}`);
+    const options = { env: cleanEnv({ DEBIAN_FRONTEND: "noninteractive" }), maxBuffer: 64 * 1024 * 1024 };
+    const started = Date.now();
+    await run("apt-get", ["update"], options);
+    await run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], options).catch(
+      (err: Error & { stderr?: string }) => {
+        throw new Error(`${command} failed: ${err.stderr?.slice(-2000) || err.message}`);
+      },
+    );
+    log(`[debian] installed ${missing.join(", ")} in ${Math.round((Date.now() - started) / 1000)}s`);
+    const still = await missingPackages(wanted);
+    if (still.length > 0)
+      throw new Error(`apt-get installed ${missing.join(", ")}, but ${still.join(", ")} is still missing`);
+  } finally {
+    await release();
+  }
+}
+
+/** Debian's Chromium, for the dashboard's browser tests: playwright's own builds cannot be downloaded. */
+export const CHROMIUM: DebianPackage = {
+  name: "chromium",
+  file: process.env.AGENTYARD_CHROMIUM ?? "/usr/bin/chromium",
+};
+
+/** For the test that scripts/ are clean. */
+export const SHELLCHECK: DebianPackage = { name: "shellcheck" };
+
+/** Debian packages that code-server's native modules (kerberos, node-pty, sqlite) build with. */
+export const CODE_SERVER_BUILD: DebianPackage[] = [
+  { name: "libkrb5-dev", file: "/usr/include/gssapi/gssapi.h" },
+  { name: "g++" },
+  { name: "make" },
+  { name: "python3" },
+];
+
+/** Everything the project installs from Debian when it is missing: `agentyard dev packages`. */
+export const PROJECT_PACKAGES: DebianPackage[] = [...CODE_SERVER_BUILD, CHROMIUM, SHELLCHECK];
