@@ -5,6 +5,8 @@
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# Workspace packages must be known to npm ci; node_modules links them by relative path.
+COPY packages/kube-runtime/package.json packages/kube-runtime/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build:dashboard && npm prune --omit=dev
@@ -16,6 +18,7 @@ WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/cli cli
+COPY --from=build /src/packages packages
 COPY --from=build /src/operator operator
 COPY --from=build /src/api api
 COPY --from=build /src/schema schema

@@ -6,7 +6,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{cli,schema,operator,api,devcluster,agent-image,charts,cdk8s,dashboard}/**/*.test.ts"],
+          include: [
+            "{cli,schema,operator,api,devcluster,agent-image,charts,cdk8s,dashboard,packages}/**/*.test.ts",
+          ],
         },
       },
       {

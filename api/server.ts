@@ -1,3 +1,4 @@
+import { collectProcessMetrics } from "@agentyard/kube-runtime";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify from "fastify";
@@ -5,7 +6,6 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { type Logger, pino } from "pino";
 import type { ZodType } from "zod";
 import { dashboardPlugin } from "../dashboard/serve.ts";
-import { collectProcessMetrics } from "../operator/runtime/metrics.ts";
 import { authPlugin } from "./auth.ts";
 import { Kube } from "./kube.ts";
 import { registry as apiRegistry, httpRequests } from "./metrics.ts";

@@ -5,6 +5,7 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { clientFromKubeconfigFile } from "@agentyard/kube-runtime";
 import pino from "pino";
 import { countWrites } from "../devcluster/audit.ts";
 import { DevCluster } from "../devcluster/cluster.ts";
@@ -12,7 +13,6 @@ import { installCrds } from "../devcluster/crds.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
-import { clientFromKubeconfigFile } from "../operator/runtime/client.ts";
 
 const N = Number.parseInt(process.argv[2] ?? "100", 10);
 const CONCURRENCY = 10;

@@ -1,7 +1,7 @@
+import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { defaultApiOptions } from "../api/options.ts";
 import { createApiLogger, startApi } from "../api/server.ts";
-import { onShutdown } from "../operator/runtime/signals.ts";
 
 function positiveInt(value: string): number {
   const n = Number.parseInt(value, 10);

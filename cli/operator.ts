@@ -1,6 +1,6 @@
+import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
-import { onShutdown } from "../operator/runtime/signals.ts";
 import { parseDuration } from "../schema/index.ts";
 
 function positiveInt(value: string): number {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { type ClusterClient, clientFromKubeconfigYaml, Informer } from "@agentyard/kube-runtime";
 import type {
   KubernetesObject,
   V1ConfigMap,
@@ -14,8 +15,6 @@ import type { Logger } from "pino";
 import { type Org, orgNamespace } from "../schema/index.ts";
 import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
 import { LABEL_TASK } from "./render/labels.ts";
-import { type ClusterClient, clientFromKubeconfigYaml } from "./runtime/client.ts";
-import { Informer } from "./runtime/informer.ts";
 
 /** Only what agentyard made: every child carries this label, so informers never see other objects. */
 export const MANAGED_SELECTOR = "app.kubernetes.io/managed-by=agentyard";

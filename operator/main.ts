@@ -1,4 +1,15 @@
 import { hostname } from "node:os";
+import {
+  type ClusterClient,
+  Controller,
+  clientFromKubeconfigFile,
+  createLogger,
+  defaultClient,
+  EventRecorder,
+  Informer,
+  LeaderElector,
+  startHealthServer,
+} from "@agentyard/kube-runtime";
 import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
@@ -14,13 +25,6 @@ import { ClusterRegistry } from "./clusters.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
-import { type ClusterClient, clientFromKubeconfigFile, defaultClient } from "./runtime/client.ts";
-import { Controller } from "./runtime/controller.ts";
-import { EventRecorder } from "./runtime/events.ts";
-import { startHealthServer } from "./runtime/health.ts";
-import { Informer } from "./runtime/informer.ts";
-import { LeaderElector } from "./runtime/leader.ts";
-import { createLogger } from "./runtime/log.ts";
 
 export interface OperatorOptions {
   /** A kubeconfig file; in-cluster config or $KUBECONFIG when omitted. */

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { silentLogger } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { demoOrg } from "../devcluster/demo.ts";
 import { bareRepo, branchCommit, gitIn } from "../devcluster/git.ts";
 import { type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { silentLogger } from "../operator/runtime/log.ts";
 import {
   applyManifest,
   clusterWithCrds,

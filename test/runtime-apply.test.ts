@@ -1,17 +1,18 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { type AuditEvent, readAuditLog } from "../devcluster/audit.ts";
-import { waitFor } from "../devcluster/http.ts";
 import {
   apply,
   applyStatus,
+  type ClusterClient,
+  clientFromKubeconfigFile,
   deleteIfExists,
   finalizer,
   getIfExists,
+  metrics,
   needsApply,
-} from "../operator/runtime/apply.ts";
-import { type ClusterClient, clientFromKubeconfigFile } from "../operator/runtime/client.ts";
-import { metrics } from "../operator/runtime/metrics.ts";
-import type { Resource } from "../operator/runtime/store.ts";
+  type Resource,
+} from "@agentyard/kube-runtime";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AuditEvent, readAuditLog } from "../devcluster/audit.ts";
+import { waitFor } from "../devcluster/http.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const GROUP = "runtime-test.agentyard.dev";

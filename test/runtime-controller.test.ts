@@ -1,11 +1,15 @@
+import {
+  type ClusterClient,
+  Controller,
+  clientFromKubeconfigFile,
+  Informer,
+  LeaderElector,
+  metrics,
+  type ReconcileResult,
+} from "@agentyard/kube-runtime";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
-import { type ClusterClient, clientFromKubeconfigFile } from "../operator/runtime/client.ts";
-import { Controller, type ReconcileResult } from "../operator/runtime/controller.ts";
-import { Informer } from "../operator/runtime/informer.ts";
-import { LeaderElector } from "../operator/runtime/leader.ts";
-import { metrics } from "../operator/runtime/metrics.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };

@@ -1,7 +1,10 @@
+import {
+  apply,
+  clientFromKubeconfigFile,
+  EventRecorder,
+  REPORTING_CONTROLLER,
+} from "@agentyard/kube-runtime";
 import { describe, expect, it } from "vitest";
-import { apply } from "../operator/runtime/apply.ts";
-import { clientFromKubeconfigFile } from "../operator/runtime/client.ts";
-import { EventRecorder, REPORTING_CONTROLLER } from "../operator/runtime/events.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 interface EventJson {

@@ -1,10 +1,14 @@
+import {
+  byLabel,
+  clientFromKubeconfigFile,
+  type EventType,
+  Informer,
+  metrics,
+} from "@agentyard/kube-runtime";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
-import { clientFromKubeconfigFile } from "../operator/runtime/client.ts";
-import { byLabel, type EventType, Informer } from "../operator/runtime/informer.ts";
-import { metrics } from "../operator/runtime/metrics.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };

@@ -1,7 +1,6 @@
+import { clientFromKubeconfigFile, LeaderElector } from "@agentyard/kube-runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
-import { clientFromKubeconfigFile } from "../operator/runtime/client.ts";
-import { LeaderElector } from "../operator/runtime/leader.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 };

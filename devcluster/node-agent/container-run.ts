@@ -1,4 +1,4 @@
-import { type BackoffOptions, backoffDelay } from "../../operator/runtime/backoff.ts";
+import { type BackoffOptions, backoffDelay } from "@agentyard/kube-runtime";
 import type { LaunchSpec } from "./container-spec.ts";
 import { type ProbeTarget, runProbe } from "./probes.ts";
 import { type ContainerProcess, type Exit, killMarked, startProcess, stopContainer } from "./processes.ts";

@@ -1,5 +1,5 @@
 import { delimiter, dirname } from "node:path";
-import type { ClusterClient } from "../../operator/runtime/client.ts";
+import type { ClusterClient } from "@agentyard/kube-runtime";
 import { ConfigError, fieldValue, objectData } from "./objects.ts";
 import { MARKER_ENV } from "./processes.ts";
 import type { PreparedProgram } from "./programs.ts";

@@ -1,10 +1,17 @@
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackoffOptions } from "../../operator/runtime/backoff.ts";
-import { type ClusterClient, clientFromKubeconfigFile, statusCode } from "../../operator/runtime/client.ts";
-import { Controller } from "../../operator/runtime/controller.ts";
-import { Informer, splitKey } from "../../operator/runtime/informer.ts";
-import { createLogger, type Logger, silentLogger } from "../../operator/runtime/log.ts";
+import {
+  type BackoffOptions,
+  type ClusterClient,
+  Controller,
+  clientFromKubeconfigFile,
+  createLogger,
+  Informer,
+  type Logger,
+  silentLogger,
+  splitKey,
+  statusCode,
+} from "@agentyard/kube-runtime";
 import type { ClusterInfo } from "../cluster.ts";
 import { LocalPod, type PodContext, podDir } from "./local-pod.ts";
 import { startLogServer } from "./logs.ts";

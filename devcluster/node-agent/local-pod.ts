@@ -1,8 +1,7 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { BackoffOptions, ClusterClient } from "@agentyard/kube-runtime";
 import { LOCAL_PORTS_ANNOTATION } from "../../operator/render/service.ts";
-import type { BackoffOptions } from "../../operator/runtime/backoff.ts";
-import type { ClusterClient } from "../../operator/runtime/client.ts";
 import { freePort } from "../ports.ts";
 import { ContainerRun } from "./container-run.ts";
 import { containerEnv, launchSpec, type Mount, rewriter, SERVICE_ACCOUNT_PATH } from "./container-spec.ts";

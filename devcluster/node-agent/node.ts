@@ -1,6 +1,5 @@
 import { availableParallelism, release, totalmem } from "node:os";
-import type { ClusterClient } from "../../operator/runtime/client.ts";
-import type { Logger } from "../../operator/runtime/log.ts";
+import type { ClusterClient, Logger } from "@agentyard/kube-runtime";
 import { LOCAL_IP, timestamp } from "./status.ts";
 
 export const LOCAL_NODE = "agentyard-local";

@@ -1,5 +1,4 @@
-import type { ClusterClient } from "../../operator/runtime/client.ts";
-import { statusCode } from "../../operator/runtime/client.ts";
+import { type ClusterClient, statusCode } from "@agentyard/kube-runtime";
 import { LOCAL_IP } from "./status.ts";
 import type { Pod } from "./types.ts";
 

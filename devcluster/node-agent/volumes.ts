@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
-import type { ClusterClient } from "../../operator/runtime/client.ts";
+import type { ClusterClient } from "@agentyard/kube-runtime";
 import { ConfigError, fieldValue, objectData } from "./objects.ts";
 import type { DownwardItem, KeyToPath, ObjectSource, Pod, Volume } from "./types.ts";
 

@@ -1,7 +1,7 @@
+import { apply, needsApply } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ChildInformers, OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
-import { apply, needsApply } from "../runtime/apply.ts";
 
 const INFORMER_OF_KIND: Record<string, keyof ChildInformers> = {
   Deployment: "deployments",

@@ -1,3 +1,13 @@
+import {
+  apply,
+  applyStatus,
+  type ClusterClient,
+  type EventRecorder,
+  getIfExists,
+  type Informer,
+  needsApply,
+  type ReconcileResult,
+} from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
@@ -16,11 +26,6 @@ import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
-import { apply, applyStatus, getIfExists, needsApply } from "../runtime/apply.ts";
-import type { ClusterClient } from "../runtime/client.ts";
-import type { ReconcileResult } from "../runtime/controller.ts";
-import type { EventRecorder } from "../runtime/events.ts";
-import type { Informer } from "../runtime/informer.ts";
 import { type ConditionInput, kstatus, mergeConditions } from "../status/conditions.ts";
 import { sameStatus } from "./status-equal.ts";
 

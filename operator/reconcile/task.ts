@@ -1,4 +1,13 @@
 import { randomBytes } from "node:crypto";
+import {
+  applyStatus,
+  type ClusterClient,
+  deleteIfExists,
+  type EventRecorder,
+  finalizer,
+  type Informer,
+  type ReconcileResult,
+} from "@agentyard/kube-runtime";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
@@ -18,11 +27,6 @@ import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { renderTask } from "../render/task.ts";
-import { applyStatus, deleteIfExists, finalizer } from "../runtime/apply.ts";
-import type { ClusterClient } from "../runtime/client.ts";
-import type { ReconcileResult } from "../runtime/controller.ts";
-import type { EventRecorder } from "../runtime/events.ts";
-import type { Informer } from "../runtime/informer.ts";
 import { kstatus, mergeConditions } from "../status/conditions.ts";
 import { type AgentPodView, decideTask } from "../status/task-decision.ts";
 import { applyChildren } from "./children.ts";

@@ -1,5 +1,5 @@
+import { rfc3339 } from "@agentyard/kube-runtime";
 import type { Condition, ConditionStatus } from "../../schema/index.ts";
-import { rfc3339 } from "../runtime/time.ts";
 
 export interface ConditionInput {
   type: string;

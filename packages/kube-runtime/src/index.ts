@@ -1,0 +1,60 @@
+/**
+ * A small Kubernetes controller runtime: clients, informers with resume and backoff, a per-key work
+ * queue, controllers declared in one sentence, leader election on a Lease, server-side apply with
+ * finalizers, events, health and metrics. It knows no agentyard type; its users import this file.
+ */
+export {
+  type ApplyOptions,
+  apply,
+  applyStatus,
+  deleteIfExists,
+  FIELD_MANAGER,
+  type FinalizerHandlers,
+  finalizer,
+  getIfExists,
+  needsApply,
+} from "./apply.ts";
+export { Backoff, type BackoffOptions, backoffDelay, sleep } from "./backoff.ts";
+export {
+  type ClusterClient,
+  clientFromKubeConfig,
+  clientFromKubeconfigFile,
+  clientFromKubeconfigYaml,
+  defaultClient,
+  ObjectApi,
+  type Query,
+  type RequestOptions,
+  statusCode,
+  type Verb,
+  type WatchEventCallback,
+} from "./client.ts";
+export {
+  Controller,
+  type ControllerOptions,
+  type KeyMapper,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+} from "./controller.ts";
+export { type EventInput, EventRecorder, type EventRecorderOptions, REPORTING_CONTROLLER } from "./events.ts";
+export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
+export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
+export { type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
+export { createLogger, type Logger, silentLogger } from "./log.ts";
+export { collectProcessMetrics, metrics, registry } from "./metrics.ts";
+export { type WorkHandler, WorkQueue, type WorkQueueOptions, type WorkResult } from "./queue.ts";
+export { onShutdown, type ShutdownOptions } from "./signals.ts";
+export {
+  byLabel,
+  byOwnerUid,
+  type Change,
+  type EventType,
+  type Indexer,
+  NAMESPACE_INDEX,
+  objectKey,
+  type Resource,
+  Store,
+  splitKey,
+} from "./store.ts";
+export { microTime, rfc3339 } from "./time.ts";
+export { Watchdog } from "./watchdog.ts";
