@@ -1,10 +1,11 @@
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sleep } from "@agentyard/kube-runtime/sleep";
 import pino, { type Logger } from "pino";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
 import { type AgentState, MAX_LOG_TAIL_BYTES, parseAgentState } from "../schema/state.ts";
 import { gitConfigEnv, prepareGitAuth } from "./credentials.ts";
-import { sleep, watchEditor } from "./editor.ts";
+import { watchEditor } from "./editor.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
 import {
   clone,

@@ -1,3 +1,5 @@
+import { sleep } from "@agentyard/kube-runtime/sleep";
+
 /** code-server's /healthz answer. */
 interface Health {
   status?: string;
@@ -13,20 +15,6 @@ export interface EditorWatch {
   since: number;
   signal: AbortSignal;
   onActivity: (at: Date) => void;
-}
-
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function heartbeat(url: string, signal: AbortSignal): Promise<number | undefined> {

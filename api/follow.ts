@@ -1,3 +1,4 @@
+import { sleep } from "@agentyard/kube-runtime/sleep";
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "./actor.ts";
 import { KubeError, type Query } from "./kube.ts";
@@ -153,16 +154,4 @@ export class Follower {
     if (this.live && version) this.position = version;
     this.handlers.change(type, object);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

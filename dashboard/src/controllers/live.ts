@@ -1,3 +1,4 @@
+import { sleep } from "@agentyard/kube-runtime/sleep";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { AgentTask, Org } from "../../../schema/index.ts";
 import { ApiProblem, asProblem } from "../api/problem.ts";
@@ -131,14 +132,4 @@ export class LiveController implements ReactiveController {
 /** Refusals do not get better by asking again; outages do. */
 function refused(problem: ApiProblem): boolean {
   return problem.status >= 400 && problem.status < 500 && problem.status !== 429;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

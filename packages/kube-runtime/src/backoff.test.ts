@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Backoff, backoffDelay, sleep } from "./backoff.ts";
+import { Backoff, backoffDelay } from "./backoff.ts";
+import { sleep } from "./sleep.ts";
 
 describe("backoffDelay", () => {
   const options = { baseMs: 1000, maxMs: 8000 };

@@ -14,7 +14,7 @@ export {
   getIfExists,
   needsApply,
 } from "./apply.ts";
-export { Backoff, type BackoffOptions, backoffDelay, sleep } from "./backoff.ts";
+export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 export {
   type ClusterClient,
   clientFromKubeConfig,
@@ -44,6 +44,7 @@ export { createLogger, type Logger, silentLogger } from "./log.ts";
 export { collectProcessMetrics, metrics, registry } from "./metrics.ts";
 export { type WorkHandler, WorkQueue, type WorkQueueOptions, type WorkResult } from "./queue.ts";
 export { onShutdown, type ShutdownOptions } from "./signals.ts";
+export { sleep } from "./sleep.ts";
 export {
   byLabel,
   byOwnerUid,

@@ -1,8 +1,9 @@
 import type { V1Status } from "@kubernetes/client-node";
-import { Backoff, type BackoffOptions, sleep } from "./backoff.ts";
+import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { type ClusterClient, type Query, statusCode } from "./client.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { metrics } from "./metrics.ts";
+import { sleep } from "./sleep.ts";
 import { type Change, type EventType, type Indexer, NAMESPACE_INDEX, type Resource, Store } from "./store.ts";
 import { Watchdog } from "./watchdog.ts";
 

@@ -1,7 +1,7 @@
-import { sleep } from "./backoff.ts";
 import { type ClusterClient, statusCode } from "./client.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { metrics } from "./metrics.ts";
+import { sleep } from "./sleep.ts";
 import { microTime } from "./time.ts";
 
 export interface LeaderElectorOptions {
