@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { type ClusterClient, clientFromKubeconfigYaml, Informer } from "@agentyard/kube-runtime";
+import {
+  type ClusterClient,
+  clientFromKubeconfigYaml,
+  Informer,
+  type InformerHandler,
+  type Runnable,
+  type Source,
+} from "@agentyard/kube-runtime";
 import type {
   KubernetesObject,
   V1ConfigMap,
@@ -57,7 +64,8 @@ const KINDS: [keyof ChildInformers, string, string, string][] = [
   ["roleBindings", "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"],
 ];
 
-function taskKeyOf(obj: KubernetesObject): string[] {
+/** The task a child belongs to, by its label: children in an Org's own cluster have no owner references. */
+export function taskKeyOf(obj: KubernetesObject): string[] {
   const task = obj.metadata?.labels?.[LABEL_TASK];
   return task && obj.metadata?.namespace ? [`${obj.metadata.namespace}/${task}`] : [];
 }
@@ -70,19 +78,26 @@ interface Remote {
 /**
  * The clusters the operator drives: informers on the management cluster for every Org that runs
  * there, and per Org with its own cluster a client and informers scoped to its namespace. A rotated
- * kubeconfig Secret replaces the client and informers; a deleted Org stops them.
+ * kubeconfig Secret replaces the client and informers; a deleted Org stops them. `children` tells
+ * of every change to a child in any of them, clusters that come later included: a controller
+ * watches it as one source.
  */
-export class ClusterRegistry {
+export class ClusterRegistry implements Runnable {
   private readonly local: ClusterClient;
   private readonly log: Logger;
-  private readonly onChild: (taskKey: string) => void;
+  private readonly handlers = new Set<InformerHandler<KubernetesObject>>();
   private localChildren: ChildInformers | undefined;
   private readonly remotes = new Map<string, Remote>();
+  readonly children: Source<KubernetesObject> = {
+    on: (handler) => {
+      this.handlers.add(handler);
+      return () => this.handlers.delete(handler);
+    },
+  };
 
-  constructor(local: ClusterClient, log: Logger, onChild: (taskKey: string) => void) {
+  constructor(local: ClusterClient, log: Logger) {
     this.local = local;
     this.log = log;
-    this.onChild = onChild;
   }
 
   async start(): Promise<void> {
@@ -126,7 +141,8 @@ export class ClusterRegistry {
       await this.probe(known.cluster.client, label);
       return known.cluster;
     }
-    const client = clientFromKubeconfigYaml(kubeconfig, `org:${name}`);
+    // The Org's cluster sees the same user agent and field manager, and its requests are counted alike.
+    const client = clientFromKubeconfigYaml(kubeconfig, `org:${name}`, this.local.identity);
     await this.probe(client, label);
     if (known) {
       this.log.info({ org: name }, "the Org's kubeconfig changed; reconnecting");
@@ -195,8 +211,8 @@ export class ClusterRegistry {
           log: this.log.child({ informer: kind, cluster: client.name }),
         },
       );
-      informer.on((_type, obj) => {
-        for (const key of taskKeyOf(obj)) this.onChild(key);
+      informer.on((type, obj, old) => {
+        for (const handler of this.handlers) handler(type, obj, old);
       });
       return [field, informer] as const;
     });

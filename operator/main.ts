@@ -1,16 +1,15 @@
 import { hostname } from "node:os";
 import {
   type ClusterClient,
-  Controller,
   clientFromKubeconfigFile,
   createLogger,
   defaultClient,
   EventRecorder,
-  Informer,
-  LeaderElector,
-  startHealthServer,
+  type Logger,
+  Manager,
+  type ResourceType,
+  RuntimeMetrics,
 } from "@agentyard/kube-runtime";
-import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
   AGENT_TASK_PLURAL,
@@ -21,7 +20,8 @@ import {
   ORG_PLURAL,
   type Org,
 } from "../schema/index.ts";
-import { ClusterRegistry } from "./clusters.ts";
+import { ClusterRegistry, taskKeyOf } from "./clusters.ts";
+import { OPERATOR_IDENTITY } from "./identity.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
@@ -66,34 +66,58 @@ export interface RunningOperator {
 
 const taskKey = (t: AgentTask) => `${t.metadata.namespace}/${t.metadata.name}`;
 
-/** Wires informers, the two controllers, the cluster registry and leader election together. */
-export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
-  const log = options.log ?? createLogger(options.logLevel);
-  const local: ClusterClient = options.kubeconfig
-    ? clientFromKubeconfigFile(options.kubeconfig, "local")
-    : defaultClient("local");
+const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
+const TASKS: ResourceType = {
+  apiVersion: API_VERSION,
+  kind: AGENT_TASK_KIND,
+  plural: AGENT_TASK_PLURAL,
+  namespaced: true,
+};
 
-  const orgs = new Informer<Org>(
-    local,
-    { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false },
-    { log: log.child({ informer: "Org" }) },
-  );
-  const tasks = new Informer<AgentTask>(
-    local,
-    { apiVersion: API_VERSION, kind: AGENT_TASK_KIND, plural: AGENT_TASK_PLURAL, namespaced: true },
-    { indexers: { [BY_ORG]: (t) => [t.spec.org] }, log: log.child({ informer: "AgentTask" }) },
-  );
-  const quota = new QuotaGate(tasks);
-  const events = new EventRecorder(local, { identity: options.identity, log });
-  const controllerOptions = { concurrency: options.concurrency, resyncMs: options.resyncMs, log };
-  const taskController = new Controller("agenttask", controllerOptions);
-  const orgController = new Controller("org", controllerOptions);
-  const clusters = new ClusterRegistry(local, log.child({ component: "clusters" }), (key) =>
-    taskController.enqueue(key),
-  );
-  const wakeTasks = (orgName: string) => {
-    for (const t of tasks.byIndex(BY_ORG, orgName)) taskController.enqueue(taskKey(t));
+/** The management cluster's client, named as the operator. */
+function connect(options: OperatorOptions): ClusterClient {
+  const identity = {
+    userAgent: OPERATOR_IDENTITY.userAgent,
+    fieldManager: OPERATOR_IDENTITY.fieldManager,
+    metrics: new RuntimeMetrics({ prefix: OPERATOR_IDENTITY.metricPrefix }),
   };
+  return options.kubeconfig
+    ? clientFromKubeconfigFile(options.kubeconfig, "local", identity)
+    : defaultClient("local", identity);
+}
+
+/** The operator: two controllers, Org and AgentTask, on one Manager. */
+export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const log = options.log ?? createLogger(options.logLevel, { name: OPERATOR_IDENTITY.logName });
+  const mgr = new Manager({
+    client: connect(options),
+    log,
+    healthAddress: options.metricsAddress,
+    controllerDefaults: { concurrency: options.concurrency, resyncMs: options.resyncMs },
+    ...(options.leaderElection
+      ? {
+          leaderElection: {
+            namespace: options.leaseNamespace,
+            name: options.leaseName,
+            identity: options.identity,
+            leaseDurationMs: options.leaseDurationMs,
+            renewDeadlineMs: Math.round(options.leaseDurationMs * (2 / 3)),
+            retryPeriodMs: Math.max(500, Math.round(options.leaseDurationMs / 7)),
+          },
+        }
+      : {}),
+  });
+  const local = mgr.client;
+  const orgs = mgr.informer<Org>(ORGS);
+  const tasks = mgr.informer<AgentTask>(TASKS, { indexers: { [BY_ORG]: (t) => [t.spec.org] } });
+  const clusters = mgr.add(new ClusterRegistry(local, log.child({ component: "clusters" })));
+  const quota = new QuotaGate(tasks);
+  const events = new EventRecorder(local, {
+    reportingController: OPERATOR_IDENTITY.reportingController,
+    identity: options.identity,
+    log,
+  });
+  const tasksOf = (orgName: string) => tasks.byIndex(BY_ORG, orgName).map(taskKey);
 
   const taskReconciler = new TaskReconciler({
     local,
@@ -106,6 +130,17 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     ...(options.agentImage ? { agentImage: options.agentImage } : {}),
     ...(options.editorImage ? { editorImage: options.editorImage } : {}),
   });
+  const taskController = mgr
+    .controller("agenttask")
+    .for(tasks, (t) => {
+      // A task that ends (or goes) frees a slot: wake the tasks waiting in its Org.
+      const frees = !t.status?.phase || isTerminal(t.status.phase) || t.metadata.deletionTimestamp;
+      return frees ? [taskKey(t), ...quota.waitingKeys(t.spec.org)] : [taskKey(t)];
+    })
+    .owns(clusters.children, taskKeyOf)
+    .watches(orgs, (o) => tasksOf(o.metadata.name as string))
+    .reconcile((key) => taskReconciler.reconcile(key));
+
   const orgReconciler = new OrgReconciler({
     local,
     orgs,
@@ -113,72 +148,20 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     clusters,
     events,
     log: log.child({ controller: "org" }),
-    wakeTasks,
+    wakeTasks: (orgName) => {
+      for (const key of tasksOf(orgName)) taskController.enqueue(key);
+    },
   });
-
-  taskController
-    .watches(tasks, (t) => {
-      // A task that ends (or goes) frees a slot: wake the tasks waiting in its Org.
-      const frees = !t.status?.phase || isTerminal(t.status.phase) || t.metadata.deletionTimestamp;
-      return frees ? [taskKey(t), ...quota.waitingKeys(t.spec.org)] : [taskKey(t)];
-    })
-    .watches(orgs, (o) => tasks.byIndex(BY_ORG, o.metadata.name as string).map(taskKey))
-    .reconcile((key) => taskReconciler.reconcile(key));
-  orgController
-    .watches(orgs, (o) => [o.metadata.name as string])
+  mgr
+    .controller("org")
+    .for(orgs)
     .watches(tasks, (t) => [t.spec.org])
     .reconcile((key) => orgReconciler.reconcile(key));
 
-  await Promise.all([orgs.start(), tasks.start(), clusters.start()]);
-  const health = await startHealthServer({
-    address: options.metricsAddress,
-    ready: () => orgs.hasSynced() && tasks.hasSynced(),
-  });
-
-  const startControllers = () => {
-    log.info("leading: reconciling");
-    orgController.start();
-    taskController.start();
-  };
-  const stopControllers = async () => {
-    await Promise.all([orgController.stop(), taskController.stop()]);
-  };
-
-  let elector: LeaderElector | undefined;
-  if (options.leaderElection) {
-    elector = new LeaderElector(local, {
-      namespace: options.leaseNamespace,
-      name: options.leaseName,
-      identity: options.identity,
-      leaseDurationMs: options.leaseDurationMs,
-      renewDeadlineMs: Math.round(options.leaseDurationMs * (2 / 3)),
-      retryPeriodMs: Math.max(500, Math.round(options.leaseDurationMs / 7)),
-      log: log.child({ component: "leader-election" }),
-    });
-    void elector.run({
-      onStartedLeading: startControllers,
-      onStoppedLeading: () => {
-        log.warn("lost the lease: stopping reconciles");
-        void stopControllers();
-      },
-    });
-  } else {
-    startControllers();
-  }
-
-  let stopped = false;
+  await mgr.start();
   return {
-    metricsUrl: health.url,
-    isLeader: () => (elector ? elector.isLeader() : true),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await stopControllers();
-      await elector?.release();
-      clusters.stop();
-      orgs.stop();
-      tasks.stop();
-      await health.close();
-    },
+    metricsUrl: mgr.healthUrl as string,
+    isLeader: () => mgr.isLeader(),
+    stop: () => mgr.stop(),
   };
 }

@@ -6,14 +6,17 @@ import {
   deleteIfExists,
   finalizer,
   getIfExists,
-  metrics,
   needsApply,
   type Resource,
+  RuntimeMetrics,
 } from "@agentyard/kube-runtime";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AuditEvent, readAuditLog } from "../devcluster/audit.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+
+/** This suite's own metrics: what it counts is not mixed with other suites in the process. */
+const metrics = new RuntimeMetrics({ prefix: "apply_test" });
 
 const GROUP = "runtime-test.agentyard.dev";
 const WIDGET = `${GROUP}/v1`;
@@ -77,7 +80,7 @@ describe("server-side apply helpers", () => {
   let client: ClusterClient;
 
   beforeAll(async () => {
-    client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "apply-test");
+    client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "apply-test", { metrics });
     const r = await kubectl(["apply", "--server-side", "-f", "-"], { input: JSON.stringify(WIDGET_CRD) });
     expect(r.code, r.stderr).toBe(0);
     const ready = await kubectl([

@@ -4,13 +4,16 @@ import {
   clientFromKubeconfigFile,
   Informer,
   LeaderElector,
-  metrics,
   type ReconcileResult,
+  RuntimeMetrics,
 } from "@agentyard/kube-runtime";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+
+/** This suite's own metrics: what it counts is not mixed with other suites in the process. */
+const metrics = new RuntimeMetrics({ prefix: "controller_test" });
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const SECRETS = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
@@ -57,7 +60,7 @@ describe("Controller", () => {
     const seen = counter();
     const bindings: unknown[] = [];
     const controller = new Controller("ctl-basic", { resyncMs: 0 })
-      .watches(configMaps)
+      .for(configMaps)
       .watches(secrets, (s) => {
         const owner = s.metadata?.labels?.owner;
         return owner ? [`${s.metadata?.namespace}/${owner}`] : [];
@@ -90,7 +93,7 @@ describe("Controller", () => {
     const uid = configMaps.get(ns, "owner")?.metadata?.uid as string;
     const seen = counter();
     const controller = new Controller("ctl-owns", { resyncMs: 0 })
-      .watches(configMaps)
+      .for(configMaps)
       .owns(secrets)
       .reconcile(async (key) => {
         seen.bump(key);
@@ -122,7 +125,7 @@ describe("Controller", () => {
     await configMaps.start();
     const seen = counter();
     const controller = new Controller("ctl-resync", { resyncMs: 300 })
-      .watches(configMaps)
+      .for(configMaps)
       .reconcile(async (key) => {
         seen.bump(key);
         return undefined;
@@ -143,8 +146,12 @@ describe("Controller", () => {
     const errorsBefore = (await metrics.reconcileErrors.get()).values.find(
       (v) => v.labels.controller === "ctl-err",
     )?.value;
-    const controller = new Controller("ctl-err", { resyncMs: 0, backoff: { baseMs: 50, maxMs: 200 } })
-      .watches(configMaps)
+    const controller = new Controller("ctl-err", {
+      resyncMs: 0,
+      backoff: { baseMs: 50, maxMs: 200 },
+      metrics,
+    })
+      .for(configMaps)
       .reconcile(async (key): Promise<ReconcileResult> => {
         seen.bump(key);
         if (key.endsWith("/bad") && seen.of(key) <= 3) throw new Error("not yet");
@@ -179,12 +186,10 @@ describe("Controller", () => {
     await must(["apply", "-f", "-"], configMap("a", ns, "1"));
     await configMaps.start();
     const seen = counter();
-    const controller = new Controller("ctl-stop", { resyncMs: 0 })
-      .watches(configMaps)
-      .reconcile(async (key) => {
-        seen.bump(key);
-        return undefined;
-      });
+    const controller = new Controller("ctl-stop", { resyncMs: 0 }).for(configMaps).reconcile(async (key) => {
+      seen.bump(key);
+      return undefined;
+    });
     controller.start();
     cleanup.push(() => controller.stop());
     await waitFor("the first reconcile", async () => (seen.of(`${ns}/a`) === 1 ? true : undefined));
@@ -217,7 +222,7 @@ describe("Controllers behind leader election", () => {
       const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, { namespace: ns });
       await informer.start();
       const controller = new Controller(`ha-${identity}`, { resyncMs: 0 })
-        .watches(informer)
+        .for(informer)
         .reconcile(async (key) => {
           reconciledBy.push(`${identity} ${key}`);
           return undefined;

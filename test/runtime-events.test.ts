@@ -1,11 +1,8 @@
-import {
-  apply,
-  clientFromKubeconfigFile,
-  EventRecorder,
-  REPORTING_CONTROLLER,
-} from "@agentyard/kube-runtime";
+import { apply, clientFromKubeconfigFile, EventRecorder } from "@agentyard/kube-runtime";
 import { describe, expect, it } from "vitest";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+
+const REPORTING_CONTROLLER = "example.dev/events-test";
 
 interface EventJson {
   type: string;
@@ -36,7 +33,11 @@ describe("EventRecorder", () => {
       kind: "ConfigMap",
       metadata: { name: "subject", namespace: ns },
     });
-    const recorder = new EventRecorder(c, { identity: "operator-0", seriesUpdateMs: 0 });
+    const recorder = new EventRecorder(c, {
+      reportingController: REPORTING_CONTROLLER,
+      identity: "operator-0",
+      seriesUpdateMs: 0,
+    });
 
     for (let i = 0; i < 3; i++) {
       await recorder.event(cm, {
@@ -77,7 +78,11 @@ describe("EventRecorder", () => {
       kind: "ConfigMap",
       metadata: { name: "subject", namespace: ns },
     });
-    const recorder = new EventRecorder(c, { identity: "operator-0", seriesUpdateMs: 60_000 });
+    const recorder = new EventRecorder(c, {
+      reportingController: REPORTING_CONTROLLER,
+      identity: "operator-0",
+      seriesUpdateMs: 60_000,
+    });
     for (let i = 0; i < 5; i++)
       await recorder.event(cm, { type: "Warning", reason: "Flapping", action: "Reconcile" });
     const found = await events(ns);
@@ -90,7 +95,10 @@ describe("EventRecorder", () => {
     expect((await kubectl(["create", "namespace", name])).code).toBe(0);
     const c = client();
     const namespaceObj = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
-    const recorder = new EventRecorder(c, { identity: "operator-0" });
+    const recorder = new EventRecorder(c, {
+      reportingController: REPORTING_CONTROLLER,
+      identity: "operator-0",
+    });
     await recorder.event(namespaceObj, {
       type: "Normal",
       reason: "Seen",

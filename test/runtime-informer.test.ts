@@ -3,13 +3,16 @@ import {
   clientFromKubeconfigFile,
   type EventType,
   Informer,
-  metrics,
+  RuntimeMetrics,
 } from "@agentyard/kube-runtime";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+
+/** This suite's own metrics: what it counts is not mixed with other suites in the process. */
+const metrics = new RuntimeMetrics({ prefix: "informer_test" });
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 /** Leaves out the kube-root-ca.crt ConfigMap every namespace gets. */
@@ -53,7 +56,7 @@ describe("Informer on the shared cluster", () => {
     await must(kubectl(["create", "namespace", ns]));
     await must(kubectl(["apply", "-f", "-"], { input: configMap("a", ns, { v: "1" }, "acme") }));
 
-    const client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared");
+    const client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared", { metrics });
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
       labelSelector: SELECTOR,
@@ -90,7 +93,7 @@ describe("Informer on the shared cluster", () => {
     await must(kubectl(["create", "namespace", ns]));
     await must(kubectl(["apply", "-f", "-"], { input: configMap("a", ns, { v: "1" }) }));
     const informer = new Informer<V1ConfigMap>(
-      clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared"),
+      clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared", { metrics }),
       CONFIGMAPS,
       { namespace: ns, labelSelector: SELECTOR },
     );
@@ -125,7 +128,7 @@ describe("Informer through faults, on a cluster of its own", () => {
   it("resumes after the API server restarts and sees what changed while it was away, deletes included", async () => {
     await run(["apply", "-f", "-"], configMap("a", ns, { v: "1" }));
     await run(["apply", "-f", "-"], configMap("b", ns, { v: "1" }));
-    const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "restart");
+    const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "restart", { metrics });
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
       labelSelector: SELECTOR,
@@ -163,7 +166,7 @@ describe("Informer through faults, on a cluster of its own", () => {
 
   it("restarts a watch that went silent, and catches up once the server answers again", async () => {
     await run(["apply", "-f", "-"], configMap("quiet", ns, { v: "1" }));
-    const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "silent");
+    const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "silent", { metrics });
     const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
       namespace: ns,
       labelSelector: SELECTOR,

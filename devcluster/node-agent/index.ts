@@ -3,11 +3,11 @@ import { join } from "node:path";
 import {
   type BackoffOptions,
   type ClusterClient,
-  Controller,
   clientFromKubeconfigFile,
   createLogger,
-  Informer,
   type Logger,
+  Manager,
+  RuntimeMetrics,
   silentLogger,
   splitKey,
   statusCode,
@@ -15,7 +15,7 @@ import {
 import type { ClusterInfo } from "../cluster.ts";
 import { LocalPod, type PodContext, podDir } from "./local-pod.ts";
 import { startLogServer } from "./logs.ts";
-import { LOCAL_NODE, NodeHeartbeat } from "./node.ts";
+import { FIELD_MANAGER, LOCAL_NODE, NodeHeartbeat } from "./node.ts";
 import { killMarked } from "./processes.ts";
 import { ProgramCache } from "./program-cache.ts";
 import { defaultPrograms, type ProgramTable } from "./programs.ts";
@@ -60,7 +60,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const nodeName = options.nodeName ?? LOCAL_NODE;
   const { workDir } = options;
   const log = (options.log ?? silentLogger()).child({ node: nodeName });
-  const client = clientFromKubeconfigFile(options.kubeconfig, `node-agent-${nodeName}`);
+  const client = clientFromKubeconfigFile(options.kubeconfig, `node-agent-${nodeName}`, {
+    userAgent: "agentyard-node-agent",
+    fieldManager: FIELD_MANAGER,
+    // Several node agents (tests) and an operator (npm start) may share a process: a registry each.
+    metrics: new RuntimeMetrics({ prefix: "agentyard_node_agent" }),
+  });
   const cluster = client.kc.getCurrentCluster();
   if (!cluster) throw new Error(`${options.kubeconfig} names no current cluster`);
   const ca = cluster.caData
@@ -72,10 +77,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   // Processes of a node agent that died with this folder (pdeathsig ends only their leaders).
   await killMarked(`${workDir}#`, { prefix: true });
 
-  const informer = new Informer<Pod>(
-    client,
+  const mgr = new Manager({ client, log });
+  const informer = mgr.informer<Pod>(
     { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true },
-    { fieldSelector: `spec.nodeName=${nodeName}`, log },
+    { fieldSelector: `spec.nodeName=${nodeName}` },
   );
   const logs = await startLogServer(workDir, (namespace, name, container) => {
     const uid = informer.get(namespace, name)?.metadata.uid;
@@ -83,7 +88,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   });
   const heartbeat = new NodeHeartbeat(client, nodeName, logs.port, log);
   await heartbeat.start();
-  const controller = new Controller(`node-agent-${nodeName}`, { concurrency: 4, resyncMs: 60_000, log });
+  const controller = mgr.controller(`node-agent-${nodeName}`, { concurrency: 4, resyncMs: 60_000 });
   const pods = new Map<string, LocalPod>();
   const prepared = new ProgramCache({ dir: join(workDir, "programs"), log: (line) => log.info(line) }, () => {
     for (const key of informer.keys()) controller.enqueue(key);
@@ -100,7 +105,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     wake: () => controller.enqueue(key),
   });
 
-  controller.watches(informer).reconcile(async (key) => {
+  controller.for(informer).reconcile(async (key) => {
     const { namespace, name } = splitKey(key);
     const pod = informer.get(namespace, name);
     let local = pods.get(key);
@@ -134,9 +139,15 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     return nextAt === undefined ? undefined : { requeueAfterMs: Math.max(100, nextAt - Date.now()) };
   });
 
-  await informer.start();
-  await removeOrphans(workDir, new Set(informer.list().map((p) => p.metadata.uid)));
-  controller.start();
+  // Orphans are known only once the pods are listed, and must go before any pod starts again.
+  mgr.add({
+    start: () =>
+      informer
+        .start()
+        .then(() => removeOrphans(workDir, new Set(informer.list().map((p) => p.metadata.uid)))),
+    stop: () => {},
+  });
+  await mgr.start();
   log.info({ workDir }, "node agent started");
 
   return {
@@ -144,8 +155,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     workDir,
     podDir: (uid) => podDir(workDir, uid),
     async stop() {
-      await controller.stop();
-      informer.stop();
+      await mgr.stop();
       heartbeat.stop();
       await logs.close();
       await Promise.all([...pods.values()].map((p) => p.stop(0)));

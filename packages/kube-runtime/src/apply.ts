@@ -3,11 +3,10 @@ import { type ClusterClient, statusCode } from "./client.ts";
 import type { ReconcileResult } from "./controller.ts";
 import type { Resource } from "./store.ts";
 
-export const FIELD_MANAGER = "agentyard";
-
 export interface ApplyOptions {
   /** Take over fields another manager owns (default true: the operator is the authority on what it renders). */
   force?: boolean;
+  /** The client's own field manager when omitted. */
   fieldManager?: string;
 }
 
@@ -17,7 +16,7 @@ export async function apply<T extends Resource>(
   obj: T,
   options: ApplyOptions = {},
 ): Promise<T> {
-  return client.request<T>("PATCH", await client.objects.pathOf(obj), applyRequest(obj, options));
+  return client.request<T>("PATCH", await client.objects.pathOf(obj), applyRequest(client, obj, options));
 }
 
 /** Server-side apply of `obj.status` through the status subresource; returns the live object. */
@@ -27,14 +26,17 @@ export async function applyStatus<T extends Resource>(
   options: ApplyOptions = {},
 ): Promise<T> {
   const path = await client.objects.pathOf(obj, { subresource: "status" });
-  return client.request<T>("PATCH", path, applyRequest(obj, options));
+  return client.request<T>("PATCH", path, applyRequest(client, obj, options));
 }
 
-function applyRequest(obj: Resource, options: ApplyOptions) {
+function applyRequest(client: ClusterClient, obj: Resource, options: ApplyOptions) {
   return {
     body: obj,
     contentType: PatchStrategy.ServerSideApply,
-    query: { fieldManager: options.fieldManager ?? FIELD_MANAGER, force: options.force ?? true },
+    query: {
+      fieldManager: options.fieldManager ?? client.identity.fieldManager,
+      force: options.force ?? true,
+    },
   };
 }
 

@@ -16,10 +16,27 @@ import {
   VersionApi,
   Watch,
 } from "@kubernetes/client-node";
-import { metrics } from "./metrics.ts";
+import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 import type { Resource } from "./store.ts";
 
-const USER_AGENT = "agentyard-operator";
+/** Who a client says it is, and where it counts its requests. */
+export interface ClientIdentity {
+  /** The User-Agent of every request. */
+  userAgent: string;
+  /** The field manager of server-side applies made through this client. */
+  fieldManager: string;
+  metrics: RuntimeMetrics;
+}
+
+const DEFAULT_NAME = "kube-runtime";
+
+function identityOf(options: Partial<ClientIdentity>): ClientIdentity {
+  return {
+    userAgent: options.userAgent ?? DEFAULT_NAME,
+    fieldManager: options.fieldManager ?? DEFAULT_NAME,
+    metrics: options.metrics ?? unservedMetrics(),
+  };
+}
 
 export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,6 +55,8 @@ export type WatchEventCallback = (type: string, object: unknown) => void;
 /** Everything the runtime needs to talk to one cluster; every request it makes is counted by verb and code. */
 export interface ClusterClient {
   readonly name: string;
+  /** Its user agent, field manager and metrics: a client for another cluster can take the same. */
+  readonly identity: ClientIdentity;
   readonly kc: KubeConfig;
   readonly objects: ObjectApi;
   readonly core: CoreV1Api;
@@ -78,41 +97,56 @@ export class ObjectApi extends KubernetesObjectApi {
 }
 
 /** In a pod, its ServiceAccount; elsewhere $KUBECONFIG or ~/.kube/config, as kubectl does. */
-export function defaultClient(name: string): ClusterClient {
+export function defaultClient(name: string, identity: Partial<ClientIdentity> = {}): ClusterClient {
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  return clientFromKubeConfig(kc, name);
+  return clientFromKubeConfig(kc, name, identity);
 }
 
-export function clientFromKubeconfigFile(path: string, name: string): ClusterClient {
+export function clientFromKubeconfigFile(
+  path: string,
+  name: string,
+  identity: Partial<ClientIdentity> = {},
+): ClusterClient {
   const kc = new KubeConfig();
   kc.loadFromFile(path);
-  return clientFromKubeConfig(kc, name);
+  return clientFromKubeConfig(kc, name, identity);
 }
 
-export function clientFromKubeconfigYaml(yaml: string, name: string): ClusterClient {
+export function clientFromKubeconfigYaml(
+  yaml: string,
+  name: string,
+  identity: Partial<ClientIdentity> = {},
+): ClusterClient {
   const kc = new KubeConfig();
   kc.loadFromString(yaml);
-  return clientFromKubeConfig(kc, name);
+  return clientFromKubeConfig(kc, name, identity);
 }
 
-export function clientFromKubeConfig(kc: KubeConfig, name: string): ClusterClient {
+/** `name` labels the client's metrics and logs (e.g. "local", "org:acme"). */
+export function clientFromKubeConfig(
+  kc: KubeConfig,
+  name: string,
+  options: Partial<ClientIdentity> = {},
+): ClusterClient {
+  const identity = identityOf(options);
+  const { userAgent, metrics } = identity;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig for ${name} has no current cluster`);
   const baseServer = new ServerConfiguration(cluster.server, {});
   const authMethods = { default: kc };
-  const transport = countingHttpLibrary(createConfiguration({ baseServer }).httpApi, name);
+  const transport = countingHttpLibrary(createConfiguration({ baseServer }).httpApi, name, metrics);
   const configuration = createConfiguration({
     baseServer,
     authMethods,
     httpApi: transport,
-    middleware: [setHeaderMiddleware("User-Agent", USER_AGENT)],
+    middleware: [setHeaderMiddleware("User-Agent", userAgent)],
   });
 
   async function request<T>(verb: Verb, path: string, options: RequestOptions = {}): Promise<T> {
     const ctx = baseServer.makeRequestContext(path, HttpMethod[verb]);
     ctx.setHeaderParam("Accept", "application/json");
-    ctx.setHeaderParam("User-Agent", USER_AGENT);
+    ctx.setHeaderParam("User-Agent", userAgent);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) ctx.setQueryParam(k, String(v));
     }
@@ -159,6 +193,7 @@ export function clientFromKubeConfig(kc: KubeConfig, name: string): ClusterClien
 
   return {
     name,
+    identity,
     kc,
     objects: new ObjectApi(configuration, kc),
     core: new CoreV1Api(configuration),
@@ -171,7 +206,7 @@ export function clientFromKubeConfig(kc: KubeConfig, name: string): ClusterClien
   };
 }
 
-function countingHttpLibrary(inner: HttpLibrary, cluster: string): HttpLibrary {
+function countingHttpLibrary(inner: HttpLibrary, cluster: string, metrics: RuntimeMetrics): HttpLibrary {
   return {
     send(ctx) {
       const verb = ctx.getHttpMethod();

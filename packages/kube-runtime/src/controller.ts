@@ -1,7 +1,7 @@
 import type { BackoffOptions } from "./backoff.ts";
-import type { Informer } from "./informer.ts";
+import type { InformerHandler, ResourceType } from "./informer.ts";
 import { type Logger, silentLogger } from "./log.ts";
-import { metrics } from "./metrics.ts";
+import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 import { WorkQueue, type WorkResult } from "./queue.ts";
 import { objectKey, type Resource } from "./store.ts";
 
@@ -14,6 +14,17 @@ export interface ReconcileContext {
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
 export type KeyMapper<T> = (obj: T) => string[];
 
+/** Anything that tells of changes to objects: an informer, or a fan-in of many (one per cluster). */
+export interface Source<T> {
+  on(handler: InformerHandler<T>): () => void;
+}
+
+/** What a controller is for: a source whose every key it reconciles, at start and on resyncs. */
+export interface PrimarySource<T> extends Source<T> {
+  readonly resource: ResourceType;
+  keys(): string[];
+}
+
 export interface ControllerOptions {
   /** Keys reconciled at the same time (default 1). */
   concurrency?: number;
@@ -21,26 +32,28 @@ export interface ControllerOptions {
   resyncMs?: number;
   backoff?: BackoffOptions;
   log?: Logger;
+  metrics?: RuntimeMetrics;
 }
 
-interface Source {
-  informer: Informer<Resource>;
+interface Watch {
+  source: Source<Resource>;
   map: KeyMapper<Resource>;
 }
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 
 /**
- * Declared in one sentence:
- * `new Controller("agenttask", opts).watches(tasks).watches(orgs, toTaskKeys).reconcile(fn)`.
- * The first informer watched is the primary: its keys are what the reconciler gets and what a
- * resync revisits. Only a started controller reconciles; stop and start follow leadership.
+ * Declared in one sentence, as controller-runtime's builder:
+ * `new Controller("agenttask", opts).for(tasks).owns(children, byTask).watches(orgs, toTaskKeys).reconcile(fn)`.
+ * The reconciler gets the primary's keys; every other source only maps its changes to such keys.
+ * Only a started controller reconciles; a Manager starts and stops it with leadership.
  */
 export class Controller {
   readonly name: string;
   private readonly options: ControllerOptions;
   private readonly log: Logger;
-  private readonly sources: Source[] = [];
+  private primary: PrimarySource<Resource> | undefined;
+  private readonly sources: Watch[] = [];
   private reconciler: Reconciler | undefined;
   private queue: WorkQueue | undefined;
   private unsubscribe: (() => void)[] = [];
@@ -52,28 +65,44 @@ export class Controller {
     this.log = (options.log ?? silentLogger()).child({ controller: name });
   }
 
-  /** Reconciles the keys `map` gives for every change of the informer's objects (default: their own key). */
-  watches<T extends Resource>(informer: Informer<T>, map?: KeyMapper<T>): this {
-    this.sources.push({
-      informer: informer as unknown as Informer<Resource>,
-      map: (map ?? ((o: T) => [objectKey(o)])) as KeyMapper<Resource>,
-    });
-    return this;
+  /**
+   * The kind this controller reconciles. A change of one of its objects reconciles that object's
+   * key, or the keys `map` gives (which may add others, e.g. tasks waiting for the slot it frees).
+   */
+  for<T extends Resource>(primary: PrimarySource<T>, map?: KeyMapper<T>): this {
+    if (this.primary) throw new Error(`controller ${this.name}: for() names the one primary kind`);
+    this.primary = primary as unknown as PrimarySource<Resource>;
+    return this.watches(primary, map ?? ((o: T) => [objectKey(o)]));
   }
 
-  /** Watches children whose owner references point at an object of the primary kind. */
-  owns<T extends Resource>(informer: Informer<T>): this {
-    const primary = this.sources[0]?.informer.resource;
-    if (!primary) throw new Error(`controller ${this.name}: watch the primary informer before owns()`);
-    return this.watches(informer, (child) =>
-      (child.metadata?.ownerReferences ?? [])
-        .filter((ref) => ref.kind === primary.kind && ref.apiVersion === primary.apiVersion)
-        .map((ref) =>
-          primary.namespaced && child.metadata?.namespace
-            ? `${child.metadata.namespace}/${ref.name}`
-            : ref.name,
-        ),
+  /**
+   * Children of the primary kind: by default the owners their owner references name; `map` finds
+   * the owner otherwise (children in another cluster carry a label instead).
+   */
+  owns<T extends Resource>(children: Source<T>, map?: KeyMapper<T>): this {
+    const primary = this.primary?.resource;
+    if (!primary) throw new Error(`controller ${this.name}: call for() before owns()`);
+    return this.watches(
+      children,
+      map ??
+        ((child: T) =>
+          (child.metadata?.ownerReferences ?? [])
+            .filter((ref) => ref.kind === primary.kind && ref.apiVersion === primary.apiVersion)
+            .map((ref) =>
+              primary.namespaced && child.metadata?.namespace
+                ? `${child.metadata.namespace}/${ref.name}`
+                : ref.name,
+            )),
     );
+  }
+
+  /** Reconciles the keys `map` gives for every change that `source` tells of. */
+  watches<T extends Resource>(source: Source<T>, map: KeyMapper<T>): this {
+    this.sources.push({
+      source: source as unknown as Source<Resource>,
+      map: map as KeyMapper<Resource>,
+    });
+    return this;
   }
 
   reconcile(reconciler: Reconciler): this {
@@ -87,19 +116,20 @@ export class Controller {
 
   /** Starts reconciling: every known key of the primary now, then on changes and resyncs. */
   start(): void {
-    const primary = this.sources[0]?.informer;
+    const primary = this.primary;
     if (!primary || !this.reconciler) {
-      throw new Error(`controller ${this.name}: needs watches(...) and reconcile(...) before start()`);
+      throw new Error(`controller ${this.name}: needs for(...) and reconcile(...) before start()`);
     }
     if (this.queue) return;
     const queue = new WorkQueue((key) => this.run(key), {
       name: this.name,
       ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
       ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+      metrics: this.metrics,
     });
     this.queue = queue;
-    this.unsubscribe = this.sources.map(({ informer, map }) =>
-      informer.on((_type, obj, old) => {
+    this.unsubscribe = this.sources.map(({ source, map }) =>
+      source.on((_type, obj, old) => {
         for (const key of this.keysOf(map, obj, old)) queue.add(key);
       }),
     );
@@ -130,6 +160,10 @@ export class Controller {
     this.queue?.add(key);
   }
 
+  private get metrics(): RuntimeMetrics {
+    return this.options.metrics ?? unservedMetrics();
+  }
+
   private keysOf(map: KeyMapper<Resource>, obj: Resource, old?: Resource): string[] {
     try {
       // The old object's keys too: a label that moved must wake the owner it left.
@@ -143,6 +177,7 @@ export class Controller {
   private async run(key: string): Promise<ReconcileResult> {
     const log = this.log.child({ key });
     const reconciler = this.reconciler as Reconciler;
+    const metrics = this.metrics;
     const done = metrics.reconcileDuration.startTimer({ controller: this.name });
     try {
       const result = await reconciler(key, { log });

@@ -4,7 +4,6 @@ import { type Logger, silentLogger } from "./log.ts";
 import type { Resource } from "./store.ts";
 import { microTime } from "./time.ts";
 
-export const REPORTING_CONTROLLER = "agentyard.dev/operator";
 const NOTE_LIMIT = 1024;
 
 export interface EventInput {
@@ -17,6 +16,8 @@ export interface EventInput {
 }
 
 export interface EventRecorderOptions {
+  /** reportingController: the program, as a qualified name (`example.com/my-operator`). */
+  reportingController: string;
   /** reportingInstance: this process's identity. */
   identity: string;
   log?: Logger;
@@ -44,6 +45,7 @@ interface Tracked {
 export class EventRecorder {
   private readonly client: ClusterClient;
   private readonly identity: string;
+  private readonly reportingController: string;
   private readonly log: Logger;
   private readonly windowMs: number;
   private readonly seriesUpdateMs: number;
@@ -53,6 +55,7 @@ export class EventRecorder {
   constructor(client: ClusterClient, options: EventRecorderOptions) {
     this.client = client;
     this.identity = options.identity.slice(0, 128);
+    this.reportingController = options.reportingController;
     this.log = options.log ?? silentLogger();
     this.windowMs = options.dedupWindowMs ?? 10 * 60_000;
     this.seriesUpdateMs = options.seriesUpdateMs ?? 30_000;
@@ -83,7 +86,7 @@ export class EventRecorder {
           kind: "Event",
           metadata: { name, namespace },
           eventTime: microTime(now),
-          reportingController: REPORTING_CONTROLLER,
+          reportingController: this.reportingController,
           reportingInstance: this.identity,
           regarding: {
             apiVersion: regarding.apiVersion,

@@ -1,13 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
 import { type Logger, silentLogger } from "./log.ts";
-import { collectProcessMetrics, registry } from "./metrics.ts";
+import { collectProcessMetrics } from "./metrics.ts";
 
 export interface HealthServerOptions {
   /** "host:port", or a bare port (all interfaces); port 0 picks a free one. */
   address: string;
   /** Whether the process can do its work (informers synced). A standby that is not leading is ready. */
   ready: () => boolean;
+  /** What /metrics serves; process metrics are added to it. */
+  registry: Registry;
   log?: Logger;
 }
 
@@ -21,7 +24,8 @@ export interface HealthServer {
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const log = options.log ?? silentLogger();
   const { host, port } = parseAddress(options.address);
-  collectProcessMetrics();
+  const { registry } = options;
+  collectProcessMetrics(registry);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {

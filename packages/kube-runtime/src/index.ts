@@ -8,7 +8,6 @@ export {
   apply,
   applyStatus,
   deleteIfExists,
-  FIELD_MANAGER,
   type FinalizerHandlers,
   finalizer,
   getIfExists,
@@ -16,6 +15,7 @@ export {
 } from "./apply.ts";
 export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 export {
+  type ClientIdentity,
   type ClusterClient,
   clientFromKubeConfig,
   clientFromKubeconfigFile,
@@ -32,16 +32,19 @@ export {
   Controller,
   type ControllerOptions,
   type KeyMapper,
+  type PrimarySource,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
+  type Source,
 } from "./controller.ts";
-export { type EventInput, EventRecorder, type EventRecorderOptions, REPORTING_CONTROLLER } from "./events.ts";
+export { type EventInput, EventRecorder, type EventRecorderOptions } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
 export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
 export { type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
 export { createLogger, type Logger, silentLogger } from "./log.ts";
-export { collectProcessMetrics, metrics, registry } from "./metrics.ts";
+export { Manager, type ManagerOptions, type Runnable } from "./manager.ts";
+export { collectProcessMetrics, RuntimeMetrics, type RuntimeMetricsOptions } from "./metrics.ts";
 export { type WorkHandler, WorkQueue, type WorkQueueOptions, type WorkResult } from "./queue.ts";
 export { onShutdown, type ShutdownOptions } from "./signals.ts";
 export { sleep } from "./sleep.ts";

@@ -2,7 +2,6 @@ import type { V1Status } from "@kubernetes/client-node";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { type ClusterClient, type Query, statusCode } from "./client.ts";
 import { type Logger, silentLogger } from "./log.ts";
-import { metrics } from "./metrics.ts";
 import { sleep } from "./sleep.ts";
 import { type Change, type EventType, type Indexer, NAMESPACE_INDEX, type Resource, Store } from "./store.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -114,6 +113,11 @@ export class Informer<T extends Resource> {
     return this.store.byIndex(index, value);
   }
 
+  /** Indexes added after construction, e.g. by a second user of a shared informer. */
+  addIndexers(indexers: Record<string, Indexer<T>>): void {
+    for (const [name, indexer] of Object.entries(indexers)) this.store.addIndexer(name, indexer);
+  }
+
   /** Calls `handler` for every change after it subscribes; returns the unsubscribe function. */
   on(handler: InformerHandler<T>): () => void {
     this.handlers.add(handler);
@@ -152,7 +156,7 @@ export class Informer<T extends Resource> {
   private async watchAndWait(): Promise<boolean> {
     const outcome = await this.watchOnce();
     if (outcome.end === "stopped") return false;
-    metrics.watchRestarts.inc({
+    this.client.identity.metrics.watchRestarts.inc({
       cluster: this.client.name,
       resource: this.resource.plural,
       reason: outcome.end,

@@ -1,6 +1,5 @@
 import { type ClusterClient, statusCode } from "./client.ts";
 import { type Logger, silentLogger } from "./log.ts";
-import { metrics } from "./metrics.ts";
 import { sleep } from "./sleep.ts";
 import { microTime } from "./time.ts";
 
@@ -231,6 +230,6 @@ export class LeaderElector {
 
   private setLeading(leading: boolean): void {
     this.leading = leading;
-    metrics.leader.set({ lease: `${this.namespace}/${this.name}` }, leading ? 1 : 0);
+    this.client.identity.metrics.leader.set({ lease: `${this.namespace}/${this.name}` }, leading ? 1 : 0);
   }
 }

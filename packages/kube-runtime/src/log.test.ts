@@ -11,7 +11,7 @@ describe("createLogger", () => {
         done();
       },
     });
-    const log = createLogger("info", { destination }).child({ controller: "c", key: "ns/a" });
+    const log = createLogger("info", { name: "test", destination }).child({ controller: "c", key: "ns/a" });
     log.info(
       {
         token: "t0p",
@@ -21,7 +21,13 @@ describe("createLogger", () => {
       "hello",
     );
     const line = JSON.parse(lines[0] as string);
-    expect(line).toMatchObject({ controller: "c", key: "ns/a", token: "[redacted]", msg: "hello" });
+    expect(line).toMatchObject({
+      name: "test",
+      controller: "c",
+      key: "ns/a",
+      token: "[redacted]",
+      msg: "hello",
+    });
     expect(line.cluster.kubeconfig).toBe("[redacted]");
     expect(line.req.headers.authorization).toBe("[redacted]");
   });

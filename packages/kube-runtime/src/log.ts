@@ -17,14 +17,14 @@ const SECRET_KEYS = [
 /** Secret-ish keys at the top of a log line and one or two objects deep. */
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
-/** The structured logger every process uses; children carry `controller` and `key`. */
+/** The structured logger every process uses, named for the program; children carry `controller` and `key`. */
 export function createLogger(
-  level: string = process.env.LOG_LEVEL ?? "info",
-  options: { name?: string; destination?: DestinationStream } = {},
+  level: string,
+  options: { name: string; destination?: DestinationStream },
 ): Logger {
   return pino(
     {
-      name: options.name ?? "agentyard",
+      name: options.name,
       level,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     },

@@ -1,52 +1,84 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-/** The operator's one registry: every runtime piece records here, `/metrics` serves it. */
-export const registry = new Registry();
+export interface RuntimeMetricsOptions {
+  /** Prepended to every metric name, e.g. `myop` gives `myop_workqueue_depth`. */
+  prefix?: string;
+  /** Where they are registered: a registry of their own when omitted. */
+  registry?: Registry;
+}
 
-export const metrics = {
-  queueDepth: new Gauge({
-    name: "agentyard_workqueue_depth",
-    help: "Keys waiting to be reconciled.",
-    labelNames: ["controller"] as const,
-    registers: [registry],
-  }),
-  reconcileDuration: new Histogram({
-    name: "agentyard_reconcile_duration_seconds",
-    help: "Time spent in one reconcile, by outcome.",
-    labelNames: ["controller", "result"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  }),
-  reconcileErrors: new Counter({
-    name: "agentyard_reconcile_errors_total",
-    help: "Reconciles that threw and were requeued with backoff.",
-    labelNames: ["controller"] as const,
-    registers: [registry],
-  }),
-  apiRequests: new Counter({
-    name: "agentyard_api_requests_total",
-    help: "Requests to Kubernetes API servers, by HTTP verb and status code (`error` when no response came).",
-    labelNames: ["cluster", "verb", "code"] as const,
-    registers: [registry],
-  }),
-  watchRestarts: new Counter({
-    name: "agentyard_informer_watch_restarts_total",
-    help: "Watches an informer started again, by why the previous one ended.",
-    labelNames: ["cluster", "resource", "reason"] as const,
-    registers: [registry],
-  }),
-  leader: new Gauge({
-    name: "agentyard_leader",
-    help: "1 while this process holds the named lease.",
-    labelNames: ["lease"] as const,
-    registers: [registry],
-  }),
-};
+const DEFAULT_PREFIX = "kube_runtime";
+
+/**
+ * The runtime's metrics in one registry: queues, reconciles, requests to API servers, watches and
+ * leader election record here, and a Manager's /metrics serves it. One per process that exposes
+ * metrics; two in one process (an operator and a node agent) need registries of their own.
+ */
+export class RuntimeMetrics {
+  readonly registry: Registry;
+  readonly queueDepth: Gauge<"controller">;
+  readonly reconcileDuration: Histogram<"controller" | "result">;
+  readonly reconcileErrors: Counter<"controller">;
+  readonly apiRequests: Counter<"cluster" | "verb" | "code">;
+  readonly watchRestarts: Counter<"cluster" | "resource" | "reason">;
+  readonly leader: Gauge<"lease">;
+
+  constructor(options: RuntimeMetricsOptions = {}) {
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    const registry = options.registry ?? new Registry();
+    this.registry = registry;
+    this.queueDepth = new Gauge({
+      name: `${prefix}_workqueue_depth`,
+      help: "Keys waiting to be reconciled.",
+      labelNames: ["controller"] as const,
+      registers: [registry],
+    });
+    this.reconcileDuration = new Histogram({
+      name: `${prefix}_reconcile_duration_seconds`,
+      help: "Time spent in one reconcile, by outcome.",
+      labelNames: ["controller", "result"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.reconcileErrors = new Counter({
+      name: `${prefix}_reconcile_errors_total`,
+      help: "Reconciles that threw and were requeued with backoff.",
+      labelNames: ["controller"] as const,
+      registers: [registry],
+    });
+    this.apiRequests = new Counter({
+      name: `${prefix}_api_requests_total`,
+      help: "Requests to Kubernetes API servers, by HTTP verb and status code (`error` when no response came).",
+      labelNames: ["cluster", "verb", "code"] as const,
+      registers: [registry],
+    });
+    this.watchRestarts = new Counter({
+      name: `${prefix}_informer_watch_restarts_total`,
+      help: "Watches an informer started again, by why the previous one ended.",
+      labelNames: ["cluster", "resource", "reason"] as const,
+      registers: [registry],
+    });
+    this.leader = new Gauge({
+      name: `${prefix}_leader`,
+      help: "1 while this process holds the named lease.",
+      labelNames: ["lease"] as const,
+      registers: [registry],
+    });
+  }
+}
+
+let fallback: RuntimeMetrics | undefined;
+
+/** For pieces used without a Manager (tools, tests): recorded, served by nobody. */
+export function unservedMetrics(): RuntimeMetrics {
+  fallback ??= new RuntimeMetrics();
+  return fallback;
+}
 
 const withProcessMetrics = new WeakSet<Registry>();
 
 /** Process metrics (CPU, memory, event loop lag) in a registry, once per registry and process. */
-export function collectProcessMetrics(into: Registry = registry): void {
+export function collectProcessMetrics(into: Registry): void {
   if (withProcessMetrics.has(into)) return;
   withProcessMetrics.add(into);
   collectDefaultMetrics({ register: into });

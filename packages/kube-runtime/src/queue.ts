@@ -1,5 +1,5 @@
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { metrics } from "./metrics.ts";
+import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 
 /** What a processed key asks for: nothing, or another look after a while. */
 export type WorkResult = { requeueAfterMs?: number } | undefined;
@@ -12,6 +12,7 @@ export interface WorkQueueOptions {
   concurrency?: number;
   /** Per-key retry delays after a failure; reset by a success. */
   backoff?: BackoffOptions;
+  metrics?: RuntimeMetrics;
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 5 * 60_000 };
@@ -27,6 +28,7 @@ export class WorkQueue {
   private readonly name: string;
   private readonly concurrency: number;
   private readonly backoff: BackoffOptions;
+  private readonly metrics: RuntimeMetrics;
   private readonly waiting = new Set<string>();
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -41,6 +43,7 @@ export class WorkQueue {
     this.name = options.name;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.metrics = options.metrics ?? unservedMetrics();
   }
 
   /** Keys waiting to run (not counting running or delayed ones). */
@@ -138,6 +141,6 @@ export class WorkQueue {
   }
 
   private updateDepth(): void {
-    metrics.queueDepth.set({ controller: this.name }, this.waiting.size);
+    this.metrics.queueDepth.set({ controller: this.name }, this.waiting.size);
   }
 }

@@ -70,3 +70,18 @@ describe("Store", () => {
     }).toThrow(TypeError);
   });
 });
+
+describe("Store.addIndexer", () => {
+  const obj = (name: string, team: string) => ({ metadata: { name, namespace: "ns", labels: { team } } });
+
+  it("indexes what the store holds already, and what comes after", () => {
+    const store = new Store();
+    store.apply("ADDED", obj("a", "red"));
+    const team = byLabel("team");
+    store.addIndexer("team", team);
+    store.apply("ADDED", obj("b", "red"));
+    expect(store.byIndex("team", "red").map((o) => o.metadata?.name)).toEqual(["a", "b"]);
+    store.addIndexer("team", team);
+    expect(() => store.addIndexer("team", byLabel("other"))).toThrow(/another indexer/);
+  });
+});

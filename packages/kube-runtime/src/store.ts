@@ -59,6 +59,16 @@ export class Store<T extends Resource> {
     return this.objects.get(key);
   }
 
+  /** Adds an index, built at once from what the store holds; a name means one indexer. */
+  addIndexer(name: string, indexer: Indexer<T>): void {
+    const known = this.indexers[name];
+    if (known === indexer) return;
+    if (known) throw new Error(`the index ${name} exists with another indexer`);
+    this.indexers[name] = indexer;
+    this.indexes.set(name, new Map());
+    for (const [key, obj] of this.objects) this.index(name, indexer, key, obj);
+  }
+
   keys(): string[] {
     return [...this.objects.keys()];
   }
@@ -111,13 +121,15 @@ export class Store<T extends Resource> {
   private put(key: string, obj: T, old: T | undefined): void {
     if (old) this.unindex(key, old);
     this.objects.set(key, obj);
-    for (const [name, indexer] of Object.entries(this.indexers)) {
-      const values = this.indexes.get(name) as Map<string, Set<string>>;
-      for (const value of indexer(obj)) {
-        const keys = values.get(value);
-        if (keys) keys.add(key);
-        else values.set(value, new Set([key]));
-      }
+    for (const [name, indexer] of Object.entries(this.indexers)) this.index(name, indexer, key, obj);
+  }
+
+  private index(name: string, indexer: Indexer<T>, key: string, obj: T): void {
+    const values = this.indexes.get(name) as Map<string, Set<string>>;
+    for (const value of indexer(obj)) {
+      const keys = values.get(value);
+      if (keys) keys.add(key);
+      else values.set(value, new Set([key]));
     }
   }
 
