@@ -31,7 +31,8 @@ describe("the Kubernetes wrapper module", () => {
     expect(() => stagingVersion("v1.36.3-rc.1")).toThrow(/not a Kubernetes release/);
   });
 
-  it("replaces exactly the staging modules that k8s.io/kubernetes names", async () => {
+  // On a fresh machine this downloads k8s.io/kubernetes's module first (seconds to a minute).
+  it("replaces exactly the staging modules that k8s.io/kubernetes names", { timeout: 180_000 }, async () => {
     const upstream = stagingModules(await kubernetesGoMod(KUBERNETES_VERSION));
     expect(upstream.length).toBeGreaterThan(30);
     const committed = await readFile(join(KUBE_MODULE_DIR, "go.mod"), "utf8");
