@@ -252,6 +252,44 @@ describe("a task", () => {
     );
   });
 
+  it("waits out a 30-day ttlSecondsAfterFinished without reconciling in a loop", async () => {
+    const reconciles = async () => {
+      const text = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
+      return [
+        ...text.matchAll(
+          /^agentyard_reconcile_duration_seconds_count\{controller="agenttask"[^}]*\} (\d+)/gm,
+        ),
+      ]
+        .map((m) => Number(m[1]))
+        .reduce((a, b) => a + b, 0);
+    };
+    await applyManifest(
+      cluster,
+      taskManifest("kept-long", NS, { org: "life", prompt: "x", ttlSecondsAfterFinished: 2_592_000 }),
+    );
+    await waitForTask(cluster, NS, "kept-long", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, NS, "kept-long", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitForTask(cluster, NS, "kept-long", "to be Succeeded", phaseIs("Succeeded"));
+    // The window: another task's whole run, seconds in which a task whose timer fired at once would
+    // reconcile thousands of times.
+    const before = await reconciles();
+    await applyManifest(cluster, taskManifest("meanwhile", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "meanwhile", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, NS, "meanwhile", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitForTask(cluster, NS, "meanwhile", "to be Succeeded", phaseIs("Succeeded"));
+    // About ten here: the other task's own reconciles and the Org's status changes that wake both.
+    expect((await reconciles()) - before).toBeLessThan(50);
+    expect(await getTask(cluster, NS, "kept-long")).toBeDefined();
+  });
+
   it("takes its children with it when deleted", async () => {
     await applyManifest(cluster, taskManifest("doomed", NS, { org: "life", prompt: "x" }));
     await waitForTask(cluster, NS, "doomed", "to be Running", phaseIs("Running"));

@@ -3,6 +3,7 @@ import type { InformerHandler, ResourceType } from "./informer.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 import { WorkQueue, type WorkResult } from "./queue.ts";
+import { timerDelay } from "./sleep.ts";
 import { objectKey, type Resource } from "./store.ts";
 
 /** Done (undefined), or look again after a while. A thrown error means: retry with backoff. */
@@ -138,7 +139,7 @@ export class Controller {
     if (resyncMs > 0) {
       this.resync = setInterval(() => {
         for (const key of primary.keys()) queue.add(key);
-      }, resyncMs);
+      }, timerDelay(resyncMs));
     }
     this.log.info("controller started");
   }

@@ -47,7 +47,7 @@ export { Manager, type ManagerOptions, type Runnable } from "./manager.ts";
 export { collectProcessMetrics, RuntimeMetrics, type RuntimeMetricsOptions } from "./metrics.ts";
 export { type WorkHandler, WorkQueue, type WorkQueueOptions, type WorkResult } from "./queue.ts";
 export { onShutdown, type ShutdownOptions } from "./signals.ts";
-export { sleep } from "./sleep.ts";
+export { MAX_TIMER_MS, sleep, timerDelay } from "./sleep.ts";
 export {
   byLabel,
   byOwnerUid,

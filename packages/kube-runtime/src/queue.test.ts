@@ -130,3 +130,25 @@ describe("WorkQueue", () => {
     expect(q.depth).toBe(0);
   });
 });
+
+describe("WorkQueue with Node's own timers", () => {
+  // What is measured is how often a key runs within a stretch of real time, so the test waits that
+  // stretch out: no condition to wait for would show a hot loop that is absent.
+  const WINDOW_MS = 200;
+
+  it("waits a delay beyond the longest timer instead of firing at once", async () => {
+    let runs = 0;
+    const q = new WorkQueue(
+      async () => {
+        runs++;
+        // Thirty days, as a ttlSecondsAfterFinished of 2592000 asks: Node fires such a timer after 1 ms.
+        return { requeueAfterMs: 30 * 24 * 3600_000 };
+      },
+      { name: "t-long-delay" },
+    );
+    q.add("ttl");
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    await q.shutdown();
+    expect(runs).toBe(1);
+  });
+});

@@ -1,5 +1,6 @@
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
+import { timerDelay } from "./sleep.ts";
 
 /** What a processed key asks for: nothing, or another look after a while. */
 export type WorkResult = { requeueAfterMs?: number } | undefined;
@@ -81,10 +82,11 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
+    // Past the longest timer the key is looked at early; its reconcile asks for the rest again.
     const timer = setTimeout(() => {
       this.delayed.delete(key);
       this.add(key);
-    }, ms);
+    }, timerDelay(ms));
     this.delayed.set(key, { at, timer });
   }
 

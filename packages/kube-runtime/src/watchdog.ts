@@ -1,3 +1,5 @@
+import { timerDelay } from "./sleep.ts";
+
 /**
  * Calls `onSilent` once when `reset()` has not been called for `ms`: how an informer notices a watch
  * whose connection is open but delivers nothing, not even bookmarks.
@@ -8,7 +10,7 @@ export class Watchdog {
   private readonly onSilent: () => void;
 
   constructor(ms: number, onSilent: () => void) {
-    this.ms = ms;
+    this.ms = timerDelay(ms);
     this.onSilent = onSilent;
     this.reset();
   }
