@@ -331,30 +331,34 @@ export class DevCluster {
       "--allow-privileged=true",
       "--profiling=false",
     ]);
-    define("kube-controller-manager", this.binaries.kubeControllerManager, [
-      `--kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
-      `--authentication-kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
-      `--authorization-kubeconfig=${componentKubeconfig("kube-controller-manager")}`,
+    // What the controller-manager and the scheduler share: their identity, a loopback secure port
+    // with a serving certificate of their own, and no leader election or profiling.
+    const controlLoop = (
+      user: "kube-controller-manager" | "kube-scheduler",
+      port: number,
+      extra: string[],
+    ) => [
+      `--kubeconfig=${componentKubeconfig(user)}`,
+      `--authentication-kubeconfig=${componentKubeconfig(user)}`,
+      `--authorization-kubeconfig=${componentKubeconfig(user)}`,
       "--bind-address=127.0.0.1",
-      `--secure-port=${p.controllerManager}`,
-      `--cert-dir=${join(d, "pki", "kube-controller-manager")}`,
-      `--service-account-private-key-file=${saKey}`,
-      `--root-ca-file=${this.caFile}`,
-      "--use-service-account-credentials",
-      "--leader-elect=false",
-      `--cluster-name=${this.name}`,
-      "--profiling=false",
-    ]);
-    define("kube-scheduler", this.binaries.kubeScheduler, [
-      `--kubeconfig=${componentKubeconfig("kube-scheduler")}`,
-      `--authentication-kubeconfig=${componentKubeconfig("kube-scheduler")}`,
-      `--authorization-kubeconfig=${componentKubeconfig("kube-scheduler")}`,
-      "--bind-address=127.0.0.1",
-      `--secure-port=${p.scheduler}`,
-      `--cert-dir=${join(d, "pki", "kube-scheduler")}`,
+      `--secure-port=${port}`,
+      `--cert-dir=${join(d, "pki", user)}`,
+      ...extra,
       "--leader-elect=false",
       "--profiling=false",
-    ]);
+    ];
+    define(
+      "kube-controller-manager",
+      this.binaries.kubeControllerManager,
+      controlLoop("kube-controller-manager", p.controllerManager, [
+        `--service-account-private-key-file=${saKey}`,
+        `--root-ca-file=${this.caFile}`,
+        "--use-service-account-credentials",
+        `--cluster-name=${this.name}`,
+      ]),
+    );
+    define("kube-scheduler", this.binaries.kubeScheduler, controlLoop("kube-scheduler", p.scheduler, []));
     define("kwok", this.binaries.kwok, [
       `--kubeconfig=${componentKubeconfig("kwok")}`,
       "--manage-all-nodes=false",

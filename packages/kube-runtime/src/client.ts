@@ -96,38 +96,37 @@ export class ObjectApi extends KubernetesObjectApi {
   }
 }
 
+/** What a caller may leave out of a client's identity: defaults to the runtime's own names. */
+type IdentityOptions = Partial<ClientIdentity>;
+
+function loadedClient(
+  load: (kc: KubeConfig) => void,
+  name: string,
+  identity: IdentityOptions,
+): ClusterClient {
+  const kc = new KubeConfig();
+  load(kc);
+  return clientFromKubeConfig(kc, name, identity);
+}
+
 /** In a pod, its ServiceAccount; elsewhere $KUBECONFIG or ~/.kube/config, as kubectl does. */
-export function defaultClient(name: string, identity: Partial<ClientIdentity> = {}): ClusterClient {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return clientFromKubeConfig(kc, name, identity);
+export function defaultClient(name: string, identity: IdentityOptions = {}): ClusterClient {
+  return loadedClient((kc) => kc.loadFromDefault(), name, identity);
 }
 
-export function clientFromKubeconfigFile(
-  path: string,
-  name: string,
-  identity: Partial<ClientIdentity> = {},
-): ClusterClient {
-  const kc = new KubeConfig();
-  kc.loadFromFile(path);
-  return clientFromKubeConfig(kc, name, identity);
+export function clientFromKubeconfigFile(path: string, name: string, identity: IdentityOptions = {}) {
+  return loadedClient((kc) => kc.loadFromFile(path), name, identity);
 }
 
-export function clientFromKubeconfigYaml(
-  yaml: string,
-  name: string,
-  identity: Partial<ClientIdentity> = {},
-): ClusterClient {
-  const kc = new KubeConfig();
-  kc.loadFromString(yaml);
-  return clientFromKubeConfig(kc, name, identity);
+export function clientFromKubeconfigYaml(yaml: string, name: string, identity: IdentityOptions = {}) {
+  return loadedClient((kc) => kc.loadFromString(yaml), name, identity);
 }
 
 /** `name` labels the client's metrics and logs (e.g. "local", "org:acme"). */
 export function clientFromKubeConfig(
   kc: KubeConfig,
   name: string,
-  options: Partial<ClientIdentity> = {},
+  options: IdentityOptions = {},
 ): ClusterClient {
   const identity = identityOf(options);
   const { userAgent, metrics } = identity;

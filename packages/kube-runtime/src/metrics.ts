@@ -27,43 +27,40 @@ export class RuntimeMetrics {
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     const registry = options.registry ?? new Registry();
     this.registry = registry;
-    this.queueDepth = new Gauge({
-      name: `${prefix}_workqueue_depth`,
-      help: "Keys waiting to be reconciled.",
-      labelNames: ["controller"] as const,
+    const named = <L extends string>(name: string, help: string, labelNames: readonly L[]) => ({
+      name: `${prefix}_${name}`,
+      help,
+      labelNames,
       registers: [registry],
     });
+    this.queueDepth = new Gauge(named("workqueue_depth", "Keys waiting to be reconciled.", ["controller"]));
     this.reconcileDuration = new Histogram({
-      name: `${prefix}_reconcile_duration_seconds`,
-      help: "Time spent in one reconcile, by outcome.",
-      labelNames: ["controller", "result"] as const,
+      ...named("reconcile_duration_seconds", "Time spent in one reconcile, by outcome.", [
+        "controller",
+        "result",
+      ]),
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
     });
-    this.reconcileErrors = new Counter({
-      name: `${prefix}_reconcile_errors_total`,
-      help: "Reconciles that threw and were requeued with backoff.",
-      labelNames: ["controller"] as const,
-      registers: [registry],
-    });
-    this.apiRequests = new Counter({
-      name: `${prefix}_api_requests_total`,
-      help: "Requests to Kubernetes API servers, by HTTP verb and status code (`error` when no response came).",
-      labelNames: ["cluster", "verb", "code"] as const,
-      registers: [registry],
-    });
-    this.watchRestarts = new Counter({
-      name: `${prefix}_informer_watch_restarts_total`,
-      help: "Watches an informer started again, by why the previous one ended.",
-      labelNames: ["cluster", "resource", "reason"] as const,
-      registers: [registry],
-    });
-    this.leader = new Gauge({
-      name: `${prefix}_leader`,
-      help: "1 while this process holds the named lease.",
-      labelNames: ["lease"] as const,
-      registers: [registry],
-    });
+    this.reconcileErrors = new Counter(
+      named("reconcile_errors_total", "Reconciles that threw and were requeued with backoff.", [
+        "controller",
+      ]),
+    );
+    this.apiRequests = new Counter(
+      named(
+        "api_requests_total",
+        "Requests to Kubernetes API servers, by HTTP verb and status code (`error` when no response came).",
+        ["cluster", "verb", "code"],
+      ),
+    );
+    this.watchRestarts = new Counter(
+      named(
+        "informer_watch_restarts_total",
+        "Watches an informer started again, by why the previous one ended.",
+        ["cluster", "resource", "reason"],
+      ),
+    );
+    this.leader = new Gauge(named("leader", "1 while this process holds the named lease.", ["lease"]));
   }
 }
 
