@@ -8,7 +8,6 @@ import {
   type Informer,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
@@ -28,7 +27,8 @@ import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { renderTask } from "../render/task.ts";
 import { kstatus, mergeConditions } from "../status/conditions.ts";
-import { type AgentPodView, decideTask } from "../status/task-decision.ts";
+import { podView } from "../status/pod-view.ts";
+import { decideTask } from "../status/task-decision.ts";
 import { applyChildren } from "./children.ts";
 import { sameStatus } from "./status-equal.ts";
 
@@ -46,31 +46,6 @@ export interface TaskReconcilerDeps {
   agentImage?: string;
   editorImage?: string;
   now?: () => Date;
-}
-
-function podView(pod: V1Pod | undefined): AgentPodView | undefined {
-  if (!pod) return undefined;
-  const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
-  const view: AgentPodView = { ready: agent?.ready ?? false, restarts: agent?.restartCount ?? 0 };
-  if (pod.status?.phase) view.phase = pod.status.phase;
-  const terminated = agent?.lastState?.terminated ?? agent?.state?.terminated;
-  if (terminated)
-    view.terminated = {
-      exitCode: terminated.exitCode,
-      ...(terminated.reason ? { reason: terminated.reason } : {}),
-    };
-  const waiting = agent?.state?.waiting;
-  if (waiting?.reason)
-    view.waiting = { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
-  // A pod no node can take says why in its PodScheduled condition (e.g. "Insufficient cpu").
-  const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
-  if (!view.waiting && unscheduled?.reason) {
-    view.waiting = {
-      reason: unscheduled.reason,
-      ...(unscheduled.message ? { message: unscheduled.message } : {}),
-    };
-  }
-  return view;
 }
 
 /**
