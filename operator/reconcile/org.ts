@@ -1,6 +1,5 @@
 import {
   apply,
-  applyStatus,
   type ClusterClient,
   type EventRecorder,
   getIfExists,
@@ -12,7 +11,6 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   type AgentTask,
-  API_VERSION,
   ORG_KIND,
   type Org,
   type OrgStatus,
@@ -26,8 +24,9 @@ import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
-import { type ConditionInput, kstatus, mergeConditions } from "../status/conditions.ts";
-import { sameStatus } from "./status-equal.ts";
+import { type ConditionInput, kstatus } from "../status/conditions.ts";
+import { orgStatusEvent } from "../status/org-status.ts";
+import { StatusReporter } from "./status-reporter.ts";
 
 export interface OrgReconcilerDeps {
   local: ClusterClient;
@@ -66,12 +65,18 @@ export function countTasks(tasks: AgentTask[]): TaskCounts {
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
 export class OrgReconciler {
   private readonly d: OrgReconcilerDeps;
-  private readonly now: () => Date;
   private readonly usable = new Map<string, string>();
+  private readonly status: StatusReporter<OrgStatus>;
 
   constructor(deps: OrgReconcilerDeps) {
     this.d = deps;
-    this.now = deps.now ?? (() => new Date());
+    this.status = new StatusReporter({
+      local: deps.local,
+      events: deps.events,
+      kind: ORG_KIND,
+      eventFor: orgStatusEvent,
+      now: deps.now ?? (() => new Date()),
+    });
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
@@ -175,35 +180,7 @@ export class OrgReconciler {
     conditions: ConditionInput[],
     requeueAfterMs: number,
   ): Promise<ReconcileResult> {
-    const generation = org.metadata.generation;
-    const next: OrgStatus = {
-      ...status,
-      observedGeneration: generation ?? 0,
-      conditions: mergeConditions(
-        org.status?.conditions,
-        [...conditions, reachability(status.clusterReachable === true, conditions)],
-        generation,
-        this.now(),
-      ),
-    };
-    if (!sameStatus(org.status, next)) {
-      await applyStatus(this.d.local, {
-        apiVersion: API_VERSION,
-        kind: ORG_KIND,
-        metadata: { name: org.metadata.name as string },
-        status: next,
-      });
-      const ready = conditions.find((c) => c.type === "Ready");
-      const before = org.status?.conditions?.find((c) => c.type === "Ready");
-      if (ready && (ready.status !== before?.status || ready.reason !== before?.reason)) {
-        await this.d.events.event(org, {
-          type: ready.status === "True" ? "Normal" : "Warning",
-          reason: ready.reason,
-          action: "Reconcile",
-          note: ready.message,
-        });
-      }
-    }
-    return { requeueAfterMs };
+    const withReachability = [...conditions, reachability(status.clusterReachable === true, conditions)];
+    return this.status.report(org, { status, conditions: withReachability, requeueAfterMs });
   }
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  applyStatus,
   type ClusterClient,
   deleteIfExists,
   type EventRecorder,
@@ -26,11 +25,12 @@ import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { renderTask } from "../render/task.ts";
-import { kstatus, mergeConditions } from "../status/conditions.ts";
+import { type ConditionInput, kstatus } from "../status/conditions.ts";
 import { podView } from "../status/pod-view.ts";
 import { decideTask } from "../status/task-decision.ts";
+import { taskStatusEvent } from "../status/task-status.ts";
 import { applyChildren } from "./children.ts";
-import { sameStatus } from "./status-equal.ts";
+import { StatusReporter } from "./status-reporter.ts";
 
 /** Children in an Org's own cluster have no owner references; this finalizer deletes them. */
 export const REMOTE_CLEANUP_FINALIZER = "agentyard.dev/remote-cleanup";
@@ -56,10 +56,18 @@ export interface TaskReconcilerDeps {
 export class TaskReconciler {
   private readonly d: TaskReconcilerDeps;
   private readonly now: () => Date;
+  private readonly status: StatusReporter<AgentTaskStatus>;
 
   constructor(deps: TaskReconcilerDeps) {
     this.d = deps;
     this.now = deps.now ?? (() => new Date());
+    this.status = new StatusReporter({
+      local: deps.local,
+      events: deps.events,
+      kind: AGENT_TASK_KIND,
+      eventFor: taskStatusEvent,
+      now: this.now,
+    });
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -202,42 +210,13 @@ export class TaskReconciler {
     );
   }
 
-  /** Writes the status only when it changed, with an Event on each phase change and on errors. */
   private async report(
     task: AgentTask,
     status: AgentTaskStatus,
-    conditions: ReturnType<typeof kstatus>,
+    conditions: ConditionInput[],
     requeueAfterMs?: number,
   ): Promise<ReconcileResult> {
-    const generation = task.metadata.generation;
-    const next: AgentTaskStatus = {
-      ...status,
-      observedGeneration: generation ?? 0,
-      conditions: mergeConditions(task.status?.conditions, conditions, generation, this.now()),
-    };
-    if (!sameStatus(task.status, next)) {
-      await applyStatus(this.d.local, {
-        apiVersion: API_VERSION,
-        kind: AGENT_TASK_KIND,
-        metadata: { name: task.metadata.name as string, namespace: task.metadata.namespace as string },
-        status: next,
-      });
-      // An Event on every phase change and on every new reason within a phase (a retry, a stall).
-      const reason = conditions.find((c) => c.type === "Ready")?.reason;
-      const previousReason = task.status?.conditions?.find((c) => c.type === "Ready")?.reason;
-      if (task.status?.phase !== next.phase || reason !== previousReason) {
-        const stalled = conditions.some((c) => c.type === "Stalled" && c.status === "True");
-        const warning =
-          stalled || next.phase === "Failed" || next.phase === "TimedOut" || reason === "RetryBackoff";
-        await this.d.events.event(task, {
-          type: warning ? "Warning" : "Normal",
-          reason: reason ?? next.phase ?? "Pending",
-          action: "Reconcile",
-          note: next.message ?? "",
-        });
-      }
-    }
-    return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+    return this.status.report(task, { status, conditions, requeueAfterMs });
   }
 
   /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
