@@ -11,24 +11,26 @@ import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
-  AgentTaskSchema,
   type AgentTaskStatus,
   API_VERSION,
   type Org,
-  orgNamespace,
-  parseDuration,
 } from "../../schema/index.ts";
-import { parseAgentState } from "../../schema/state.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
-import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
-import { editorURL, localEditorAddress } from "../render/service.ts";
+import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
-import { type ConditionInput, kstatus } from "../status/conditions.ts";
-import { podView } from "../status/pod-view.ts";
-import { decideTask } from "../status/task-decision.ts";
-import { taskStatusEvent } from "../status/task-status.ts";
+import { decideTask, type TaskDecision } from "../status/task-decision.ts";
+import { currentPod, type TaskObservation, taskWorld } from "../status/task-observation.ts";
+import {
+  decidedReport,
+  invalidSpec,
+  namespaceMismatch,
+  orgNotFound,
+  stalled,
+  taskStatusEvent,
+  waitingForCluster,
+} from "../status/task-status.ts";
 import { applyChildren } from "./children.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
@@ -48,10 +50,15 @@ export interface TaskReconcilerDeps {
   now?: () => Date;
 }
 
+/** The editor's password: kept from the Secret when it exists, generated once otherwise. */
+function editorPassword(stored: string | undefined): string {
+  return stored ? Buffer.from(stored, "base64").toString("utf8") : randomBytes(18).toString("base64url");
+}
+
 /**
  * AgentTask → the agent's ConfigMap, ServiceAccount, Role, Secret, Deployment and Service in the
  * Org's namespace and cluster; status from the pod and the agent's state ConfigMap.
- * Observe, decide (pure), apply, report.
+ * Observe, decide (pure), render (pure), apply, report.
  */
 export class TaskReconciler {
   private readonly d: TaskReconcilerDeps;
@@ -75,148 +82,102 @@ export class TaskReconciler {
     const task = this.d.tasks.get(namespace, name);
     if (!task) return undefined;
     const org = this.d.orgs.get(undefined, task.spec.org);
-
     if (task.metadata.deletionTimestamp) return this.cleanup(task, org);
-    if (!org) {
-      return this.stall(
-        task,
-        "OrgNotFound",
-        `Org "${task.spec.org}" does not exist: create it, or fix spec.org`,
-      );
-    }
-    const expected = orgNamespace(org);
-    if (namespace !== expected) {
-      return this.stall(
-        task,
-        "NamespaceMismatch",
-        `tasks of Org "${task.spec.org}" live in namespace "${expected}", not "${namespace}": create the task there`,
-      );
-    }
-    const valid = AgentTaskSchema.safeParse(task);
-    if (!valid.success) {
-      const detail = valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-      return this.stall(task, "InvalidSpec", `the task is invalid: ${detail}`);
-    }
+    if (!org) return this.status.report(task, stalled(task, orgNotFound(task)));
+    const stall = namespaceMismatch(task, org) ?? invalidSpec(task);
+    if (stall) return this.status.report(task, stalled(task, stall));
     const cluster = this.d.clusters.get(org);
-    if (!cluster) {
-      const why = org.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "not resolved yet";
-      return this.report(
-        task,
-        { ...task.status, phase: task.status?.phase ?? "Pending" },
-        kstatus(
-          "Reconciling",
-          "WaitingForCluster",
-          `waiting for the cluster of Org ${org.metadata.name}: ${why}`,
-        ),
-        10_000,
-      );
-    }
-    if (cluster.remote) {
-      return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
-        apply: (t) => this.converge(t as AgentTask, org, cluster),
-        cleanup: async () => undefined,
-      });
-    }
-    return this.converge(task, org, cluster);
+    if (!cluster) return this.status.report(task, waitingForCluster(task, org));
+    if (!cluster.remote) return this.converge(task, org, cluster);
+    return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
+      apply: (t) => this.converge(t as AgentTask, org, cluster),
+      cleanup: async () => undefined,
+    });
   }
 
   private async converge(task: AgentTask, org: Org, cluster: OrgCluster): Promise<ReconcileResult> {
+    const observed = this.observe(task, cluster);
+    const admit = () => this.d.quota.admit(task, org);
+    const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
+    if (decision.deleteTask) return this.expire(task);
+    if (decision.children !== "none") {
+      await this.apply(task, cluster, this.render(task, org, cluster, decision, observed));
+    }
+    return this.report(task, org, cluster, decision, observed);
+  }
+
+  /** The task's children as the cluster's informer caches hold them. */
+  private observe(task: AgentTask, cluster: OrgCluster): TaskObservation {
     const name = task.metadata.name as string;
     const names = taskChildNames(name);
-    const attempt = task.status?.attempts ?? 0;
-    const pods = cluster.children.pods
-      .byIndex(BY_TASK, `${cluster.namespace}/${name}`)
-      .filter(
-        (p) =>
-          p.metadata?.annotations?.[ANNOTATION_ATTEMPT] === String(attempt) && !p.metadata?.deletionTimestamp,
-      )
-      .sort((a, b) =>
-        String(b.metadata?.creationTimestamp ?? "").localeCompare(
-          String(a.metadata?.creationTimestamp ?? ""),
-        ),
-      );
-    const stateMap = cluster.children.configMaps.get(cluster.namespace, names.stateConfigMap);
-    const idle = org.spec.editor.idleTimeout;
-    const decision = decideTask({
-      task,
-      now: this.now(),
-      admit: () => this.d.quota.admit(task, org),
-      pod: podView(pods[0]),
-      state: parseAgentState(stateMap?.data, attempt),
-      ...(idle ? { editorIdleTimeoutMs: parseDuration(idle) } : {}),
-    });
-
-    if (decision.deleteTask) {
-      this.d.log.info(
-        { task: `${task.metadata.namespace}/${name}` },
-        "ttlSecondsAfterFinished passed; deleting the task",
-      );
-      await deleteIfExists(this.d.local, {
-        apiVersion: API_VERSION,
-        kind: AGENT_TASK_KIND,
-        metadata: { name, namespace: task.metadata.namespace as string },
-      });
-      return undefined;
-    }
-
-    if (decision.children !== "none") {
-      const objects = renderTask(task, org, {
-        attempt: decision.status.attempts ?? 1,
-        running: decision.children === "running",
-        editorPassword: this.editorPassword(cluster, names.editorSecret),
-        remote: cluster.remote,
-        ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
-        ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
-      });
-      try {
-        await applyChildren(cluster, objects);
-      } catch (err) {
-        await this.d.events.event(task, {
-          type: "Warning",
-          reason: "ApplyFailed",
-          action: "Apply",
-          note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
-        });
-        throw err;
-      }
-    }
-
-    const service = org.spec.editor.enabled
-      ? cluster.children.services.get(cluster.namespace, names.service)
-      : undefined;
-    const status: AgentTaskStatus = {
-      ...decision.status,
-      cluster: cluster.label,
-      namespace: cluster.namespace,
-      ...(decision.children !== "none" ? { deployment: names.deployment } : {}),
-      ...(decision.children !== "none" && org.spec.editor.enabled
-        ? { service: names.service, editorURL: editorURL(task, org, service, localEditorAddress(pods[0])) }
-        : {}),
+    const { pods, configMaps, secrets } = cluster.children;
+    return {
+      pod: currentPod(pods.byIndex(BY_TASK, `${cluster.namespace}/${name}`), task.status?.attempts ?? 0),
+      state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
+      editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
-    return this.report(task, status, decision.conditions, decision.requeueAfterMs);
   }
 
-  /** The editor's password: kept from the Secret when it exists, generated once otherwise. */
-  private editorPassword(cluster: OrgCluster, secretName: string): string {
-    const live = cluster.children.secrets.get(cluster.namespace, secretName)?.data?.password;
-    return live ? Buffer.from(live, "base64").toString("utf8") : randomBytes(18).toString("base64url");
-  }
-
-  private async stall(task: AgentTask, reason: string, message: string): Promise<ReconcileResult> {
-    return this.report(
-      task,
-      { ...task.status, phase: task.status?.phase ?? "Pending", message },
-      kstatus("Stalled", reason, message),
+  /** ttlSecondsAfterFinished passed: the task goes, and its children with it. */
+  private async expire(task: AgentTask): Promise<ReconcileResult> {
+    const name = task.metadata.name as string;
+    this.d.log.info(
+      { task: `${task.metadata.namespace}/${name}` },
+      "ttlSecondsAfterFinished passed; deleting the task",
     );
+    await deleteIfExists(this.d.local, {
+      apiVersion: API_VERSION,
+      kind: AGENT_TASK_KIND,
+      metadata: { name, namespace: task.metadata.namespace as string },
+    });
+    return undefined;
+  }
+
+  private render(
+    task: AgentTask,
+    org: Org,
+    cluster: OrgCluster,
+    decision: TaskDecision,
+    observed: TaskObservation,
+  ): KubeObject[] {
+    return renderTask(task, org, {
+      attempt: decision.status.attempts ?? 1,
+      running: decision.children === "running",
+      editorPassword: editorPassword(observed.editorPassword),
+      remote: cluster.remote,
+      ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
+      ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
+    });
+  }
+
+  /** Applies what differs from the caches; a failure is told on the task as an Event, then retried. */
+  private async apply(task: AgentTask, cluster: OrgCluster, objects: KubeObject[]): Promise<void> {
+    try {
+      await applyChildren(cluster, objects);
+    } catch (err) {
+      await this.d.events.event(task, {
+        type: "Warning",
+        reason: "ApplyFailed",
+        action: "Apply",
+        note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
+      });
+      throw err;
+    }
   }
 
   private async report(
     task: AgentTask,
-    status: AgentTaskStatus,
-    conditions: ConditionInput[],
-    requeueAfterMs?: number,
+    org: Org,
+    cluster: OrgCluster,
+    decision: TaskDecision,
+    observed: TaskObservation,
   ): Promise<ReconcileResult> {
-    return this.status.report(task, { status, conditions, requeueAfterMs });
+    // Read after the apply, not with the rest in observe: by then the cache may hold the Service it created.
+    const service = org.spec.editor.enabled
+      ? cluster.children.services.get(cluster.namespace, taskChildNames(task.metadata.name as string).service)
+      : undefined;
+    const placement = { cluster: cluster.label, namespace: cluster.namespace, service, pod: observed.pod };
+    return this.status.report(task, decidedReport(task, org, decision, placement));
   }
 
   /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
