@@ -102,7 +102,6 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     clusters,
     quota,
     events,
-    log: log.child({ controller: "agenttask" }),
     ...(options.agentImage ? { agentImage: options.agentImage } : {}),
     ...(options.editorImage ? { editorImage: options.editorImage } : {}),
   });
@@ -112,7 +111,6 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     tasks,
     clusters,
     events,
-    log: log.child({ controller: "org" }),
     wakeTasks,
   });
 
@@ -123,7 +121,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       return frees ? [taskKey(t), ...quota.waitingKeys(t.spec.org)] : [taskKey(t)];
     })
     .watches(orgs, (o) => tasks.byIndex(BY_ORG, o.metadata.name as string).map(taskKey))
-    .reconcile((key) => taskReconciler.reconcile(key));
+    .reconcile((key, ctx) => taskReconciler.reconcile(key, ctx));
   orgController
     .watches(orgs, (o) => [o.metadata.name as string])
     .watches(tasks, (t) => [t.spec.org])

@@ -8,7 +8,6 @@ import {
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { Logger } from "pino";
 import { type AgentTask, ORG_KIND, type Org, type OrgStatus, orgNamespace } from "../../schema/index.ts";
 import { type ClusterRegistry, ClusterUnreachable, type OrgCluster } from "../clusters.ts";
 import { KubeconfigRefused } from "../kubeconfig-policy.ts";
@@ -33,7 +32,6 @@ export interface OrgReconcilerDeps {
   tasks: Informer<AgentTask>;
   clusters: ClusterRegistry;
   events: EventRecorder;
-  log: Logger;
   /** Tasks of an Org are woken when its cluster becomes usable or changes. */
   wakeTasks: (orgName: string) => void;
   now?: () => Date;

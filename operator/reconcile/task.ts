@@ -5,9 +5,10 @@ import {
   type EventRecorder,
   finalizer,
   type Informer,
+  type Logger,
+  type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -44,7 +45,6 @@ export interface TaskReconcilerDeps {
   clusters: ClusterRegistry;
   quota: QuotaGate;
   events: EventRecorder;
-  log: Logger;
   agentImage?: string;
   editorImage?: string;
   now?: () => Date;
@@ -77,29 +77,35 @@ export class TaskReconciler {
     });
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /** `log` carries the controller and the key: every line it writes names the task. */
+  async reconcile(key: string, { log }: ReconcileContext): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/") as [string, string];
     const task = this.d.tasks.get(namespace, name);
     if (!task) return undefined;
     const org = this.d.orgs.get(undefined, task.spec.org);
-    if (task.metadata.deletionTimestamp) return this.cleanup(task, org);
+    if (task.metadata.deletionTimestamp) return this.cleanup(task, org, log);
     if (!org) return this.status.report(task, stalled(task, orgNotFound(task)));
     const stall = namespaceMismatch(task, org) ?? invalidSpec(task);
     if (stall) return this.status.report(task, stalled(task, stall));
     const cluster = this.d.clusters.get(org);
     if (!cluster) return this.status.report(task, waitingForCluster(task, org));
-    if (!cluster.remote) return this.converge(task, org, cluster);
+    if (!cluster.remote) return this.converge(task, org, cluster, log);
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
-      apply: (t) => this.converge(t as AgentTask, org, cluster),
+      apply: (t) => this.converge(t as AgentTask, org, cluster, log),
       cleanup: async () => undefined,
     });
   }
 
-  private async converge(task: AgentTask, org: Org, cluster: OrgCluster): Promise<ReconcileResult> {
+  private async converge(
+    task: AgentTask,
+    org: Org,
+    cluster: OrgCluster,
+    log: Logger,
+  ): Promise<ReconcileResult> {
     const observed = this.observe(task, cluster);
     const admit = () => this.d.quota.admit(task, org);
     const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
-    if (decision.deleteTask) return this.expire(task);
+    if (decision.deleteTask) return this.expire(task, log);
     if (decision.children !== "none") {
       await this.apply(task, cluster, this.render(task, org, cluster, decision, observed));
     }
@@ -119,12 +125,9 @@ export class TaskReconciler {
   }
 
   /** ttlSecondsAfterFinished passed: the task goes, and its children with it. */
-  private async expire(task: AgentTask): Promise<ReconcileResult> {
+  private async expire(task: AgentTask, log: Logger): Promise<ReconcileResult> {
     const name = task.metadata.name as string;
-    this.d.log.info(
-      { task: `${task.metadata.namespace}/${name}` },
-      "ttlSecondsAfterFinished passed; deleting the task",
-    );
+    log.info("ttlSecondsAfterFinished passed; deleting the task");
     await deleteIfExists(this.d.local, {
       apiVersion: API_VERSION,
       kind: AGENT_TASK_KIND,
@@ -181,7 +184,7 @@ export class TaskReconciler {
   }
 
   /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
-  private async cleanup(task: AgentTask, org: Org | undefined): Promise<ReconcileResult> {
+  private async cleanup(task: AgentTask, org: Org | undefined, log: Logger): Promise<ReconcileResult> {
     if (!task.metadata.finalizers?.includes(REMOTE_CLEANUP_FINALIZER)) return undefined;
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
       apply: async () => undefined,
@@ -189,10 +192,7 @@ export class TaskReconciler {
         const cluster = org ? this.d.clusters.get(org) : undefined;
         const name = t.metadata?.name as string;
         if (!cluster) {
-          this.d.log.warn(
-            { task: name },
-            "the task's Org or its cluster is gone; its remote objects cannot be deleted",
-          );
+          log.warn("the task's Org or its cluster is gone; its remote objects cannot be deleted");
           return undefined;
         }
         const names = taskChildNames(name);
