@@ -20,6 +20,7 @@ import {
   ORG_KIND,
   ORG_PLURAL,
   type Org,
+  taskKey,
 } from "../schema/index.ts";
 import { ClusterRegistry } from "./clusters.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
@@ -63,8 +64,6 @@ export interface RunningOperator {
   isLeader(): boolean;
   stop(): Promise<void>;
 }
-
-const taskKey = (t: AgentTask) => `${t.metadata.namespace}/${t.metadata.name}`;
 
 /** Wires informers, the two controllers, the cluster registry and leader election together. */
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {

@@ -15,6 +15,7 @@ import {
   type AgentTaskStatus,
   API_VERSION,
   type Org,
+  taskKey,
 } from "../../schema/index.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
@@ -117,8 +118,9 @@ export class TaskReconciler {
     const name = task.metadata.name as string;
     const names = taskChildNames(name);
     const { pods, configMaps, secrets } = cluster.children;
+    const childrenKey = taskKey({ metadata: { namespace: cluster.namespace, name } });
     return {
-      pod: currentPod(pods.byIndex(BY_TASK, `${cluster.namespace}/${name}`), task.status?.attempts ?? 0),
+      pod: currentPod(pods.byIndex(BY_TASK, childrenKey), task.status?.attempts ?? 0),
       state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
       editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
