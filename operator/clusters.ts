@@ -19,7 +19,7 @@ import type {
   V1ServiceAccount,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { type Org, orgNamespace } from "../schema/index.ts";
+import { type Org, orgNamespace, taskKey } from "../schema/index.ts";
 import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
 import { LABEL_TASK } from "./render/labels.ts";
 
@@ -67,7 +67,9 @@ const KINDS: [keyof ChildInformers, string, string, string][] = [
 /** The task a child belongs to, by its label: children in an Org's own cluster have no owner references. */
 export function taskKeyOf(obj: KubernetesObject): string[] {
   const task = obj.metadata?.labels?.[LABEL_TASK];
-  return task && obj.metadata?.namespace ? [`${obj.metadata.namespace}/${task}`] : [];
+  return task && obj.metadata?.namespace
+    ? [taskKey({ metadata: { namespace: obj.metadata.namespace, name: task } })]
+    : [];
 }
 
 interface Remote {

@@ -19,6 +19,7 @@ import {
   ORG_KIND,
   ORG_PLURAL,
   type Org,
+  taskKey,
 } from "../schema/index.ts";
 import { ClusterRegistry, taskKeyOf } from "./clusters.ts";
 import { OPERATOR_IDENTITY } from "./identity.ts";
@@ -63,8 +64,6 @@ export interface RunningOperator {
   isLeader(): boolean;
   stop(): Promise<void>;
 }
-
-const taskKey = (t: AgentTask) => `${t.metadata.namespace}/${t.metadata.name}`;
 
 const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
 const TASKS: ResourceType = {
@@ -126,7 +125,6 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     clusters,
     quota,
     events,
-    log: log.child({ controller: "agenttask" }),
     ...(options.agentImage ? { agentImage: options.agentImage } : {}),
     ...(options.editorImage ? { editorImage: options.editorImage } : {}),
   });
@@ -139,7 +137,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     })
     .owns(clusters.children, taskKeyOf)
     .watches(orgs, (o) => tasksOf(o.metadata.name as string))
-    .reconcile((key) => taskReconciler.reconcile(key));
+    .reconcile((key, ctx) => taskReconciler.reconcile(key, ctx));
 
   const orgReconciler = new OrgReconciler({
     local,
@@ -147,7 +145,6 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     tasks,
     clusters,
     events,
-    log: log.child({ controller: "org" }),
     wakeTasks: (orgName) => {
       for (const key of tasksOf(orgName)) taskController.enqueue(key);
     },

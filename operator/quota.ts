@@ -1,4 +1,4 @@
-import { type AgentTask, isTerminal, type Org } from "../schema/index.ts";
+import { type AgentTask, isTerminal, type Org, taskKey } from "../schema/index.ts";
 
 export const BY_ORG = "org";
 
@@ -62,9 +62,6 @@ export class QuotaGate {
 
   /** Keys of an Org's waiting tasks, to wake them when a slot frees. */
   waitingKeys(orgName: string): string[] {
-    return this.tasks
-      .byIndex(BY_ORG, orgName)
-      .filter(waiting)
-      .map((t) => `${t.metadata.namespace}/${t.metadata.name}`);
+    return this.tasks.byIndex(BY_ORG, orgName).filter(waiting).map(taskKey);
   }
 }

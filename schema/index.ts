@@ -9,3 +9,4 @@ export * from "./meta.ts";
 export * from "./org.ts";
 export * from "./phase.ts";
 export * from "./quantity.ts";
+export * from "./task-key.ts";

@@ -1,36 +1,40 @@
 import { randomBytes } from "node:crypto";
 import {
-  applyStatus,
   type ClusterClient,
   deleteIfExists,
   type EventRecorder,
   finalizer,
   type Informer,
+  type Logger,
+  type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import type { V1Pod } from "@kubernetes/client-node";
-import type { Logger } from "pino";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
-  AgentTaskSchema,
   type AgentTaskStatus,
   API_VERSION,
   type Org,
-  orgNamespace,
-  parseDuration,
+  taskKey,
 } from "../../schema/index.ts";
-import { parseAgentState } from "../../schema/state.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
-import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
-import { editorURL, localEditorAddress } from "../render/service.ts";
+import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
-import { kstatus, mergeConditions } from "../status/conditions.ts";
-import { type AgentPodView, decideTask } from "../status/task-decision.ts";
+import { decideTask, type TaskDecision } from "../status/task-decision.ts";
+import { currentPod, type TaskObservation, taskWorld } from "../status/task-observation.ts";
+import {
+  decidedReport,
+  invalidSpec,
+  namespaceMismatch,
+  orgNotFound,
+  stalled,
+  taskStatusEvent,
+  waitingForCluster,
+} from "../status/task-status.ts";
 import { applyChildren } from "./children.ts";
-import { sameStatus } from "./status-equal.ts";
+import { StatusReporter } from "./status-reporter.ts";
 
 /** Children in an Org's own cluster have no owner references; this finalizer deletes them. */
 export const REMOTE_CLEANUP_FINALIZER = "agentyard.dev/remote-cleanup";
@@ -42,231 +46,147 @@ export interface TaskReconcilerDeps {
   clusters: ClusterRegistry;
   quota: QuotaGate;
   events: EventRecorder;
-  log: Logger;
   agentImage?: string;
   editorImage?: string;
   now?: () => Date;
 }
 
-function podView(pod: V1Pod | undefined): AgentPodView | undefined {
-  if (!pod) return undefined;
-  const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
-  const view: AgentPodView = { ready: agent?.ready ?? false, restarts: agent?.restartCount ?? 0 };
-  if (pod.status?.phase) view.phase = pod.status.phase;
-  const terminated = agent?.lastState?.terminated ?? agent?.state?.terminated;
-  if (terminated)
-    view.terminated = {
-      exitCode: terminated.exitCode,
-      ...(terminated.reason ? { reason: terminated.reason } : {}),
-    };
-  const waiting = agent?.state?.waiting;
-  if (waiting?.reason)
-    view.waiting = { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
-  // A pod no node can take says why in its PodScheduled condition (e.g. "Insufficient cpu").
-  const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
-  if (!view.waiting && unscheduled?.reason) {
-    view.waiting = {
-      reason: unscheduled.reason,
-      ...(unscheduled.message ? { message: unscheduled.message } : {}),
-    };
-  }
-  return view;
+/** The editor's password: kept from the Secret when it exists, generated once otherwise. */
+function editorPassword(stored: string | undefined): string {
+  return stored ? Buffer.from(stored, "base64").toString("utf8") : randomBytes(18).toString("base64url");
 }
 
 /**
  * AgentTask → the agent's ConfigMap, ServiceAccount, Role, Secret, Deployment and Service in the
  * Org's namespace and cluster; status from the pod and the agent's state ConfigMap.
- * Observe, decide (pure), apply, report.
+ * Observe, decide (pure), render (pure), apply, report.
  */
 export class TaskReconciler {
   private readonly d: TaskReconcilerDeps;
   private readonly now: () => Date;
+  private readonly status: StatusReporter<AgentTaskStatus>;
 
   constructor(deps: TaskReconcilerDeps) {
     this.d = deps;
     this.now = deps.now ?? (() => new Date());
+    this.status = new StatusReporter({
+      local: deps.local,
+      events: deps.events,
+      kind: AGENT_TASK_KIND,
+      eventFor: taskStatusEvent,
+      now: this.now,
+    });
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /** `log` carries the controller and the key: every line it writes names the task. */
+  async reconcile(key: string, { log }: ReconcileContext): Promise<ReconcileResult> {
     const [namespace, name] = key.split("/") as [string, string];
     const task = this.d.tasks.get(namespace, name);
     if (!task) return undefined;
     const org = this.d.orgs.get(undefined, task.spec.org);
-
-    if (task.metadata.deletionTimestamp) return this.cleanup(task, org);
-    if (!org) {
-      return this.stall(
-        task,
-        "OrgNotFound",
-        `Org "${task.spec.org}" does not exist: create it, or fix spec.org`,
-      );
-    }
-    const expected = orgNamespace(org);
-    if (namespace !== expected) {
-      return this.stall(
-        task,
-        "NamespaceMismatch",
-        `tasks of Org "${task.spec.org}" live in namespace "${expected}", not "${namespace}": create the task there`,
-      );
-    }
-    const valid = AgentTaskSchema.safeParse(task);
-    if (!valid.success) {
-      const detail = valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-      return this.stall(task, "InvalidSpec", `the task is invalid: ${detail}`);
-    }
+    if (task.metadata.deletionTimestamp) return this.cleanup(task, org, log);
+    if (!org) return this.status.report(task, stalled(task, orgNotFound(task)));
+    const stall = namespaceMismatch(task, org) ?? invalidSpec(task);
+    if (stall) return this.status.report(task, stalled(task, stall));
     const cluster = this.d.clusters.get(org);
-    if (!cluster) {
-      const why = org.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "not resolved yet";
-      return this.report(
-        task,
-        { ...task.status, phase: task.status?.phase ?? "Pending" },
-        kstatus(
-          "Reconciling",
-          "WaitingForCluster",
-          `waiting for the cluster of Org ${org.metadata.name}: ${why}`,
-        ),
-        10_000,
-      );
-    }
-    if (cluster.remote) {
-      return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
-        apply: (t) => this.converge(t as AgentTask, org, cluster),
-        cleanup: async () => undefined,
-      });
-    }
-    return this.converge(task, org, cluster);
+    if (!cluster) return this.status.report(task, waitingForCluster(task, org));
+    if (!cluster.remote) return this.converge(task, org, cluster, log);
+    return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
+      apply: (t) => this.converge(t as AgentTask, org, cluster, log),
+      cleanup: async () => undefined,
+    });
   }
 
-  private async converge(task: AgentTask, org: Org, cluster: OrgCluster): Promise<ReconcileResult> {
+  private async converge(
+    task: AgentTask,
+    org: Org,
+    cluster: OrgCluster,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const observed = this.observe(task, cluster);
+    const admit = () => this.d.quota.admit(task, org);
+    const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
+    if (decision.deleteTask) return this.expire(task, log);
+    if (decision.children !== "none") {
+      await this.apply(task, cluster, this.render(task, org, cluster, decision, observed));
+    }
+    return this.report(task, org, cluster, decision, observed);
+  }
+
+  /** The task's children as the cluster's informer caches hold them. */
+  private observe(task: AgentTask, cluster: OrgCluster): TaskObservation {
     const name = task.metadata.name as string;
     const names = taskChildNames(name);
-    const attempt = task.status?.attempts ?? 0;
-    const pods = cluster.children.pods
-      .byIndex(BY_TASK, `${cluster.namespace}/${name}`)
-      .filter(
-        (p) =>
-          p.metadata?.annotations?.[ANNOTATION_ATTEMPT] === String(attempt) && !p.metadata?.deletionTimestamp,
-      )
-      .sort((a, b) =>
-        String(b.metadata?.creationTimestamp ?? "").localeCompare(
-          String(a.metadata?.creationTimestamp ?? ""),
-        ),
-      );
-    const stateMap = cluster.children.configMaps.get(cluster.namespace, names.stateConfigMap);
-    const idle = org.spec.editor.idleTimeout;
-    const decision = decideTask({
-      task,
-      now: this.now(),
-      admit: () => this.d.quota.admit(task, org),
-      pod: podView(pods[0]),
-      state: parseAgentState(stateMap?.data, attempt),
-      ...(idle ? { editorIdleTimeoutMs: parseDuration(idle) } : {}),
-    });
-
-    if (decision.deleteTask) {
-      this.d.log.info(
-        { task: `${task.metadata.namespace}/${name}` },
-        "ttlSecondsAfterFinished passed; deleting the task",
-      );
-      await deleteIfExists(this.d.local, {
-        apiVersion: API_VERSION,
-        kind: AGENT_TASK_KIND,
-        metadata: { name, namespace: task.metadata.namespace as string },
-      });
-      return undefined;
-    }
-
-    if (decision.children !== "none") {
-      const objects = renderTask(task, org, {
-        attempt: decision.status.attempts ?? 1,
-        running: decision.children === "running",
-        editorPassword: this.editorPassword(cluster, names.editorSecret),
-        remote: cluster.remote,
-        ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
-        ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
-      });
-      try {
-        await applyChildren(cluster, objects);
-      } catch (err) {
-        await this.d.events.event(task, {
-          type: "Warning",
-          reason: "ApplyFailed",
-          action: "Apply",
-          note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
-        });
-        throw err;
-      }
-    }
-
-    const service = org.spec.editor.enabled
-      ? cluster.children.services.get(cluster.namespace, names.service)
-      : undefined;
-    const status: AgentTaskStatus = {
-      ...decision.status,
-      cluster: cluster.label,
-      namespace: cluster.namespace,
-      ...(decision.children !== "none" ? { deployment: names.deployment } : {}),
-      ...(decision.children !== "none" && org.spec.editor.enabled
-        ? { service: names.service, editorURL: editorURL(task, org, service, localEditorAddress(pods[0])) }
-        : {}),
+    const { pods, configMaps, secrets } = cluster.children;
+    const childrenKey = taskKey({ metadata: { namespace: cluster.namespace, name } });
+    return {
+      pod: currentPod(pods.byIndex(BY_TASK, childrenKey), task.status?.attempts ?? 0),
+      state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
+      editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
-    return this.report(task, status, decision.conditions, decision.requeueAfterMs);
   }
 
-  /** The editor's password: kept from the Secret when it exists, generated once otherwise. */
-  private editorPassword(cluster: OrgCluster, secretName: string): string {
-    const live = cluster.children.secrets.get(cluster.namespace, secretName)?.data?.password;
-    return live ? Buffer.from(live, "base64").toString("utf8") : randomBytes(18).toString("base64url");
+  /** ttlSecondsAfterFinished passed: the task goes, and its children with it. */
+  private async expire(task: AgentTask, log: Logger): Promise<ReconcileResult> {
+    const name = task.metadata.name as string;
+    log.info("ttlSecondsAfterFinished passed; deleting the task");
+    await deleteIfExists(this.d.local, {
+      apiVersion: API_VERSION,
+      kind: AGENT_TASK_KIND,
+      metadata: { name, namespace: task.metadata.namespace as string },
+    });
+    return undefined;
   }
 
-  private async stall(task: AgentTask, reason: string, message: string): Promise<ReconcileResult> {
-    return this.report(
-      task,
-      { ...task.status, phase: task.status?.phase ?? "Pending", message },
-      kstatus("Stalled", reason, message),
-    );
+  private render(
+    task: AgentTask,
+    org: Org,
+    cluster: OrgCluster,
+    decision: TaskDecision,
+    observed: TaskObservation,
+  ): KubeObject[] {
+    return renderTask(task, org, {
+      attempt: decision.status.attempts ?? 1,
+      running: decision.children === "running",
+      editorPassword: editorPassword(observed.editorPassword),
+      remote: cluster.remote,
+      ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
+      ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
+    });
   }
 
-  /** Writes the status only when it changed, with an Event on each phase change and on errors. */
+  /** Applies what differs from the caches; a failure is told on the task as an Event, then retried. */
+  private async apply(task: AgentTask, cluster: OrgCluster, objects: KubeObject[]): Promise<void> {
+    try {
+      await applyChildren(cluster, objects);
+    } catch (err) {
+      await this.d.events.event(task, {
+        type: "Warning",
+        reason: "ApplyFailed",
+        action: "Apply",
+        note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
+      });
+      throw err;
+    }
+  }
+
   private async report(
     task: AgentTask,
-    status: AgentTaskStatus,
-    conditions: ReturnType<typeof kstatus>,
-    requeueAfterMs?: number,
+    org: Org,
+    cluster: OrgCluster,
+    decision: TaskDecision,
+    observed: TaskObservation,
   ): Promise<ReconcileResult> {
-    const generation = task.metadata.generation;
-    const next: AgentTaskStatus = {
-      ...status,
-      observedGeneration: generation ?? 0,
-      conditions: mergeConditions(task.status?.conditions, conditions, generation, this.now()),
-    };
-    if (!sameStatus(task.status, next)) {
-      await applyStatus(this.d.local, {
-        apiVersion: API_VERSION,
-        kind: AGENT_TASK_KIND,
-        metadata: { name: task.metadata.name as string, namespace: task.metadata.namespace as string },
-        status: next,
-      });
-      // An Event on every phase change and on every new reason within a phase (a retry, a stall).
-      const reason = conditions.find((c) => c.type === "Ready")?.reason;
-      const previousReason = task.status?.conditions?.find((c) => c.type === "Ready")?.reason;
-      if (task.status?.phase !== next.phase || reason !== previousReason) {
-        const stalled = conditions.some((c) => c.type === "Stalled" && c.status === "True");
-        const warning =
-          stalled || next.phase === "Failed" || next.phase === "TimedOut" || reason === "RetryBackoff";
-        await this.d.events.event(task, {
-          type: warning ? "Warning" : "Normal",
-          reason: reason ?? next.phase ?? "Pending",
-          action: "Reconcile",
-          note: next.message ?? "",
-        });
-      }
-    }
-    return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+    // Read after the apply, not with the rest in observe: by then the cache may hold the Service it created.
+    const service = org.spec.editor.enabled
+      ? cluster.children.services.get(cluster.namespace, taskChildNames(task.metadata.name as string).service)
+      : undefined;
+    const placement = { cluster: cluster.label, namespace: cluster.namespace, service, pod: observed.pod };
+    return this.status.report(task, decidedReport(task, org, decision, placement));
   }
 
   /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
-  private async cleanup(task: AgentTask, org: Org | undefined): Promise<ReconcileResult> {
+  private async cleanup(task: AgentTask, org: Org | undefined, log: Logger): Promise<ReconcileResult> {
     if (!task.metadata.finalizers?.includes(REMOTE_CLEANUP_FINALIZER)) return undefined;
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
       apply: async () => undefined,
@@ -274,10 +194,7 @@ export class TaskReconciler {
         const cluster = org ? this.d.clusters.get(org) : undefined;
         const name = t.metadata?.name as string;
         if (!cluster) {
-          this.d.log.warn(
-            { task: name },
-            "the task's Org or its cluster is gone; its remote objects cannot be deleted",
-          );
+          log.warn("the task's Org or its cluster is gone; its remote objects cannot be deleted");
           return undefined;
         }
         const names = taskChildNames(name);

@@ -1,6 +1,7 @@
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { AgentTask, Org } from "../../../schema/index.ts";
+import { taskKey } from "../../../schema/task-key.ts";
 import { ApiProblem, asProblem } from "../api/problem.ts";
 import { readEventStream, type SseMessage } from "../api/sse.ts";
 
@@ -9,8 +10,6 @@ export type Connection = "idle" | "connecting" | "live" | "retrying" | "failed";
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
-
-export const taskKey = (task: AgentTask) => `${task.metadata.namespace}/${task.metadata.name}`;
 
 /**
  * Tasks and Orgs as the api's event stream tells them, kept current without reloads. The stream

@@ -1,0 +1,102 @@
+import {
+  type AgentTask,
+  type Org,
+  type OrgStatus,
+  orgNamespace,
+  PHASE_COUNT_KEY,
+  TASK_PHASES,
+  type TaskCounts,
+} from "../../schema/index.ts";
+import { type ConditionInput, kstatus } from "./conditions.ts";
+import type { EventRule, StatusReport } from "./status-change.ts";
+
+/** How often an Org is looked at again: its cluster's reachability and a rotated kubeconfig. */
+export const ORG_RECHECK_MS = 60_000;
+const UNREACHABLE_RECHECK_MS = 15_000;
+
+export function countTasks(tasks: AgentTask[]): TaskCounts {
+  const counts = Object.fromEntries(TASK_PHASES.map((p) => [PHASE_COUNT_KEY[p], 0])) as TaskCounts;
+  for (const t of tasks) counts[PHASE_COUNT_KEY[t.status?.phase ?? "Pending"]]++;
+  return counts;
+}
+
+/** What an Org's status says whatever its cluster answers: where its tasks run, and how many there are. */
+export function orgStatusBase(org: Org, tasks: AgentTask[]): OrgStatus {
+  return {
+    namespace: orgNamespace(org),
+    cluster: org.spec.cluster
+      ? `${org.spec.cluster.kubeconfigSecretRef.namespace}/${org.spec.cluster.kubeconfigSecretRef.name}`
+      : "local",
+    tasks: countTasks(tasks),
+  };
+}
+
+/** How far a reconcile of the Org got: whether its cluster answered, what the kstatus conditions say. */
+export interface OrgOutcome {
+  clusterReachable: boolean;
+  conditions: ConditionInput[];
+  requeueAfterMs: number;
+}
+
+/** Stalled: a kubeconfig the policy refuses needs a person to change it; the recheck sees when they have. */
+export function invalidKubeconfig(message: string): OrgOutcome {
+  return {
+    clusterReachable: false,
+    conditions: kstatus("Stalled", "InvalidKubeconfig", message),
+    requeueAfterMs: ORG_RECHECK_MS,
+  };
+}
+
+export function clusterUnreachable(message: string): OrgOutcome {
+  return {
+    clusterReachable: false,
+    conditions: kstatus("Reconciling", "ClusterUnreachable", message),
+    requeueAfterMs: UNREACHABLE_RECHECK_MS,
+  };
+}
+
+export function namespaceApplyFailed(clusterLabel: string, err: Error): OrgOutcome {
+  const message = `applying the Org's namespace in cluster ${clusterLabel} failed: ${err.message}`;
+  return {
+    clusterReachable: true,
+    conditions: kstatus("Reconciling", "ApplyFailed", message),
+    requeueAfterMs: UNREACHABLE_RECHECK_MS,
+  };
+}
+
+export function namespaceReady(clusterLabel: string, namespace: string): OrgOutcome {
+  return {
+    clusterReachable: true,
+    conditions: kstatus("Ready", "Ready", `namespace ${namespace} is ready in cluster ${clusterLabel}`),
+    requeueAfterMs: ORG_RECHECK_MS,
+  };
+}
+
+/** The detail condition ClusterReachable, beside the kstatus three, for `kubectl wait` and dashboards. */
+export function reachability(reachable: boolean, conditions: ConditionInput[]): ConditionInput {
+  if (reachable) return { type: "ClusterReachable", status: "True", reason: "Reachable", message: "" };
+  const ready = conditions.find((c) => c.type === "Ready");
+  return {
+    type: "ClusterReachable",
+    status: "False",
+    reason: ready?.reason ?? "Unreachable",
+    message: ready?.message ?? "",
+  };
+}
+
+export function orgReport(base: OrgStatus, outcome: OrgOutcome): StatusReport<OrgStatus> {
+  const { clusterReachable, conditions, requeueAfterMs } = outcome;
+  return {
+    status: { ...base, clusterReachable },
+    conditions: [...conditions, reachability(clusterReachable, conditions)],
+    requeueAfterMs,
+  };
+}
+
+/** An Event when the Org's readiness or its reason changes: Normal when it became ready, else a Warning. */
+export const orgStatusEvent: EventRule<OrgStatus> = (before, _next, conditions) => {
+  const ready = conditions.find((c) => c.type === "Ready");
+  const previous = before?.conditions?.find((c) => c.type === "Ready");
+  if (!ready || (ready.status === previous?.status && ready.reason === previous?.reason)) return undefined;
+  return { type: ready.status === "True" ? "Normal" : "Warning", reason: ready.reason, note: ready.message };
+};

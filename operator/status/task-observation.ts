@@ -1,0 +1,50 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import { type AgentTask, type Org, parseDuration } from "../../schema/index.ts";
+import { parseAgentState } from "../../schema/state.ts";
+import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
+import { podView } from "./pod-view.ts";
+import type { TaskWorld } from "./task-decision.ts";
+
+/** What the informer caches hold of one task's children, read once at the start of a reconcile. */
+export interface TaskObservation {
+  /** The pod that speaks for the current attempt. */
+  pod?: V1Pod;
+  /** The agent's state ConfigMap's data. */
+  state?: Record<string, string>;
+  /** The editor password as the live Secret holds it, base64-encoded. */
+  editorPassword?: string;
+}
+
+/**
+ * The newest pod of the attempt, leaving out pods on their way out: a pod of an earlier attempt, or
+ * one being replaced, says nothing of the attempt that runs now.
+ */
+export function currentPod(pods: V1Pod[], attempt: number): V1Pod | undefined {
+  return pods
+    .filter(
+      (p) =>
+        p.metadata?.annotations?.[ANNOTATION_ATTEMPT] === String(attempt) && !p.metadata?.deletionTimestamp,
+    )
+    .sort((a, b) =>
+      String(b.metadata?.creationTimestamp ?? "").localeCompare(String(a.metadata?.creationTimestamp ?? "")),
+    )[0];
+}
+
+/** The lifecycle decision's input: what was observed, as decideTask reads it. */
+export function taskWorld(
+  task: AgentTask,
+  org: Org,
+  observed: TaskObservation,
+  now: Date,
+  admit: TaskWorld["admit"],
+): TaskWorld {
+  const idle = org.spec.editor.idleTimeout;
+  return {
+    task,
+    now,
+    admit,
+    pod: podView(observed.pod),
+    state: parseAgentState(observed.state, task.status?.attempts ?? 0),
+    ...(idle ? { editorIdleTimeoutMs: parseDuration(idle) } : {}),
+  };
+}

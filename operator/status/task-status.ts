@@ -1,0 +1,121 @@
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import {
+  type AgentTask,
+  AgentTaskSchema,
+  type AgentTaskStatus,
+  type Org,
+  orgNamespace,
+} from "../../schema/index.ts";
+import { taskChildNames } from "../render/names.ts";
+import { editorURL, localEditorAddress } from "../render/service.ts";
+import { kstatus } from "./conditions.ts";
+import type { EventRule, StatusReport } from "./status-change.ts";
+import type { TaskDecision } from "./task-decision.ts";
+
+/** Why the operator cannot work on a task until a person fixes it; the message names the fix. */
+export interface Stall {
+  reason: string;
+  message: string;
+}
+
+export function orgNotFound(task: AgentTask): Stall {
+  return {
+    reason: "OrgNotFound",
+    message: `Org "${task.spec.org}" does not exist: create it, or fix spec.org`,
+  };
+}
+
+/** Namespace RBAC is the tenancy: a task outside its Org's namespace is not the Org's to run. */
+export function namespaceMismatch(task: AgentTask, org: Org): Stall | undefined {
+  const expected = orgNamespace(org);
+  if (task.metadata.namespace === expected) return undefined;
+  return {
+    reason: "NamespaceMismatch",
+    message: `tasks of Org "${task.spec.org}" live in namespace "${expected}", not "${task.metadata.namespace}": create the task there`,
+  };
+}
+
+export function invalidSpec(task: AgentTask): Stall | undefined {
+  const valid = AgentTaskSchema.safeParse(task);
+  if (valid.success) return undefined;
+  const detail = valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  return { reason: "InvalidSpec", message: `the task is invalid: ${detail}` };
+}
+
+export function stalled(task: AgentTask, stall: Stall): StatusReport<AgentTaskStatus> {
+  return {
+    status: { ...task.status, phase: task.status?.phase ?? "Pending", message: stall.message },
+    conditions: kstatus("Stalled", stall.reason, stall.message),
+  };
+}
+
+/** The Org reconciler resolves the cluster and wakes the task when it can; the requeue is a fallback. */
+export function waitingForCluster(task: AgentTask, org: Org): StatusReport<AgentTaskStatus> {
+  const why = org.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "not resolved yet";
+  return {
+    status: { ...task.status, phase: task.status?.phase ?? "Pending" },
+    conditions: kstatus(
+      "Reconciling",
+      "WaitingForCluster",
+      `waiting for the cluster of Org ${org.metadata.name}: ${why}`,
+    ),
+    requeueAfterMs: 10_000,
+  };
+}
+
+/** Where a task's children live, as read after they were applied. */
+export interface TaskPlacement {
+  /** The cluster's label: "local", or the kubeconfig Secret. */
+  cluster: string;
+  namespace: string;
+  /** The live editor Service: the Tailscale operator publishes the editor's hostname on it. */
+  service?: V1Service;
+  /** The current attempt's pod: a pod run as a host process carries its loopback editor address. */
+  pod?: V1Pod;
+}
+
+/** The decided status, with where the children live and where a person opens the editor. */
+export function decidedReport(
+  task: AgentTask,
+  org: Org,
+  decision: TaskDecision,
+  placement: TaskPlacement,
+): StatusReport<AgentTaskStatus> {
+  const names = taskChildNames(task.metadata.name as string);
+  const children = decision.children !== "none";
+  const editor = children && org.spec.editor.enabled;
+  return {
+    status: {
+      ...decision.status,
+      cluster: placement.cluster,
+      namespace: placement.namespace,
+      ...(children ? { deployment: names.deployment } : {}),
+      ...(editor
+        ? {
+            service: names.service,
+            editorURL: editorURL(task, org, placement.service, localEditorAddress(placement.pod)),
+          }
+        : {}),
+    },
+    conditions: decision.conditions,
+    requeueAfterMs: decision.requeueAfterMs,
+  };
+}
+
+/**
+ * An Event on every phase change and on every new Ready reason within a phase (a retry, a stall);
+ * a Warning when the task is stuck, failed, timed out or waiting to retry.
+ */
+export const taskStatusEvent: EventRule<AgentTaskStatus> = (before, next, conditions) => {
+  const reason = conditions.find((c) => c.type === "Ready")?.reason;
+  const previousReason = before?.conditions?.find((c) => c.type === "Ready")?.reason;
+  if (before?.phase === next.phase && reason === previousReason) return undefined;
+  const stalled = conditions.some((c) => c.type === "Stalled" && c.status === "True");
+  const warning =
+    stalled || next.phase === "Failed" || next.phase === "TimedOut" || reason === "RetryBackoff";
+  return {
+    type: warning ? "Warning" : "Normal",
+    reason: reason ?? next.phase ?? "Pending",
+    note: next.message ?? "",
+  };
+};
