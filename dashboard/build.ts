@@ -18,12 +18,17 @@ async function files(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** What the bundle is made of: the elements, static files, the page, the build's configuration. */
+/**
+ * What the bundle is made of: the elements, static files, the page, the build's configuration, and
+ * what they import from outside the dashboard (the schemas and the contract, the runtime's sleep).
+ */
 async function sourceHash(): Promise<string> {
   const hash = createHash("sha256");
   const paths = [
     ...(await files(join(here, "src"))),
     ...(await files(join(here, "public"))),
+    ...(await files(join(here, "..", "schema"))),
+    join(here, "..", "packages", "kube-runtime", "src", "sleep.ts"),
     join(here, "index.html"),
     join(here, "vite.config.ts"),
   ];
