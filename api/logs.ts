@@ -1,5 +1,4 @@
-import { agentSelector } from "../operator/render/labels.ts";
-import { taskChildNames } from "../operator/render/names.ts";
+import { agentSelector, selectorString, taskChildNames } from "../schema/contract/index.ts";
 import type { TaskLog } from "../schema/rest.ts";
 import { STATE_KEYS } from "../schema/state.ts";
 import type { Actor } from "./actor.ts";
@@ -69,9 +68,7 @@ async function podLog(
   tailLines: number,
 ): Promise<TaskLog | string> {
   await actor.authorize({ verb: "list", group: "", resource: "pods", namespace });
-  const selector = Object.entries(agentSelector(task))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const selector = selectorString(agentSelector(task));
   const pods = await actor.request<{ items: Pod[] }>(
     "GET",
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,

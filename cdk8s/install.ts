@@ -4,6 +4,7 @@ import { ApiObject, Chart, Duration, Include, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import type { Values } from "../charts/values.ts";
+import { LABEL_MANAGED_BY } from "../schema/contract/index.ts";
 
 /**
  * agentyard's install as a cdk8s chart: the same objects as charts/agentyard for the same values
@@ -65,7 +66,7 @@ export class AgentyardInstall extends Chart {
       ...this.selectorOf(component),
       "app.kubernetes.io/version": this.props.appVersion,
       "app.kubernetes.io/part-of": "agentyard",
-      "app.kubernetes.io/managed-by": "cdk8s",
+      [LABEL_MANAGED_BY]: "cdk8s",
     };
   }
 

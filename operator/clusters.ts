@@ -12,12 +12,10 @@ import type {
   V1ServiceAccount,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { LABEL_TASK, MANAGED_SELECTOR } from "../schema/contract/index.ts";
 import { type Org, orgNamespace } from "../schema/index.ts";
 import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
-import { LABEL_TASK } from "./render/labels.ts";
 
-/** Only what agentyard made: every child carries this label, so informers never see other objects. */
-export const MANAGED_SELECTOR = "app.kubernetes.io/managed-by=agentyard";
 /** Index of children by the task that owns them: "<namespace>/<task>". */
 export const BY_TASK = "task";
 

@@ -7,7 +7,7 @@ import type { RunningApi } from "../api/server.ts";
 import { startApi } from "../api/server.ts";
 import { kubeconfigYaml } from "../devcluster/kubeconfig.ts";
 import { freePort } from "../devcluster/ports.ts";
-import { agentSelector } from "../operator/render/labels.ts";
+import { agentSelector } from "../schema/contract/index.ts";
 import { type Answer, apply, call, createOrg, grant, must, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 

@@ -8,6 +8,7 @@ import { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import { freePort } from "../devcluster/ports.ts";
+import { LABEL_MANAGED_BY } from "../schema/contract/index.ts";
 import {
   type AgentyardProcess,
   builtinSchemas,
@@ -111,8 +112,7 @@ async function asStored(objects: unknown[]): Promise<Map<string, Manifest>> {
       o.metadata.labels,
       (o as { spec?: { template?: Manifest } }).spec?.template?.metadata.labels,
     ]) {
-      for (const l of ["helm.sh/chart", "app.kubernetes.io/managed-by", "cdk8s.io/metadata.addr"])
-        delete labels?.[l];
+      for (const l of ["helm.sh/chart", LABEL_MANAGED_BY, "cdk8s.io/metadata.addr"]) delete labels?.[l];
     }
     if (o.kind === "ClusterRole" || o.kind === "Role") o.rules = grants(o.rules as never);
     stored.set(`${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`, o);

@@ -10,6 +10,7 @@ import {
 } from "@agentyard/kube-runtime";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { ANNOTATION_ATTEMPT, taskChildNames } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -23,8 +24,6 @@ import {
 import { parseAgentState } from "../../schema/state.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
-import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
-import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { renderTask } from "../render/task.ts";
 import { kstatus, mergeConditions } from "../status/conditions.ts";

@@ -1,8 +1,14 @@
+import {
+  ANNOTATION_ATTEMPT,
+  agentSelector,
+  COMPONENT,
+  LABEL_COMPONENT,
+  taskChildNames,
+  taskLabels,
+} from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT } from "./images.ts";
-import { ANNOTATION_ATTEMPT, agentSelector, LABEL_COMPONENT, taskLabels } from "./labels.ts";
-import { taskChildNames } from "./names.ts";
 import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
 
@@ -199,18 +205,18 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: meta(names.stateConfigMap, { [LABEL_COMPONENT]: "state" }),
+      metadata: meta(names.stateConfigMap, { [LABEL_COMPONENT]: COMPONENT.state }),
     },
     {
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: meta(names.serviceAccount, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.serviceAccount, { [LABEL_COMPONENT]: COMPONENT.agent }),
       automountServiceAccountToken: false,
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
-      metadata: meta(names.role, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.role, { [LABEL_COMPONENT]: COMPONENT.agent }),
       rules: [
         {
           apiGroups: [""],
@@ -223,7 +229,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: COMPONENT.agent }),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
       subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
     },
@@ -232,7 +238,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     objects.push({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: "editor" }),
+      metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: COMPONENT.editor }),
       type: "Opaque",
       // data, not stringData: the API server stores data, so a resync can compare and skip the write.
       data: { password: Buffer.from(opts.editorPassword).toString("base64") },
@@ -244,7 +250,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
   objects.push({
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(names.deployment, { [LABEL_COMPONENT]: "agent" }),
+    metadata: meta(names.deployment, { [LABEL_COMPONENT]: COMPONENT.agent }),
     spec: {
       replicas: opts.running ? 1 : 0,
       // One workspace per task: never two pods of it at once.

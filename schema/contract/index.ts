@@ -1,0 +1,7 @@
+/**
+ * What two parts of agentyard must agree on, and only here: the operator writes it, the api, the
+ * agent runtime, the devcluster and the install read it. Kept out of schema/index.ts, which the
+ * dashboard bundles for the browser: this module needs Node.
+ */
+export * from "./labels.ts";
+export * from "./names.ts";
