@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { STATE_DIR, WORKSPACE_DIR } from "../schema/contract/index.ts";
 import type { AgentOptions } from "./agent.ts";
 import type { StateTarget } from "./report.ts";
 
@@ -56,8 +57,8 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
     namespace,
     attempt,
     prompt: env.AGENTYARD_PROMPT ?? "",
-    stateDir: env.AGENTYARD_STATE_DIR || "/state",
-    workspace: env.AGENTYARD_WORKSPACE || "/workspace",
+    stateDir: env.AGENTYARD_STATE_DIR || STATE_DIR,
+    workspace: env.AGENTYARD_WORKSPACE || WORKSPACE_DIR,
     env,
   };
   const command = parseCommand(env.AGENTYARD_COMMAND);

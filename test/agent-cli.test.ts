@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentBundle, buildAgent } from "../agent-image/build.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { LastPRArtifactSchema } from "../schema/artifact.ts";
-import { parseAgentState } from "../schema/state.ts";
+import { parseAgentState } from "../schema/contract/index.ts";
 import { agentAccess, configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 import {

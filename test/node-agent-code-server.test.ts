@@ -8,9 +8,9 @@ import { LOCAL_LABEL, LOCAL_TAINT, type NodeAgent, startNodeAgent } from "../dev
 import { markedProcesses } from "../devcluster/node-agent/processes.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
 import { org as orgFixture, task as taskFixture } from "../operator/render/fixtures.test-support.ts";
-import { CODE_SERVER_VERSION, DEFAULT_AGENT_IMAGE } from "../operator/render/images.ts";
+import { DEFAULT_AGENT_IMAGE } from "../operator/render/images.ts";
 import { renderTask } from "../operator/render/task.ts";
-import { LOCAL_PORTS_ANNOTATION } from "../schema/contract/index.ts";
+import { CODE_SERVER_VERSION, LOCAL_PORTS_ANNOTATION } from "../schema/contract/index.ts";
 import { configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 import { expectServing, startCodeServer } from "./support/code-server.ts";

@@ -10,7 +10,12 @@ import {
 } from "@agentyard/kube-runtime";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { ANNOTATION_ATTEMPT, taskChildNames } from "../../schema/contract/index.ts";
+import {
+  AGENT_CONTAINER,
+  ANNOTATION_ATTEMPT,
+  parseAgentState,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -21,7 +26,6 @@ import {
   orgNamespace,
   parseDuration,
 } from "../../schema/index.ts";
-import { parseAgentState } from "../../schema/state.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
@@ -49,7 +53,7 @@ export interface TaskReconcilerDeps {
 
 function podView(pod: V1Pod | undefined): AgentPodView | undefined {
   if (!pod) return undefined;
-  const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
+  const agent = pod.status?.containerStatuses?.find((c) => c.name === AGENT_CONTAINER);
   const view: AgentPodView = { ready: agent?.ready ?? false, restarts: agent?.restartCount ?? 0 };
   if (pod.status?.phase) view.phase = pod.status.phase;
   const terminated = agent?.lastState?.terminated ?? agent?.state?.terminated;

@@ -1,6 +1,7 @@
 import {
   agentSelector,
   COMPONENT,
+  EDITOR_PORT_NAME,
   LABEL_COMPONENT,
   LOCAL_PORTS_ANNOTATION,
   tailnetHostname,
@@ -47,7 +48,7 @@ export function renderService(
     spec: {
       ...spec,
       selector: agentSelector(name),
-      ports: [{ name: "editor", port: EDITOR_PORT, targetPort: "editor", protocol: "TCP" }],
+      ports: [{ name: EDITOR_PORT_NAME, port: EDITOR_PORT, targetPort: EDITOR_PORT_NAME, protocol: "TCP" }],
     },
   };
 }
@@ -62,7 +63,7 @@ export function localEditorAddress(pod: { metadata?: { annotations?: Record<stri
   const raw = pod?.metadata?.annotations?.[LOCAL_PORTS_ANNOTATION];
   if (!raw) return undefined;
   try {
-    const address = (JSON.parse(raw) as Record<string, unknown>).editor;
+    const address = (JSON.parse(raw) as Record<string, unknown>)[EDITOR_PORT_NAME];
     return typeof address === "string" && /^127\.\d+\.\d+\.\d+:\d+$/.test(address) ? address : undefined;
   } catch {
     return undefined;

@@ -1,10 +1,16 @@
 import {
+  AGENT_CONTAINER,
   ANNOTATION_ATTEMPT,
   agentSelector,
   COMPONENT,
+  EDITOR_CONTAINER,
+  EDITOR_PORT_NAME,
   LABEL_COMPONENT,
+  STARTED_FILE,
+  STATE_DIR,
   taskChildNames,
   taskLabels,
+  WORKSPACE_DIR,
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
@@ -25,8 +31,6 @@ export interface TaskRenderOptions {
   editorImage?: string;
 }
 
-export const STATE_DIR = "/state";
-export const WORKSPACE_DIR = "/workspace";
 export const GIT_CREDENTIALS_DIR = "/var/run/agentyard/git";
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const USER_ID = 1000;
@@ -121,21 +125,21 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
   }
   return {
-    name: "agent",
+    name: AGENT_CONTAINER,
     image: task.spec.agent?.image ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
     ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
     env: taskEnv(task, org, opts),
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
     volumeMounts: mounts,
     // The runtime writes this file once it has cloned the repository and started the task.
-    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/started`] }, periodSeconds: 5 },
+    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/${STARTED_FILE}`] }, periodSeconds: 5 },
     securityContext: RESTRICTED_CONTAINER,
   };
 }
 
 function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) {
   return {
-    name: "editor",
+    name: EDITOR_CONTAINER,
     image: org.spec.editor.image ?? opts.editorImage ?? DEFAULT_EDITOR_IMAGE,
     args: [
       "--bind-addr",
@@ -150,14 +154,14 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
       { name: "PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
       { name: "HOME", value: "/home/coder" },
     ],
-    ports: [{ name: "editor", containerPort: EDITOR_PORT, protocol: "TCP" }],
+    ports: [{ name: EDITOR_PORT_NAME, containerPort: EDITOR_PORT, protocol: "TCP" }],
     resources: resources(EDITOR_RESOURCES),
     volumeMounts: [
       { name: "workspace", mountPath: WORKSPACE_DIR },
       { name: "editor-home", mountPath: "/home/coder" },
       { name: "tmp", mountPath: "/tmp" },
     ],
-    readinessProbe: { httpGet: { path: "/healthz", port: "editor" }, periodSeconds: 10 },
+    readinessProbe: { httpGet: { path: "/healthz", port: EDITOR_PORT_NAME }, periodSeconds: 10 },
     securityContext: RESTRICTED_CONTAINER,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { AgentState } from "../../schema/contract/index.ts";
 import type { AgentTaskStatus } from "../../schema/index.ts";
-import type { AgentState } from "../../schema/state.ts";
 import { task as makeTask } from "../render/fixtures.test-support.ts";
 import { decideTask, retryBackoffMs, type TaskWorld } from "./task-decision.ts";
 
