@@ -80,7 +80,6 @@ async function podFor(task: string, extra: NodeJS.ProcessEnv) {
     AGENTYARD_STATE_CONFIGMAP: `${task}-state`,
     AGENTYARD_STATE_DIR: join(dir, "state"),
     AGENTYARD_WORKSPACE: join(dir, "workspace"),
-    AGENTYARD_TIMEOUT: "1h",
     KUBERNETES_SERVICE_HOST: server.hostname,
     KUBERNETES_SERVICE_PORT: server.port,
     AGENTYARD_SERVICEACCOUNT_DIR: access.serviceAccountDir,

@@ -158,9 +158,9 @@ describe("renderTask", () => {
       AGENTYARD_REPO_BRANCH: "main",
       AGENTYARD_STATE_CONFIGMAP: "fix-bug-state",
       AGENTYARD_ATTEMPT: "1",
-      AGENTYARD_TIMEOUT: "1h",
     });
     expect(env.AGENTYARD_COMMAND).toBeUndefined();
+    expect(env.AGENTYARD_TIMEOUT).toBeUndefined();
   });
 
   it("takes the command, image, resources and env from the task over the Org's", () => {

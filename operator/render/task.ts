@@ -1,6 +1,7 @@
 import {
   AGENT_CONTAINER,
   ANNOTATION_ATTEMPT,
+  agentEnvVars,
   agentSelector,
   COMPONENT,
   EDITOR_CONTAINER,
@@ -72,32 +73,29 @@ function agentCommand(task: AgentTask, org: Org): string[] | undefined {
   return task.spec.command ?? org.spec.agent.command;
 }
 
+/**
+ * The runtime's variables, then the Org's and the task's own. spec.timeout is not among them: the
+ * operator enforces it by stopping the pod, and a runtime that stopped itself first would turn a
+ * TimedOut task into a Failed one.
+ */
 function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: string; value: string }[] {
-  const names = taskChildNames(task.metadata.name as string);
   const repo = effectiveRepo(task, org);
   const command = agentCommand(task, org);
-  const env: { name: string; value: string }[] = [
-    { name: "AGENTYARD_TASK", value: task.metadata.name as string },
-    { name: "AGENTYARD_ORG", value: org.metadata.name as string },
-    { name: "AGENTYARD_NAMESPACE", value: orgNamespace(org) },
-    { name: "AGENTYARD_ATTEMPT", value: String(opts.attempt) },
-    { name: "AGENTYARD_PROMPT", value: task.spec.prompt },
-    { name: "AGENTYARD_STATE_CONFIGMAP", value: names.stateConfigMap },
-    { name: "AGENTYARD_STATE_DIR", value: STATE_DIR },
-    { name: "AGENTYARD_WORKSPACE", value: WORKSPACE_DIR },
-    { name: "AGENTYARD_TIMEOUT", value: task.spec.timeout },
-  ];
-  if (repo) {
-    env.push(
-      { name: "AGENTYARD_REPO_URL", value: repo.url },
-      { name: "AGENTYARD_REPO_BRANCH", value: repo.branch },
-    );
-  }
-  if (command) env.push({ name: "AGENTYARD_COMMAND", value: JSON.stringify(command) });
-  if (org.spec.git?.credentialsSecretRef)
-    env.push({ name: "AGENTYARD_GIT_CREDENTIALS", value: GIT_CREDENTIALS_DIR });
-  if (org.spec.editor.enabled)
-    env.push({ name: "AGENTYARD_EDITOR_URL", value: `http://127.0.0.1:${EDITOR_PORT}` });
+  const env = agentEnvVars({
+    task: task.metadata.name as string,
+    org: org.metadata.name as string,
+    namespace: orgNamespace(org),
+    attempt: String(opts.attempt),
+    prompt: task.spec.prompt,
+    stateConfigMap: taskChildNames(task.metadata.name as string).stateConfigMap,
+    stateDir: STATE_DIR,
+    workspace: WORKSPACE_DIR,
+    repoUrl: repo?.url,
+    repoBranch: repo?.branch,
+    command: command ? JSON.stringify(command) : undefined,
+    gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
+    editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
+  });
   const reserved = new Set(env.map((e) => e.name));
   const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !reserved.has(e.name));
   return [...env, ...user];
