@@ -14,6 +14,7 @@ import {
   AGENT_CONTAINER,
   ANNOTATION_ATTEMPT,
   parseAgentState,
+  TASK_CHILD_KINDS,
   taskChildNames,
 } from "../../schema/contract/index.ts";
 import {
@@ -268,7 +269,10 @@ export class TaskReconciler {
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
   }
 
-  /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
+  /**
+   * A deleted task: local children go with their owner; remote ones have no owner reference, so
+   * they are deleted here by name.
+   */
   private async cleanup(task: AgentTask, org: Org | undefined): Promise<ReconcileResult> {
     if (!task.metadata.finalizers?.includes(REMOTE_CLEANUP_FINALIZER)) return undefined;
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
@@ -284,21 +288,11 @@ export class TaskReconciler {
           return undefined;
         }
         const names = taskChildNames(name);
-        const ns = cluster.namespace;
-        const children = [
-          ["apps/v1", "Deployment", names.deployment],
-          ["v1", "Service", names.service],
-          ["v1", "Secret", names.editorSecret],
-          ["v1", "ConfigMap", names.stateConfigMap],
-          ["rbac.authorization.k8s.io/v1", "RoleBinding", names.roleBinding],
-          ["rbac.authorization.k8s.io/v1", "Role", names.role],
-          ["v1", "ServiceAccount", names.serviceAccount],
-        ] as const;
-        for (const [apiVersion, kind, childName] of children) {
+        for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
           await deleteIfExists(cluster.client, {
             apiVersion,
             kind,
-            metadata: { name: childName, namespace: ns },
+            metadata: { name: names[taskChild], namespace: cluster.namespace },
           });
         }
         return undefined;

@@ -5,6 +5,7 @@
  */
 export * from "./agent-env.ts";
 export * from "./agent-pod.ts";
+export * from "./kinds.ts";
 export * from "./labels.ts";
 export * from "./names.ts";
 export * from "./state.ts";

@@ -1,0 +1,93 @@
+import type { TaskChild } from "./names.ts";
+
+/**
+ * Every kind the operator watches, applies or deletes in the clusters it drives: its informers,
+ * its look-ups of live children and its cleanup derive from this table. In the order a remote
+ * task's children are deleted: the Deployment first, so that the agent stops before its rights go.
+ */
+export const CHILD_KINDS = [
+  {
+    kind: "Deployment",
+    apiVersion: "apps/v1",
+    plural: "deployments",
+    informer: "deployments",
+    applied: true,
+    taskChild: "deployment",
+  },
+  { kind: "Pod", apiVersion: "v1", plural: "pods", informer: "pods", applied: false },
+  {
+    kind: "Service",
+    apiVersion: "v1",
+    plural: "services",
+    informer: "services",
+    applied: true,
+    taskChild: "service",
+  },
+  {
+    kind: "Secret",
+    apiVersion: "v1",
+    plural: "secrets",
+    informer: "secrets",
+    applied: true,
+    taskChild: "editorSecret",
+  },
+  {
+    kind: "ConfigMap",
+    apiVersion: "v1",
+    plural: "configmaps",
+    informer: "configMaps",
+    applied: true,
+    taskChild: "stateConfigMap",
+  },
+  {
+    kind: "RoleBinding",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    plural: "rolebindings",
+    informer: "roleBindings",
+    applied: true,
+    taskChild: "roleBinding",
+  },
+  {
+    kind: "Role",
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    plural: "roles",
+    informer: "roles",
+    applied: true,
+    taskChild: "role",
+  },
+  {
+    kind: "ServiceAccount",
+    apiVersion: "v1",
+    plural: "serviceaccounts",
+    informer: "serviceAccounts",
+    applied: true,
+    taskChild: "serviceAccount",
+  },
+] as const satisfies readonly ChildKind[];
+
+export interface ChildKind {
+  kind: string;
+  apiVersion: string;
+  plural: string;
+  /** The field of the operator's child informers that caches this kind, in every cluster it drives. */
+  informer?: string;
+  /** The operator server-side applies objects of this kind. */
+  applied: boolean;
+  /**
+   * The task's one object of this kind, by its key in taskChildNames. Children in an Org's own
+   * cluster have no owner reference, so a deleted task's cleanup deletes them by this name.
+   */
+  taskChild?: TaskChild;
+}
+
+type Entry = (typeof CHILD_KINDS)[number];
+export type InformedKind = Extract<Entry, { informer: string }>;
+export type InformerField = InformedKind["informer"];
+export type TaskChildKind = Extract<Entry, { taskChild: TaskChild }>;
+
+export const INFORMED_KINDS: readonly InformedKind[] = CHILD_KINDS.filter(
+  (k): k is InformedKind => "informer" in k,
+);
+export const TASK_CHILD_KINDS: readonly TaskChildKind[] = CHILD_KINDS.filter(
+  (k): k is TaskChildKind => "taskChild" in k,
+);
