@@ -8,4 +8,5 @@ export * from "./agent-pod.ts";
 export * from "./kinds.ts";
 export * from "./labels.ts";
 export * from "./names.ts";
+export * from "./rbac.ts";
 export * from "./state.ts";

@@ -2,8 +2,9 @@ import type { TaskChild } from "./names.ts";
 
 /**
  * Every kind the operator watches, applies or deletes in the clusters it drives: its informers,
- * its look-ups of live children and its cleanup derive from this table. In the order a remote
- * task's children are deleted: the Deployment first, so that the agent stops before its rights go.
+ * its look-ups of live children, its cleanup and its RBAC rules derive from this table. In the
+ * order a remote task's children are deleted: the Deployment first, so that the agent stops before
+ * its rights go.
  */
 export const CHILD_KINDS = [
   {
@@ -30,6 +31,10 @@ export const CHILD_KINDS = [
     informer: "secrets",
     applied: true,
     taskChild: "editorSecret",
+    also: {
+      verbs: ["get"],
+      why: "Orgs' kubeconfigs, and git credentials copied into an Org's own cluster",
+    },
   },
   {
     kind: "ConfigMap",
@@ -38,6 +43,10 @@ export const CHILD_KINDS = [
     informer: "configMaps",
     applied: true,
     taskChild: "stateConfigMap",
+    also: {
+      verbs: ["update"],
+      why: "each task's Role grants its agent update on its state ConfigMap, and RBAC lets the operator grant only verbs it holds itself",
+    },
   },
   {
     kind: "RoleBinding",
@@ -63,7 +72,11 @@ export const CHILD_KINDS = [
     applied: true,
     taskChild: "serviceAccount",
   },
+  { kind: "Namespace", apiVersion: "v1", plural: "namespaces", applied: true },
+  { kind: "NetworkPolicy", apiVersion: "networking.k8s.io/v1", plural: "networkpolicies", applied: true },
 ] as const satisfies readonly ChildKind[];
+
+export type Verb = "get" | "list" | "watch" | "create" | "patch" | "update" | "delete";
 
 export interface ChildKind {
   kind: string;
@@ -78,6 +91,8 @@ export interface ChildKind {
    * cluster have no owner reference, so a deleted task's cleanup deletes them by this name.
    */
   taskChild?: TaskChild;
+  /** Verbs beyond what watching, applying and deleting need, and why. */
+  also?: { verbs: readonly Verb[]; why: string };
 }
 
 type Entry = (typeof CHILD_KINDS)[number];
