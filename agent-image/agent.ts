@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import pino, { type Logger } from "pino";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
-import { type AgentState, MAX_LOG_TAIL_BYTES, parseAgentState } from "../schema/state.ts";
+import {
+  type AgentState,
+  MAX_LOG_TAIL_BYTES,
+  parseAgentState,
+  STARTED_FILE,
+} from "../schema/contract/index.ts";
 import { gitConfigEnv, prepareGitAuth } from "./credentials.ts";
 import { watchEditor } from "./editor.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
@@ -157,7 +162,7 @@ async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): 
   if (pid !== undefined) {
     run.log.info({ pid, command: redactor.redact(command[0] ?? "") }, "command started");
     run.state.startedAt = new Date().toISOString();
-    await writeFile(join(options.stateDir, "started"), `${run.state.startedAt}\n`);
+    await writeFile(join(options.stateDir, STARTED_FILE), `${run.state.startedAt}\n`);
     report(run);
   }
   const exit = await group.exited;

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AGENT_ENV, type AgentEnvKey } from "../schema/contract/index.ts";
+import type { AgentOptions } from "./agent.ts";
 import { optionsFromEnv } from "./config.ts";
 
 let sa: string;
@@ -21,7 +23,6 @@ const podEnv = (): NodeJS.ProcessEnv => ({
   AGENTYARD_STATE_CONFIGMAP: "fix-bug-state",
   AGENTYARD_STATE_DIR: "/state",
   AGENTYARD_WORKSPACE: "/workspace",
-  AGENTYARD_TIMEOUT: "1h",
   AGENTYARD_REPO_URL: "https://github.com/acme/app.git",
   AGENTYARD_REPO_BRANCH: "dev",
   AGENTYARD_COMMAND: JSON.stringify(["claude", "-p"]),
@@ -77,6 +78,33 @@ describe("optionsFromEnv", () => {
     expect(options.state?.server).toBe("https://[fd00::1]:443");
     delete env.KUBERNETES_SERVICE_HOST;
     expect((await optionsFromEnv(env)).state).toBeUndefined();
+  });
+
+  it("reads every variable of the contract, so the operator sets none in vain", async () => {
+    const another: Record<AgentEnvKey, string> = {
+      task: "other",
+      org: "other",
+      namespace: "other",
+      attempt: "3",
+      prompt: "other",
+      stateConfigMap: "other",
+      stateDir: "/other",
+      workspace: "/other",
+      repoUrl: "https://git.example/other.git",
+      repoBranch: "other",
+      command: JSON.stringify(["other"]),
+      gitCredentials: "/other",
+      editorUrl: "http://127.0.0.1:1",
+    };
+    const read = async (env: NodeJS.ProcessEnv) => {
+      const { env: _, ...options }: AgentOptions = await optionsFromEnv(env);
+      return options;
+    };
+    const base = await read(podEnv());
+    for (const key of Object.keys(AGENT_ENV) as AgentEnvKey[]) {
+      const changed = await read({ ...podEnv(), [AGENT_ENV[key].name]: another[key] });
+      expect(changed, AGENT_ENV[key].name).not.toEqual(base);
+    }
   });
 
   it("names the variable that is wrong", async () => {

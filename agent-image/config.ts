@@ -1,5 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  AGENT_ENV,
+  type AgentEnvKey,
+  type ReadAgentEnv,
+  readAgentEnv,
+  STATE_DIR,
+  WORKSPACE_DIR,
+} from "../schema/contract/index.ts";
 import type { AgentOptions } from "./agent.ts";
 import type { StateTarget } from "./report.ts";
 
@@ -8,9 +16,9 @@ export class ConfigError extends Error {}
 
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`${name} must be set`);
+function required(env: ReadAgentEnv, key: AgentEnvKey): string {
+  const value = env[key];
+  if (!value) throw new ConfigError(`${AGENT_ENV[key].name} must be set`);
   return value;
 }
 
@@ -20,10 +28,10 @@ function parseCommand(raw: string | undefined): string[] | undefined {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError("AGENTYARD_COMMAND must be a JSON array of strings");
+    throw new ConfigError(`${AGENT_ENV.command.name} must be a JSON array of strings`);
   }
   if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === "string")) {
-    throw new ConfigError("AGENTYARD_COMMAND must be a JSON array of strings");
+    throw new ConfigError(`${AGENT_ENV.command.name} must be a JSON array of strings`);
   }
   return parsed;
 }
@@ -44,30 +52,31 @@ async function stateTarget(env: NodeJS.ProcessEnv, namespace: string, name: stri
 
 /** The task as the operator's Deployment describes it in the agent container's environment. */
 export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptions> {
-  const attemptText = required(env, "AGENTYARD_ATTEMPT");
+  const set = readAgentEnv(env);
+  const attemptText = required(set, "attempt");
   const attempt = Number(attemptText);
   if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new ConfigError(`AGENTYARD_ATTEMPT must be a positive integer, not ${JSON.stringify(attemptText)}`);
+    throw new ConfigError(
+      `${AGENT_ENV.attempt.name} must be a positive integer, not ${JSON.stringify(attemptText)}`,
+    );
   }
-  const namespace = required(env, "AGENTYARD_NAMESPACE");
+  const namespace = required(set, "namespace");
   const options: AgentOptions = {
-    task: required(env, "AGENTYARD_TASK"),
-    org: required(env, "AGENTYARD_ORG"),
+    task: required(set, "task"),
+    org: required(set, "org"),
     namespace,
     attempt,
-    prompt: env.AGENTYARD_PROMPT ?? "",
-    stateDir: env.AGENTYARD_STATE_DIR || "/state",
-    workspace: env.AGENTYARD_WORKSPACE || "/workspace",
+    prompt: set.prompt ?? "",
+    stateDir: set.stateDir || STATE_DIR,
+    workspace: set.workspace || WORKSPACE_DIR,
     env,
   };
-  const command = parseCommand(env.AGENTYARD_COMMAND);
+  const command = parseCommand(set.command);
   if (command) options.command = command;
-  if (env.AGENTYARD_REPO_URL) {
-    options.repo = { url: env.AGENTYARD_REPO_URL, branch: env.AGENTYARD_REPO_BRANCH || "main" };
-  }
-  if (env.AGENTYARD_GIT_CREDENTIALS) options.gitCredentialsDir = env.AGENTYARD_GIT_CREDENTIALS;
-  if (env.AGENTYARD_EDITOR_URL) options.editorUrl = env.AGENTYARD_EDITOR_URL;
-  const state = await stateTarget(env, namespace, required(env, "AGENTYARD_STATE_CONFIGMAP"));
+  if (set.repoUrl) options.repo = { url: set.repoUrl, branch: set.repoBranch || "main" };
+  if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
+  if (set.editorUrl) options.editorUrl = set.editorUrl;
+  const state = await stateTarget(env, namespace, required(set, "stateConfigMap"));
   if (state) options.state = state;
   return options;
 }

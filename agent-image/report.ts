@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
-import { type AgentState, formatAgentState, STATE_KEYS } from "../schema/state.ts";
+import { type AgentState, formatAgentState, STATE_KEYS } from "../schema/contract/index.ts";
 
 /** Where the state ConfigMap is and how to authenticate: the pod's ServiceAccount. */
 export interface StateTarget {

@@ -1,13 +1,15 @@
-import { agentSelector } from "../operator/render/labels.ts";
-import { taskChildNames } from "../operator/render/names.ts";
+import {
+  AGENT_CONTAINER,
+  agentSelector,
+  STATE_KEYS,
+  selectorString,
+  taskChildNames,
+} from "../schema/contract/index.ts";
 import type { TaskLog } from "../schema/rest.ts";
-import { STATE_KEYS } from "../schema/state.ts";
 import type { Actor } from "./actor.ts";
 import { KubeError } from "./kube.ts";
 import { Problem, ProblemType } from "./problem.ts";
 import { readTask } from "./resources.ts";
-
-const CONTAINER = "agent";
 
 interface Pod {
   metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string };
@@ -30,7 +32,7 @@ export async function readTaskLog(
     throw new Problem(
       501,
       ProblemType.logUnavailable,
-      `the agent of task ${namespace}/${name} runs in the Org's cluster (${cluster}); read its log there: kubectl logs -n ${task.status?.namespace ?? namespace} deployment/${name} -c ${CONTAINER}`,
+      `the agent of task ${namespace}/${name} runs in the Org's cluster (${cluster}); read its log there: kubectl logs -n ${task.status?.namespace ?? namespace} deployment/${name} -c ${AGENT_CONTAINER}`,
     );
   }
   const agentNamespace = task.status?.namespace ?? namespace;
@@ -52,7 +54,8 @@ export async function readTaskLog(
     if (refusal && err instanceof Problem && err.status === 403) throw refusal;
     throw err;
   });
-  if (tail) return { source: "state", container: CONTAINER, log: lastLines(tail, tailLines), podLogError };
+  if (tail)
+    return { source: "state", container: AGENT_CONTAINER, log: lastLines(tail, tailLines), podLogError };
   if (refusal) throw refusal;
   throw new Problem(
     404,
@@ -69,9 +72,7 @@ async function podLog(
   tailLines: number,
 ): Promise<TaskLog | string> {
   await actor.authorize({ verb: "list", group: "", resource: "pods", namespace });
-  const selector = Object.entries(agentSelector(task))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const selector = selectorString(agentSelector(task));
   const pods = await actor.request<{ items: Pod[] }>(
     "GET",
     `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
@@ -97,9 +98,9 @@ async function podLog(
   try {
     const log = await actor.text(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/log`,
-      { query: { container: CONTAINER, tailLines } },
+      { query: { container: AGENT_CONTAINER, tailLines } },
     );
-    return { source: "pod", pod: podName, container: CONTAINER, log };
+    return { source: "pod", pod: podName, container: AGENT_CONTAINER, log };
   } catch (err) {
     // The API server proxies the log from the node's kubelet; a node without one answers 5xx.
     if (err instanceof KubeError && err.status !== 403) {

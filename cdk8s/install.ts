@@ -4,6 +4,12 @@ import { ApiObject, Chart, Duration, Include, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import type { Values } from "../charts/values.ts";
+import {
+  LABEL_MANAGED_BY,
+  leaderElectionRules,
+  operatorRules,
+  type PolicyRule,
+} from "../schema/contract/index.ts";
 
 /**
  * agentyard's install as a cdk8s chart: the same objects as charts/agentyard for the same values
@@ -32,6 +38,14 @@ function quantities(resources: Values["operator"]["resources"]) {
   const list = (l: Record<string, string | number> | undefined) =>
     l && Object.fromEntries(Object.entries(l).map(([k, v]) => [k, kplus.k8s.Quantity.fromString(String(v))]));
   return { requests: list(resources.requests), limits: list(resources.limits) };
+}
+
+function allowAll(role: kplus.Role | kplus.ClusterRole, rules: PolicyRule[]): void {
+  for (const { apiGroups, resources, verbs } of rules) {
+    for (const apiGroup of apiGroups) {
+      role.allow(verbs, ...resources.map((r) => kplus.ApiResource.custom({ apiGroup, resourceType: r })));
+    }
+  }
 }
 
 export class AgentyardInstall extends Chart {
@@ -65,7 +79,7 @@ export class AgentyardInstall extends Chart {
       ...this.selectorOf(component),
       "app.kubernetes.io/version": this.props.appVersion,
       "app.kubernetes.io/part-of": "agentyard",
-      "app.kubernetes.io/managed-by": "cdk8s",
+      [LABEL_MANAGED_BY]: "cdk8s",
     };
   }
 
@@ -89,27 +103,11 @@ export class AgentyardInstall extends Chart {
     const name = `${this.fullname}-operator`;
     const sa = this.serviceAccount("operator", name);
 
-    // The same rules as charts/agentyard/templates/operator-rbac.yaml, which explains each.
+    // The chart's rules, from the same table.
     const role = new kplus.ClusterRole(this, "operator-clusterrole", {
       metadata: this.meta("operator", name, false),
     });
-    const allow = (group: string, resources: string[], verbs: string[]) =>
-      role.allow(
-        verbs,
-        ...resources.map((r) => kplus.ApiResource.custom({ apiGroup: group, resourceType: r })),
-      );
-    const crud = ["get", "list", "watch", "create", "patch", "delete"];
-    allow("agentyard.dev", ["orgs"], ["get", "list", "watch"]);
-    allow("agentyard.dev", ["agenttasks"], ["get", "list", "watch", "patch", "delete"]);
-    allow("agentyard.dev", ["orgs/status", "agenttasks/status"], ["patch"]);
-    allow("", ["namespaces"], ["get", "create", "patch"]);
-    allow("networking.k8s.io", ["networkpolicies"], ["get", "create", "patch"]);
-    allow("", ["configmaps"], [...crud, "update"]);
-    allow("", ["secrets", "serviceaccounts", "services"], crud);
-    allow("", ["pods"], ["list", "watch"]);
-    allow("apps", ["deployments"], crud);
-    allow("rbac.authorization.k8s.io", ["roles", "rolebindings"], crud);
-    allow("events.k8s.io", ["events"], ["create", "patch"]);
+    allowAll(role, operatorRules());
     new kplus.ClusterRoleBinding(this, "operator-clusterrolebinding", {
       metadata: this.meta("operator", name, false),
       role,
@@ -119,10 +117,7 @@ export class AgentyardInstall extends Chart {
     const lease = new kplus.Role(this, "operator-leader-election", {
       metadata: this.meta("operator", leaderElection),
     });
-    lease.allow(
-      ["get", "create", "update"],
-      kplus.ApiResource.custom({ apiGroup: "coordination.k8s.io", resourceType: "leases" }),
-    );
+    allowAll(lease, leaderElectionRules());
     new kplus.RoleBinding(this, "operator-leader-election-binding", {
       metadata: this.meta("operator", leaderElection),
       role: lease,

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { CODE_SERVER_VERSION } from "../operator/render/images.ts";
+import { CODE_SERVER_VERSION } from "../schema/contract/index.ts";
 import { npmEnv } from "./child-env.ts";
 import { CODE_SERVER_BUILD, ensureDebianPackages } from "./debian.ts";
 import { buildOnce, formatElapsed, type Log, step } from "./go-build.ts";

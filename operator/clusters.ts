@@ -19,25 +19,31 @@ import type {
   V1ServiceAccount,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import {
+  INFORMED_KINDS,
+  type InformerField,
+  LABEL_TASK,
+  MANAGED_SELECTOR,
+} from "../schema/contract/index.ts";
 import { type Org, orgNamespace, taskKey } from "../schema/index.ts";
 import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
-import { LABEL_TASK } from "./render/labels.ts";
 
-/** Only what agentyard made: every child carries this label, so informers never see other objects. */
-export const MANAGED_SELECTOR = "app.kubernetes.io/managed-by=agentyard";
 /** Index of children by the task that owns them: "<namespace>/<task>". */
 export const BY_TASK = "task";
 
-export interface ChildInformers {
-  deployments: Informer<V1Deployment>;
-  pods: Informer<V1Pod>;
-  configMaps: Informer<V1ConfigMap>;
-  services: Informer<V1Service>;
-  secrets: Informer<V1Secret>;
-  serviceAccounts: Informer<V1ServiceAccount>;
-  roles: Informer<V1Role>;
-  roleBindings: Informer<V1RoleBinding>;
+/** What each child informer caches; a kind added to the contract's table needs its type here. */
+interface ChildTypes {
+  deployments: V1Deployment;
+  pods: V1Pod;
+  configMaps: V1ConfigMap;
+  services: V1Service;
+  secrets: V1Secret;
+  serviceAccounts: V1ServiceAccount;
+  roles: V1Role;
+  roleBindings: V1RoleBinding;
 }
+
+export type ChildInformers = { [F in InformerField]: Informer<ChildTypes[F]> };
 
 /** Where an Org's agents run: the management cluster, or the Org's own cluster. */
 export interface OrgCluster {
@@ -52,17 +58,6 @@ export interface OrgCluster {
 export class ClusterUnreachable extends Error {
   override readonly name = "ClusterUnreachable";
 }
-
-const KINDS: [keyof ChildInformers, string, string, string][] = [
-  ["deployments", "apps/v1", "Deployment", "deployments"],
-  ["pods", "v1", "Pod", "pods"],
-  ["configMaps", "v1", "ConfigMap", "configmaps"],
-  ["services", "v1", "Service", "services"],
-  ["secrets", "v1", "Secret", "secrets"],
-  ["serviceAccounts", "v1", "ServiceAccount", "serviceaccounts"],
-  ["roles", "rbac.authorization.k8s.io/v1", "Role", "roles"],
-  ["roleBindings", "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"],
-];
 
 /** The task a child belongs to, by its label: children in an Org's own cluster have no owner references. */
 export function taskKeyOf(obj: KubernetesObject): string[] {
@@ -202,7 +197,7 @@ export class ClusterRegistry implements Runnable {
     client: ClusterClient,
     namespace: string | undefined,
   ): Promise<ChildInformers> {
-    const entries = KINDS.map(([field, apiVersion, kind, plural]) => {
+    const entries = INFORMED_KINDS.map(({ informer: field, apiVersion, kind, plural }) => {
       const informer = new Informer<KubernetesObject>(
         client,
         { apiVersion, kind, plural, namespaced: true },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { org as makeOrg, task as makeTask } from "../schema/fixtures.test-support.ts";
 import type { AgentTask } from "../schema/index.ts";
 import { QuotaGate } from "./quota.ts";
-import { org as makeOrg, task as makeTask } from "./render/fixtures.test-support.ts";
 
 function t(name: string, created: string, status?: AgentTask["status"], orgName = "acme"): AgentTask {
   const task = makeTask({ org: orgName }, name);

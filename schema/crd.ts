@@ -46,6 +46,19 @@ const READY: PrinterColumn = {
   description: "The Ready condition.",
 };
 const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+/** Last, after Age, because a message can be long: the Ready condition's why, in one line. */
+const REASON: PrinterColumn = {
+  name: "Reason",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+  description: "Why the Ready condition is what it is.",
+};
+const MESSAGE: PrinterColumn = {
+  name: "Message",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+  description: "The Ready condition's message.",
+};
 
 export function renderCrds(): CustomResourceDefinition[] {
   return [
@@ -81,6 +94,8 @@ export function renderCrds(): CustomResourceDefinition[] {
           description: "Tasks waiting for a slot.",
         },
         AGE,
+        REASON,
+        MESSAGE,
       ],
     }),
     crd({
@@ -105,6 +120,8 @@ export function renderCrds(): CustomResourceDefinition[] {
           description: "The task's code-server editor.",
         },
         AGE,
+        REASON,
+        MESSAGE,
       ],
     }),
   ];

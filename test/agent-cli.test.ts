@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentBundle, buildAgent } from "../agent-image/build.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { LastPRArtifactSchema } from "../schema/artifact.ts";
-import { parseAgentState } from "../schema/state.ts";
+import { parseAgentState } from "../schema/contract/index.ts";
 import { agentAccess, configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 import {
@@ -80,7 +80,6 @@ async function podFor(task: string, extra: NodeJS.ProcessEnv) {
     AGENTYARD_STATE_CONFIGMAP: `${task}-state`,
     AGENTYARD_STATE_DIR: join(dir, "state"),
     AGENTYARD_WORKSPACE: join(dir, "workspace"),
-    AGENTYARD_TIMEOUT: "1h",
     KUBERNETES_SERVICE_HOST: server.hostname,
     KUBERNETES_SERVICE_PORT: server.port,
     AGENTYARD_SERVICEACCOUNT_DIR: access.serviceAccountDir,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StateReporter } from "../agent-image/report.ts";
 import { waitFor } from "../devcluster/http.ts";
-import { type AgentState, formatAgentState, parseAgentState } from "../schema/state.ts";
+import { type AgentState, formatAgentState, parseAgentState } from "../schema/contract/index.ts";
 import { type AgentAccess, agentAccess, configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 

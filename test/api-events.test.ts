@@ -4,14 +4,9 @@ import type { RunningApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { orgManifest } from "../schema/fixtures.test-support.ts";
 import { call, type EventsClient, grant, openEvents, type SseEvent, startTestApi } from "./support/api.ts";
-import {
-  applyManifest,
-  clusterWithCrds,
-  getOrg,
-  orgManifest,
-  startTestOperator,
-} from "./support/operator.ts";
+import { applyManifest, clusterWithCrds, getOrg, startTestOperator } from "./support/operator.ts";
 
 type Change = {
   type: string;

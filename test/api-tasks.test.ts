@@ -7,7 +7,8 @@ import type { RunningApi } from "../api/server.ts";
 import { startApi } from "../api/server.ts";
 import { kubeconfigYaml } from "../devcluster/kubeconfig.ts";
 import { freePort } from "../devcluster/ports.ts";
-import { agentSelector } from "../operator/render/labels.ts";
+import { agentSelector } from "../schema/contract/index.ts";
+import { taskManifest } from "../schema/fixtures.test-support.ts";
 import { type Answer, apply, call, createOrg, grant, must, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
@@ -18,12 +19,8 @@ type Task = {
 };
 type Page = { items: Task[]; continue?: string };
 
-const task = (name: string, namespace: string, org: string) => ({
-  apiVersion: "agentyard.dev/v1alpha1",
-  kind: "AgentTask",
-  metadata: { name, namespace },
-  spec: { org, prompt: `work item ${name}` },
-});
+const task = (name: string, namespace: string, org: string) =>
+  taskManifest(name, namespace, { org, prompt: `work item ${name}` });
 
 describe("the task and org API", () => {
   const cluster = sharedCluster();

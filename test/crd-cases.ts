@@ -1,3 +1,5 @@
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
+
 /**
  * Manifests the CRDs in crds/ must refuse or accept, to be run against a real kube-apiserver.
  *
@@ -30,20 +32,14 @@ export interface AcceptedCase {
   manifest: Manifest;
 }
 
-const API_VERSION = "agentyard.dev/v1alpha1";
 const AGENT = { image: "ghcr.io/acme/agent:1.0" };
 
 function org(spec: Record<string, unknown>, name = "acme"): Manifest {
-  return { apiVersion: API_VERSION, kind: "Org", metadata: { name }, spec: { agent: AGENT, ...spec } };
+  return orgManifest(name, { agent: AGENT, ...spec });
 }
 
 function task(spec: Record<string, unknown>, name = "fix-login"): Manifest {
-  return {
-    apiVersion: API_VERSION,
-    kind: "AgentTask",
-    metadata: { name, namespace: "default" },
-    spec: { org: "acme", prompt: "Fix the login redirect loop.", ...spec },
-  };
+  return taskManifest(name, "default", { org: "acme", prompt: "Fix the login redirect loop.", ...spec });
 }
 
 const DNS_LABEL = "must be a DNS-1123 label";

@@ -62,10 +62,12 @@ describe("the CRDs on a real API server", () => {
     await apply(org);
     await apply(task);
     const tasks = await kubectl(["get", "agenttasks", "-n", task.metadata.namespace as string]);
-    expect(tasks.stdout.split("\n")[0]).toMatch(/^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+AGE$/);
+    expect(tasks.stdout.split("\n")[0]).toMatch(
+      /^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+AGE\s+REASON\s+MESSAGE$/,
+    );
     const orgs = await kubectl(["get", "orgs"]);
     expect(orgs.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+NAMESPACE\s+CLUSTER\s+READY\s+RUNNING\s+QUEUED\s+AGE$/,
+      /^NAME\s+NAMESPACE\s+CLUSTER\s+READY\s+RUNNING\s+QUEUED\s+AGE\s+REASON\s+MESSAGE$/,
     );
     const all = await kubectl(["get", "agentyard", "-A", "-o", "name"]);
     expect(all.stdout).toContain(`agenttask.agentyard.dev/${task.metadata.name}`);

@@ -9,16 +9,15 @@ import type { ClusterUser, DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import { apply, grant, startTestApi } from "./support/api.ts";
 import { ensureChromium, launchBrowser } from "./support/browser.ts";
 import {
   applyManifest,
   clusterWithCrds,
   getOrg,
-  orgManifest,
   phaseIs,
   startTestOperator,
-  taskManifest,
   waitForTask,
   writeAgentState,
 } from "./support/operator.ts";

@@ -8,12 +8,12 @@ import { demoOrg } from "../devcluster/demo.ts";
 import { bareRepo, branchCommit, gitIn } from "../devcluster/git.ts";
 import { type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { taskManifest } from "../schema/fixtures.test-support.ts";
 import {
   applyManifest,
   clusterWithCrds,
   phaseIs,
   startTestOperator,
-  taskManifest,
   waitForTask,
 } from "./support/operator.ts";
 

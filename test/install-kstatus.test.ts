@@ -2,15 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import { runTool } from "./support/install.ts";
 import {
   applyManifest,
   clusterWithCrds,
   getOrg,
-  orgManifest,
   phaseIs,
   startTestOperator,
-  taskManifest,
   waitForTask,
   writeAgentState,
 } from "./support/operator.ts";

@@ -4,18 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CodeServer, ensureCodeServer } from "../devcluster/code-server.ts";
 import { waitFor } from "../devcluster/http.ts";
-import {
-  LOCAL_LABEL,
-  LOCAL_TAINT,
-  type NodeAgent,
-  PORTS_ANNOTATION,
-  startNodeAgent,
-} from "../devcluster/node-agent/index.ts";
+import { LOCAL_LABEL, LOCAL_TAINT, type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
 import { markedProcesses } from "../devcluster/node-agent/processes.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
-import { org as orgFixture, task as taskFixture } from "../operator/render/fixtures.test-support.ts";
-import { CODE_SERVER_VERSION, DEFAULT_AGENT_IMAGE } from "../operator/render/images.ts";
+import { DEFAULT_AGENT_IMAGE } from "../operator/render/images.ts";
 import { renderTask } from "../operator/render/task.ts";
+import { CODE_SERVER_VERSION, LOCAL_PORTS_ANNOTATION } from "../schema/contract/index.ts";
+import { org as orgFixture, task as taskFixture } from "../schema/fixtures.test-support.ts";
 import { configMapData } from "./support/agent.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 import { expectServing, startCodeServer } from "./support/code-server.ts";
@@ -123,7 +118,10 @@ describe("a task's pod as the operator renders it, on the node agent", () => {
     });
     expect(state.exitCode).toBe("0");
 
-    const ports = JSON.parse(pod.metadata.annotations?.[PORTS_ANNOTATION] ?? "{}") as Record<string, string>;
+    const ports = JSON.parse(pod.metadata.annotations?.[LOCAL_PORTS_ANNOTATION] ?? "{}") as Record<
+      string,
+      string
+    >;
     await expectServing(`http://${ports.editor}`);
 
     const marker = `${agent.workDir}#${pod.metadata.uid}/`;

@@ -9,12 +9,12 @@ import {
   LOCAL_LABEL,
   LOCAL_TAINT,
   type NodeAgent,
-  PORTS_ANNOTATION,
   type ProgramTable,
   startNodeAgent,
 } from "../devcluster/node-agent/index.ts";
 import { markedProcesses } from "../devcluster/node-agent/processes.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
+import { LOCAL_PORTS_ANNOTATION } from "../schema/contract/index.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 /**
@@ -268,7 +268,7 @@ describe("a Deployment placed on the node agent", () => {
     expect(got.user.username).toBe(`system:serviceaccount:${ns}:runner`);
     expect(got.user.extra["authentication.kubernetes.io/pod-uid"]).toEqual([pod.metadata.uid]);
 
-    const ports = JSON.parse(pod.metadata.annotations?.[PORTS_ANNOTATION] ?? "{}");
+    const ports = JSON.parse(pod.metadata.annotations?.[LOCAL_PORTS_ANNOTATION] ?? "{}");
     expect(ports).toEqual({ http: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect(got.env.EDITOR_URL).toBe(`http://${ports.http}/x`);
     const res = await fetch(`http://${ports.http}/hello`);

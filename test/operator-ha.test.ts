@@ -5,14 +5,13 @@ import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import {
   applyManifest,
   clusterWithCrds,
   getJson,
-  orgManifest,
   phaseIs,
   startTestOperator,
-  taskManifest,
   waitForTask,
 } from "./support/operator.ts";
 

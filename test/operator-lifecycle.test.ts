@@ -3,16 +3,15 @@ import { countWrites } from "../devcluster/audit.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import {
   applyManifest,
   clusterWithCrds,
   getJson,
   getOrg,
   getTask,
-  orgManifest,
   phaseIs,
   startTestOperator,
-  taskManifest,
   waitForTask,
   writeAgentState,
 } from "./support/operator.ts";

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { LABEL_ORG } from "../../operator/render/labels.ts";
-import { taskChildNames } from "../../operator/render/names.ts";
-import { tailnetHostname } from "../../operator/render/service.ts";
+import { LABEL_ORG, tailnetHostname, taskChildNames } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,

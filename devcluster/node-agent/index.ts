@@ -22,7 +22,6 @@ import { defaultPrograms, type ProgramTable } from "./programs.ts";
 import { statusCurrent, statusPatch } from "./status.ts";
 import type { Pod, PodStatus } from "./types.ts";
 
-export { PORTS_ANNOTATION } from "./local-pod.ts";
 export { LOCAL_LABEL, LOCAL_NODE, LOCAL_TAINT } from "./node.ts";
 export type { LocalProgram, PreparedProgram, ProgramTable } from "./programs.ts";
 export { agentRuntime, codeServer, defaultPrograms } from "./programs.ts";

@@ -1,7 +1,7 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackoffOptions, ClusterClient } from "@agentyard/kube-runtime";
-import { LOCAL_PORTS_ANNOTATION } from "../../operator/render/service.ts";
+import { LOCAL_PORTS_ANNOTATION } from "../../schema/contract/index.ts";
 import { freePort } from "../ports.ts";
 import { ContainerRun } from "./container-run.ts";
 import { containerEnv, launchSpec, type Mount, rewriter, SERVICE_ACCOUNT_PATH } from "./container-spec.ts";
@@ -11,9 +11,6 @@ import { findProgram, type ProgramTable } from "./programs.ts";
 import { podStatus, timestamp } from "./status.ts";
 import type { Container, Pod, PodStatus } from "./types.ts";
 import { type PodVolumes, prepareVolumes, requestToken } from "./volumes.ts";
-
-/** Where the node agent records each pod's loopback ports, e.g. {"editor":"127.0.0.1:40123"}. */
-export const PORTS_ANNOTATION = LOCAL_PORTS_ANNOTATION;
 
 const CONFIG_RETRY_MS = 5_000;
 
@@ -173,13 +170,13 @@ export class LocalPod {
       named[p.name ?? String(p.containerPort)] = `127.0.0.1:${ports.get(p.containerPort)}`;
     }
     const value = JSON.stringify(named);
-    if (ports.size > 0 && pod.metadata.annotations?.[PORTS_ANNOTATION] !== value) {
+    if (ports.size > 0 && pod.metadata.annotations?.[LOCAL_PORTS_ANNOTATION] !== value) {
       await this.ctx.client.request(
         "PATCH",
         `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`,
         {
           contentType: "application/merge-patch+json",
-          body: { metadata: { uid: pod.metadata.uid, annotations: { [PORTS_ANNOTATION]: value } } },
+          body: { metadata: { uid: pod.metadata.uid, annotations: { [LOCAL_PORTS_ANNOTATION]: value } } },
         },
       );
     }

@@ -1,23 +1,18 @@
 import { apply, needsApply } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { ChildInformers, OrgCluster } from "../clusters.ts";
+import { INFORMED_KINDS, type InformerField } from "../../schema/contract/index.ts";
+import type { OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
 
-const INFORMER_OF_KIND: Record<string, keyof ChildInformers> = {
-  Deployment: "deployments",
-  ConfigMap: "configMaps",
-  Service: "services",
-  Secret: "secrets",
-  ServiceAccount: "serviceAccounts",
-  Role: "roles",
-  RoleBinding: "roleBindings",
-};
+const INFORMER_OF_KIND = new Map<string, InformerField>(
+  INFORMED_KINDS.filter((k) => k.applied).map((k) => [k.kind, k.informer]),
+);
 
 /** The live copy of a rendered child, from the cluster's informer cache. */
 export function liveChild(cluster: OrgCluster, obj: KubeObject): KubernetesObject | undefined {
-  const informer = cluster.children[INFORMER_OF_KIND[obj.kind] as keyof ChildInformers];
-  if (!informer) throw new Error(`no informer for ${obj.kind}`);
-  return informer.get(obj.metadata.namespace, obj.metadata.name);
+  const field = INFORMER_OF_KIND.get(obj.kind);
+  if (!field) throw new Error(`no informer for ${obj.kind}`);
+  return cluster.children[field].get(obj.metadata.namespace, obj.metadata.name);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
+import { TASK_CHILD_KINDS, taskChildNames } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -19,7 +20,6 @@ import {
 } from "../../schema/index.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
-import { taskChildNames } from "../render/names.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
 import { decideTask, type TaskDecision } from "../status/task-decision.ts";
@@ -185,7 +185,10 @@ export class TaskReconciler {
     return this.status.report(task, decidedReport(task, org, decision, placement));
   }
 
-  /** A deleted task: local children go with their owner; remote ones are deleted here by label. */
+  /**
+   * A deleted task: local children go with their owner; remote ones have no owner reference, so
+   * they are deleted here by name.
+   */
   private async cleanup(task: AgentTask, org: Org | undefined, log: Logger): Promise<ReconcileResult> {
     if (!task.metadata.finalizers?.includes(REMOTE_CLEANUP_FINALIZER)) return undefined;
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
@@ -198,21 +201,11 @@ export class TaskReconciler {
           return undefined;
         }
         const names = taskChildNames(name);
-        const ns = cluster.namespace;
-        const children = [
-          ["apps/v1", "Deployment", names.deployment],
-          ["v1", "Service", names.service],
-          ["v1", "Secret", names.editorSecret],
-          ["v1", "ConfigMap", names.stateConfigMap],
-          ["rbac.authorization.k8s.io/v1", "RoleBinding", names.roleBinding],
-          ["rbac.authorization.k8s.io/v1", "Role", names.role],
-          ["v1", "ServiceAccount", names.serviceAccount],
-        ] as const;
-        for (const [apiVersion, kind, childName] of children) {
+        for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
           await deleteIfExists(cluster.client, {
             apiVersion,
             kind,
-            metadata: { name: childName, namespace: ns },
+            metadata: { name: names[taskChild], namespace: cluster.namespace },
           });
         }
         return undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { org, type Rendered } from "./fixtures.test-support.ts";
+import { org } from "../../schema/fixtures.test-support.ts";
 import { renderGitCredentialsCopy, renderOrg } from "./org.ts";
+import type { Rendered } from "./rendered.test-support.ts";
 
 describe("renderOrg", () => {
   const [namespace, policy] = renderOrg(org()) as Rendered[];

@@ -1,8 +1,14 @@
+import {
+  COMPONENT,
+  LABEL_COMPONENT,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  ORG_NETWORK_POLICY,
+  orgLabels,
+} from "../../schema/contract/index.ts";
 import type { Org } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { EDITOR_PORT } from "./images.ts";
-import { LABEL_COMPONENT, orgLabels } from "./labels.ts";
-import { ORG_NETWORK_POLICY } from "./names.ts";
 import type { KubeObject } from "./object.ts";
 
 const PSA = "pod-security.kubernetes.io";
@@ -43,7 +49,7 @@ export function renderOrg(org: Org): KubeObject[] {
       metadata: { name: ORG_NETWORK_POLICY, namespace, labels },
       spec: {
         podSelector: {
-          matchLabels: { [LABEL_COMPONENT]: "agent", "app.kubernetes.io/managed-by": "agentyard" },
+          matchLabels: { [LABEL_COMPONENT]: COMPONENT.agent, [LABEL_MANAGED_BY]: MANAGED_BY },
         },
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ ports: [{ protocol: "TCP", port: EDITOR_PORT }] }],
@@ -69,7 +75,7 @@ export function renderGitCredentialsCopy(
     metadata: {
       name: ref.name,
       namespace: orgNamespace(org),
-      labels: { ...orgLabels(org.metadata.name as string), [LABEL_COMPONENT]: "git-credentials" },
+      labels: { ...orgLabels(org.metadata.name as string), [LABEL_COMPONENT]: COMPONENT.gitCredentials },
     },
     type: source.type ?? "Opaque",
     data: source.data ?? {},

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { org, type Rendered, task } from "./fixtures.test-support.ts";
-import { editorURL, localEditorAddress, renderService, tailnetHostname } from "./service.ts";
+import { tailnetHostname } from "../../schema/contract/index.ts";
+import { org, task } from "../../schema/fixtures.test-support.ts";
+import type { Rendered } from "./rendered.test-support.ts";
+import { editorURL, localEditorAddress, renderService } from "./service.ts";
 
 const render = (mesh: Record<string, unknown>) =>
   renderService(task(), org({ mesh }), { labels: { a: "b" }, owner: {} }) as Rendered;

@@ -1,17 +1,16 @@
+import {
+  agentSelector,
+  COMPONENT,
+  EDITOR_PORT_NAME,
+  LABEL_COMPONENT,
+  LOCAL_PORTS_ANNOTATION,
+  tailnetHostname,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
 import type { AgentTask, Org } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { EDITOR_PORT } from "./images.ts";
-import { agentSelector, LABEL_COMPONENT } from "./labels.ts";
-import { fitLabel, taskChildNames } from "./names.ts";
 import type { KubeObject, OwnerReference } from "./object.ts";
-
-/** The tailnet hostname of a task's editor: the Org's pattern with {org} and {task} expanded. */
-export function tailnetHostname(task: AgentTask, org: Org): string {
-  const expanded = org.spec.mesh.hostnamePattern
-    .replaceAll("{org}", org.metadata.name as string)
-    .replaceAll("{task}", task.metadata.name as string);
-  return fitLabel(expanded);
-}
 
 function meshSettings(
   task: AgentTask,
@@ -42,14 +41,14 @@ export function renderService(
     metadata: {
       name: taskChildNames(name).service,
       namespace: orgNamespace(org),
-      labels: { ...labels, [LABEL_COMPONENT]: "editor" },
+      labels: { ...labels, [LABEL_COMPONENT]: COMPONENT.editor },
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ...owner,
     },
     spec: {
       ...spec,
       selector: agentSelector(name),
-      ports: [{ name: "editor", port: EDITOR_PORT, targetPort: "editor", protocol: "TCP" }],
+      ports: [{ name: EDITOR_PORT_NAME, port: EDITOR_PORT, targetPort: EDITOR_PORT_NAME, protocol: "TCP" }],
     },
   };
 }
@@ -59,18 +58,12 @@ interface LiveService {
   status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
 }
 
-/**
- * Pods on a node that runs them as host processes (the devcluster's agentyard-local) publish the
- * loopback address each container port got; the key is the port's name.
- */
-export const LOCAL_PORTS_ANNOTATION = "agentyard.dev/local-ports";
-
 /** The loopback address a host-process node gave the pod's editor port, if any. */
 export function localEditorAddress(pod: { metadata?: { annotations?: Record<string, string> } } | undefined) {
   const raw = pod?.metadata?.annotations?.[LOCAL_PORTS_ANNOTATION];
   if (!raw) return undefined;
   try {
-    const address = (JSON.parse(raw) as Record<string, unknown>).editor;
+    const address = (JSON.parse(raw) as Record<string, unknown>)[EDITOR_PORT_NAME];
     return typeof address === "string" && /^127\.\d+\.\d+\.\d+:\d+$/.test(address) ? address : undefined;
   } catch {
     return undefined;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { org, type Rendered, task } from "./fixtures.test-support.ts";
+import { org, task } from "../../schema/fixtures.test-support.ts";
 import { DEFAULT_EDITOR_IMAGE } from "./images.ts";
 import type { KubeObject } from "./object.ts";
+import type { Rendered } from "./rendered.test-support.ts";
 import { effectiveRepo, mergeEnv, renderTask } from "./task.ts";
 
 const opts = { attempt: 1, running: true, editorPassword: "s3cret", remote: false };
@@ -158,9 +159,9 @@ describe("renderTask", () => {
       AGENTYARD_REPO_BRANCH: "main",
       AGENTYARD_STATE_CONFIGMAP: "fix-bug-state",
       AGENTYARD_ATTEMPT: "1",
-      AGENTYARD_TIMEOUT: "1h",
     });
     expect(env.AGENTYARD_COMMAND).toBeUndefined();
+    expect(env.AGENTYARD_TIMEOUT).toBeUndefined();
   });
 
   it("takes the command, image, resources and env from the task over the Org's", () => {

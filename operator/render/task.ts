@@ -1,8 +1,21 @@
+import {
+  AGENT_CONTAINER,
+  ANNOTATION_ATTEMPT,
+  agentEnvVars,
+  agentSelector,
+  COMPONENT,
+  EDITOR_CONTAINER,
+  EDITOR_PORT_NAME,
+  LABEL_COMPONENT,
+  STARTED_FILE,
+  STATE_DIR,
+  taskChildNames,
+  taskLabels,
+  WORKSPACE_DIR,
+} from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT } from "./images.ts";
-import { ANNOTATION_ATTEMPT, agentSelector, LABEL_COMPONENT, taskLabels } from "./labels.ts";
-import { taskChildNames } from "./names.ts";
 import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
 
@@ -19,8 +32,6 @@ export interface TaskRenderOptions {
   editorImage?: string;
 }
 
-export const STATE_DIR = "/state";
-export const WORKSPACE_DIR = "/workspace";
 export const GIT_CREDENTIALS_DIR = "/var/run/agentyard/git";
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const USER_ID = 1000;
@@ -62,32 +73,29 @@ function agentCommand(task: AgentTask, org: Org): string[] | undefined {
   return task.spec.command ?? org.spec.agent.command;
 }
 
+/**
+ * The runtime's variables, then the Org's and the task's own. spec.timeout is not among them: the
+ * operator enforces it by stopping the pod, and a runtime that stopped itself first would turn a
+ * TimedOut task into a Failed one.
+ */
 function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: string; value: string }[] {
-  const names = taskChildNames(task.metadata.name as string);
   const repo = effectiveRepo(task, org);
   const command = agentCommand(task, org);
-  const env: { name: string; value: string }[] = [
-    { name: "AGENTYARD_TASK", value: task.metadata.name as string },
-    { name: "AGENTYARD_ORG", value: org.metadata.name as string },
-    { name: "AGENTYARD_NAMESPACE", value: orgNamespace(org) },
-    { name: "AGENTYARD_ATTEMPT", value: String(opts.attempt) },
-    { name: "AGENTYARD_PROMPT", value: task.spec.prompt },
-    { name: "AGENTYARD_STATE_CONFIGMAP", value: names.stateConfigMap },
-    { name: "AGENTYARD_STATE_DIR", value: STATE_DIR },
-    { name: "AGENTYARD_WORKSPACE", value: WORKSPACE_DIR },
-    { name: "AGENTYARD_TIMEOUT", value: task.spec.timeout },
-  ];
-  if (repo) {
-    env.push(
-      { name: "AGENTYARD_REPO_URL", value: repo.url },
-      { name: "AGENTYARD_REPO_BRANCH", value: repo.branch },
-    );
-  }
-  if (command) env.push({ name: "AGENTYARD_COMMAND", value: JSON.stringify(command) });
-  if (org.spec.git?.credentialsSecretRef)
-    env.push({ name: "AGENTYARD_GIT_CREDENTIALS", value: GIT_CREDENTIALS_DIR });
-  if (org.spec.editor.enabled)
-    env.push({ name: "AGENTYARD_EDITOR_URL", value: `http://127.0.0.1:${EDITOR_PORT}` });
+  const env = agentEnvVars({
+    task: task.metadata.name as string,
+    org: org.metadata.name as string,
+    namespace: orgNamespace(org),
+    attempt: String(opts.attempt),
+    prompt: task.spec.prompt,
+    stateConfigMap: taskChildNames(task.metadata.name as string).stateConfigMap,
+    stateDir: STATE_DIR,
+    workspace: WORKSPACE_DIR,
+    repoUrl: repo?.url,
+    repoBranch: repo?.branch,
+    command: command ? JSON.stringify(command) : undefined,
+    gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
+    editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
+  });
   const reserved = new Set(env.map((e) => e.name));
   const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !reserved.has(e.name));
   return [...env, ...user];
@@ -115,21 +123,21 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
   }
   return {
-    name: "agent",
+    name: AGENT_CONTAINER,
     image: task.spec.agent?.image ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
     ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
     env: taskEnv(task, org, opts),
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
     volumeMounts: mounts,
     // The runtime writes this file once it has cloned the repository and started the task.
-    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/started`] }, periodSeconds: 5 },
+    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/${STARTED_FILE}`] }, periodSeconds: 5 },
     securityContext: RESTRICTED_CONTAINER,
   };
 }
 
 function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) {
   return {
-    name: "editor",
+    name: EDITOR_CONTAINER,
     image: org.spec.editor.image ?? opts.editorImage ?? DEFAULT_EDITOR_IMAGE,
     args: [
       "--bind-addr",
@@ -144,14 +152,14 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
       { name: "PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
       { name: "HOME", value: "/home/coder" },
     ],
-    ports: [{ name: "editor", containerPort: EDITOR_PORT, protocol: "TCP" }],
+    ports: [{ name: EDITOR_PORT_NAME, containerPort: EDITOR_PORT, protocol: "TCP" }],
     resources: resources(EDITOR_RESOURCES),
     volumeMounts: [
       { name: "workspace", mountPath: WORKSPACE_DIR },
       { name: "editor-home", mountPath: "/home/coder" },
       { name: "tmp", mountPath: "/tmp" },
     ],
-    readinessProbe: { httpGet: { path: "/healthz", port: "editor" }, periodSeconds: 10 },
+    readinessProbe: { httpGet: { path: "/healthz", port: EDITOR_PORT_NAME }, periodSeconds: 10 },
     securityContext: RESTRICTED_CONTAINER,
   };
 }
@@ -199,18 +207,18 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: meta(names.stateConfigMap, { [LABEL_COMPONENT]: "state" }),
+      metadata: meta(names.stateConfigMap, { [LABEL_COMPONENT]: COMPONENT.state }),
     },
     {
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: meta(names.serviceAccount, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.serviceAccount, { [LABEL_COMPONENT]: COMPONENT.agent }),
       automountServiceAccountToken: false,
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
-      metadata: meta(names.role, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.role, { [LABEL_COMPONENT]: COMPONENT.agent }),
       rules: [
         {
           apiGroups: [""],
@@ -223,7 +231,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: "agent" }),
+      metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: COMPONENT.agent }),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
       subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
     },
@@ -232,7 +240,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     objects.push({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: "editor" }),
+      metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: COMPONENT.editor }),
       type: "Opaque",
       // data, not stringData: the API server stores data, so a resync can compare and skip the write.
       data: { password: Buffer.from(opts.editorPassword).toString("base64") },
@@ -244,7 +252,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
   objects.push({
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(names.deployment, { [LABEL_COMPONENT]: "agent" }),
+    metadata: meta(names.deployment, { [LABEL_COMPONENT]: COMPONENT.agent }),
     spec: {
       replicas: opts.running ? 1 : 0,
       // One workspace per task: never two pods of it at once.

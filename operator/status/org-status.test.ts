@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { org as makeOrg, task as makeTask } from "../../schema/fixtures.test-support.ts";
 import type { AgentTaskStatus, OrgStatus } from "../../schema/index.ts";
-import { org as makeOrg, task as makeTask } from "../render/fixtures.test-support.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 import {
   clusterUnreachable,

@@ -1,10 +1,11 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { AGENT_CONTAINER } from "../../schema/contract/index.ts";
 import type { AgentPodView } from "./task-decision.ts";
 
 /** The agent pod as the lifecycle decision reads it: the agent container's health and why it waits. */
 export function podView(pod: V1Pod | undefined): AgentPodView | undefined {
   if (!pod) return undefined;
-  const agent = pod.status?.containerStatuses?.find((c) => c.name === "agent");
+  const agent = pod.status?.containerStatuses?.find((c) => c.name === AGENT_CONTAINER);
   const view: AgentPodView = { ready: agent?.ready ?? false, restarts: agent?.restartCount ?? 0 };
   if (pod.status?.phase) view.phase = pod.status.phase;
   // A restarted container is running again; its crash is in lastState.

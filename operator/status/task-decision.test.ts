@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { AgentState } from "../../schema/contract/index.ts";
+import { task as makeTask } from "../../schema/fixtures.test-support.ts";
 import type { AgentTaskStatus } from "../../schema/index.ts";
-import type { AgentState } from "../../schema/state.ts";
-import { task as makeTask } from "../render/fixtures.test-support.ts";
 import { decideTask, retryBackoffMs, type TaskWorld } from "./task-decision.ts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");

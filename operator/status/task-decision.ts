@@ -1,7 +1,7 @@
 import { rfc3339 } from "@agentyard/kube-runtime";
+import type { AgentState } from "../../schema/contract/index.ts";
 import type { AgentTask, AgentTaskStatus, LastPR, TaskPhase } from "../../schema/index.ts";
 import { isTerminal, parseDuration, toLastPR } from "../../schema/index.ts";
-import type { AgentState } from "../../schema/state.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 
 /** What the reconciler observed of one attempt's pod (the newest pod of the current attempt). */

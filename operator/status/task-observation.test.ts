@@ -1,7 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { org as makeOrg, task as makeTask } from "../render/fixtures.test-support.ts";
-import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
+import { ANNOTATION_ATTEMPT } from "../../schema/contract/index.ts";
+import { org as makeOrg, task as makeTask } from "../../schema/fixtures.test-support.ts";
 import { currentPod, taskWorld } from "./task-observation.ts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");

@@ -1,7 +1,6 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { ANNOTATION_ATTEMPT, parseAgentState } from "../../schema/contract/index.ts";
 import { type AgentTask, type Org, parseDuration } from "../../schema/index.ts";
-import { parseAgentState } from "../../schema/state.ts";
-import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { podView } from "./pod-view.ts";
 import type { TaskWorld } from "./task-decision.ts";
 

@@ -1,8 +1,8 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { LOCAL_PORTS_ANNOTATION } from "../../schema/contract/index.ts";
+import { org as makeOrg, task as makeTask } from "../../schema/fixtures.test-support.ts";
 import type { AgentTaskStatus } from "../../schema/index.ts";
-import { org as makeOrg, task as makeTask } from "../render/fixtures.test-support.ts";
-import { LOCAL_PORTS_ANNOTATION } from "../render/service.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { TaskDecision } from "./task-decision.ts";
 import {

@@ -1,4 +1,5 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { taskChildNames } from "../../schema/contract/index.ts";
 import {
   type AgentTask,
   AgentTaskSchema,
@@ -6,7 +7,6 @@ import {
   type Org,
   orgNamespace,
 } from "../../schema/index.ts";
-import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { kstatus } from "./conditions.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";

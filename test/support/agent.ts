@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { StateTarget } from "../../agent-image/report.ts";
-import { org as orgFixture, task as taskFixture } from "../../operator/render/fixtures.test-support.ts";
 import { renderTask } from "../../operator/render/task.ts";
+import { org as orgFixture, task as taskFixture } from "../../schema/fixtures.test-support.ts";
 import { kubectl, sharedCluster } from "./cluster.ts";
 
 export interface AgentAccess {

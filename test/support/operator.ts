@@ -44,19 +44,6 @@ export function startTestOperator(
   });
 }
 
-export function orgManifest(name: string, spec: Record<string, unknown> = {}) {
-  return {
-    apiVersion: "agentyard.dev/v1alpha1",
-    kind: "Org",
-    metadata: { name },
-    spec: { agent: { image: "agents/test:1" }, ...spec },
-  };
-}
-
-export function taskManifest(name: string, namespace: string, spec: Record<string, unknown>) {
-  return { apiVersion: "agentyard.dev/v1alpha1", kind: "AgentTask", metadata: { name, namespace }, spec };
-}
-
 export async function applyManifest(cluster: DevCluster, obj: unknown): Promise<void> {
   const r = await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify(obj) });
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type LastPRArtifact, LastPRArtifactSchema } from "./artifact.ts";
+import { type LastPRArtifact, LastPRArtifactSchema } from "../artifact.ts";
 
 /**
  * The agent's reports, as the data of its state ConfigMap `<task>-state`: the only object the agent

@@ -1,0 +1,67 @@
+/**
+ * The agent container's environment, which the operator's Deployment sets and the agent runtime
+ * reads. Neither side spells a variable: the operator hands agentEnvVars a value for every key (so
+ * a variable it does not set is a decision, written as undefined), and the runtime reads them back
+ * with readAgentEnv by the same keys.
+ */
+export const AGENT_ENV = {
+  task: { name: "AGENTYARD_TASK", carries: "the AgentTask's name", always: true },
+  org: { name: "AGENTYARD_ORG", carries: "the Org's name", always: true },
+  namespace: {
+    name: "AGENTYARD_NAMESPACE",
+    carries: "the namespace of the agent and its state ConfigMap",
+    always: true,
+  },
+  attempt: { name: "AGENTYARD_ATTEMPT", carries: "the attempt this pod runs, counted from 1", always: true },
+  prompt: { name: "AGENTYARD_PROMPT", carries: "the task's prompt", always: true },
+  stateConfigMap: {
+    name: "AGENTYARD_STATE_CONFIGMAP",
+    carries: "the ConfigMap the runtime reports to",
+    always: true,
+  },
+  stateDir: { name: "AGENTYARD_STATE_DIR", carries: "where the state volume is mounted", always: true },
+  workspace: { name: "AGENTYARD_WORKSPACE", carries: "where the workspace volume is mounted", always: true },
+  repoUrl: {
+    name: "AGENTYARD_REPO_URL",
+    carries: "the repository to clone, when there is one",
+    always: false,
+  },
+  repoBranch: { name: "AGENTYARD_REPO_BRANCH", carries: "the repository's base branch", always: false },
+  command: { name: "AGENTYARD_COMMAND", carries: "the command, as a JSON array of strings", always: false },
+  gitCredentials: {
+    name: "AGENTYARD_GIT_CREDENTIALS",
+    carries: "where the Org's git credentials are mounted",
+    always: false,
+  },
+  editorUrl: {
+    name: "AGENTYARD_EDITOR_URL",
+    carries: "code-server's base URL, when the Org has an editor",
+    always: false,
+  },
+} as const;
+
+export type AgentEnvKey = keyof typeof AGENT_ENV;
+
+type AlwaysSet = {
+  [K in AgentEnvKey]: (typeof AGENT_ENV)[K]["always"] extends true ? K : never;
+}[AgentEnvKey];
+
+/** What the operator sets: every key named, those it sets only sometimes may be undefined. */
+export type AgentEnv = { [K in AgentEnvKey]: K extends AlwaysSet ? string : string | undefined };
+
+/** What the runtime finds: any variable may be missing from an environment it did not make. */
+export type ReadAgentEnv = { [K in AgentEnvKey]: string | undefined };
+
+const KEYS = Object.keys(AGENT_ENV) as AgentEnvKey[];
+
+/** The container's env entries, in the table's order (a reordering would roll every agent pod). */
+export function agentEnvVars(values: AgentEnv): { name: string; value: string }[] {
+  return KEYS.flatMap((key) => {
+    const value = values[key];
+    return value === undefined ? [] : [{ name: AGENT_ENV[key].name, value }];
+  });
+}
+
+export function readAgentEnv(env: NodeJS.ProcessEnv): ReadAgentEnv {
+  return Object.fromEntries(KEYS.map((key) => [key, env[AGENT_ENV[key].name]])) as ReadAgentEnv;
+}

@@ -1,0 +1,12 @@
+/**
+ * What two parts of agentyard must agree on, and only here: the operator writes it, the api, the
+ * agent runtime, the devcluster and the install read it. Kept out of schema/index.ts, which the
+ * dashboard bundles for the browser: this module needs Node.
+ */
+export * from "./agent-env.ts";
+export * from "./agent-pod.ts";
+export * from "./kinds.ts";
+export * from "./labels.ts";
+export * from "./names.ts";
+export * from "./rbac.ts";
+export * from "./state.ts";

@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+import type { AgentTask } from "../agenttask.ts";
+import type { Org } from "../org.ts";
+
+/**
+ * Names of the objects a task owns, in its Org's namespace and cluster. The operator creates them,
+ * the api answers with them and reads the state ConfigMap by its name.
+ */
+export const taskChildNames = (task: string) => ({
+  deployment: task,
+  service: task,
+  stateConfigMap: `${task}-state`,
+  editorSecret: `${task}-editor`,
+  serviceAccount: `${task}-agent`,
+  role: `${task}-agent`,
+  roleBinding: `${task}-agent`,
+});
+
+export type TaskChild = keyof ReturnType<typeof taskChildNames>;
+
+/** The NetworkPolicy that fences an Org's agents in, one per Org namespace. */
+export const ORG_NETWORK_POLICY = "agentyard-agents";
+
+/** Fits a generated name into a DNS-1123 label (63 characters), keeping it unique with a hash suffix. */
+export function fitLabel(name: string, max = 63): string {
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "");
+  if (clean.length <= max) return clean;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return `${clean.slice(0, max - 9).replace(/-+$/, "")}-${hash}`;
+}
+
+/**
+ * The tailnet hostname of a task's editor: the Org's pattern with {org} and {task} expanded. The
+ * operator asks the Tailscale operator for it; the api promises it in its answer to a schedule.
+ */
+export function tailnetHostname(task: AgentTask, org: Org): string {
+  const expanded = org.spec.mesh.hostnamePattern
+    .replaceAll("{org}", org.metadata.name as string)
+    .replaceAll("{task}", task.metadata.name as string);
+  return fitLabel(expanded);
+}
