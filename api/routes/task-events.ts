@@ -1,28 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { AGENT_TASK_KIND } from "../../schema/index.ts";
-import { TaskParamsSchema } from "../../schema/rest.ts";
+import { type TaskEvent, TaskEventListSchema, TaskParamsSchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask } from "../resources.ts";
-
-const TaskEventSchema = z
-  .object({
-    type: z.string().describe("Normal or Warning."),
-    reason: z.string().describe("Why, in UpperCamelCase: Starting, Running, Succeeded..."),
-    action: z.string().optional().describe("What the reporting controller did."),
-    message: z.string().describe("What happened, for people."),
-    count: z.int().describe("How many times it happened."),
-    firstTime: z.string().optional().describe("When it first happened."),
-    lastTime: z.string().optional().describe("When it last happened."),
-    source: z.string().optional().describe("The controller that reported it."),
-  })
-  .meta({ id: "TaskEvent" });
-export type TaskEvent = z.infer<typeof TaskEventSchema>;
-
-const TaskEventListSchema = z
-  .object({ items: z.array(TaskEventSchema) })
-  .describe("The Kubernetes Events about a task, oldest first.")
-  .meta({ id: "TaskEventList" });
 
 /** core/v1 Event: the view of Events every RBAC setup grants (`view` included), whoever wrote them. */
 interface CoreEvent {

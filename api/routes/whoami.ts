@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
 import { GROUP, type Org, orgNamespace } from "../../schema/index.ts";
+import { type Whoami, WhoamiSchema } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
 import { KubeError } from "../kube.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
@@ -9,32 +9,6 @@ import type { ResourceAttributes } from "../review.ts";
 
 /** The dashboard asks about this many Orgs at most; each costs a few access reviews. */
 const MAX_ORGS = 100;
-
-const byOrg = (what: string) =>
-  z.record(z.string(), z.boolean()).describe(`Per Org name: whether the caller may ${what}.`);
-
-const WhoamiSchema = z
-  .object({
-    user: z
-      .object({ username: z.string(), groups: z.array(z.string()) })
-      .nullable()
-      .describe("The authenticated caller; null when the api runs with --auth=none."),
-    orgs: z.array(z.string()).describe("The Orgs the caller may read, by name."),
-    namespaces: z.record(z.string(), z.string()).describe("Per Org name: the namespace of its tasks."),
-    can: z.object({
-      listOrgs: z.boolean().describe("list and watch Orgs cluster-wide."),
-      watchAllTasks: z.boolean().describe("list and watch AgentTasks in all namespaces."),
-      watch: byOrg("list and watch its tasks"),
-      schedule: byOrg("create tasks"),
-      cancel: byOrg("cancel tasks (patch)"),
-      delete: byOrg("delete tasks"),
-      logs: byOrg("read the agents' logs"),
-      events: byOrg("read the tasks' Events"),
-    }),
-  })
-  .describe("Who the caller is and what the caller may do, as Kubernetes RBAC answers.")
-  .meta({ id: "Whoami" });
-export type Whoami = z.infer<typeof WhoamiSchema>;
 
 interface RulesReview {
   status?: {
