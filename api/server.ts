@@ -1,9 +1,8 @@
-import { collectProcessMetrics } from "@agentyard/kube-runtime";
+import { collectProcessMetrics, createLogger, type Logger } from "@agentyard/kube-runtime";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { type Logger, pino } from "pino";
 import type { ZodType } from "zod";
 import { dashboardPlugin } from "../dashboard/serve.ts";
 import { authPlugin } from "./auth.ts";
@@ -20,21 +19,6 @@ import { scheduleRoutes } from "./routes/schedule.ts";
 import { taskEventRoutes } from "./routes/task-events.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { whoamiRoutes } from "./routes/whoami.ts";
-
-/** Headers and fields whose values are credentials; pino replaces them in every log line. */
-const REDACT_PATHS = [
-  "req.headers.authorization",
-  "req.headers.cookie",
-  "headers.authorization",
-  "authorization",
-  "token",
-  "*.token",
-  "bearerToken",
-];
-
-export function createApiLogger(level: string): Logger {
-  return pino({ name: "agentyard-api", level, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
-}
 
 /**
  * The api as a fastify instance, not yet listening. Public routes (health, metrics, OpenAPI, docs)
@@ -110,6 +94,7 @@ export interface RunningApi {
   /** http://host:port of the listening server. */
   url: string;
   app: ApiInstance;
+  log: Logger;
   close(): Promise<void>;
 }
 
@@ -118,7 +103,7 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   const options = { ...defaultApiOptions(), ...overrides };
   const listen = parseListen(options.listen);
   checkAuthMode(options.auth, listen);
-  const log = options.log ?? createApiLogger(options.logLevel);
+  const log = options.log ?? createLogger(options.logLevel, { name: "agentyard-api" });
   const kube = Kube.load(options.kubeconfig);
   collectProcessMetrics(apiRegistry);
   const app = await buildApi(options, kube, log);
@@ -142,6 +127,7 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   return {
     url,
     app,
+    log,
     async close() {
       await app.close();
       await kube.close();

@@ -16,7 +16,7 @@ describe("createLogger", () => {
       {
         token: "t0p",
         cluster: { kubeconfig: "apiVersion: v1" },
-        req: { headers: { authorization: "Bearer x" } },
+        req: { headers: { authorization: "Bearer x", cookie: "session=s3cret" } },
       },
       "hello",
     );
@@ -24,5 +24,6 @@ describe("createLogger", () => {
     expect(line).toMatchObject({ controller: "c", key: "ns/a", token: "[redacted]", msg: "hello" });
     expect(line.cluster.kubeconfig).toBe("[redacted]");
     expect(line.req.headers.authorization).toBe("[redacted]");
+    expect(line.req.headers.cookie).toBe("[redacted]");
   });
 });
