@@ -143,12 +143,17 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** The `instance` of a problem: the request's path, without its query. */
+export function problemInstance(request: FastifyRequest): string {
+  return request.url.split("?")[0] ?? request.url;
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   return reply
     .code(problem.status)
     .headers(problem.headers)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(problem.body(request.url.split("?")[0] ?? request.url));
+    .send(problem.body(problemInstance(request)));
 }
 
 /**

@@ -10,6 +10,7 @@ import { Kube } from "./kube.ts";
 import { registry as apiRegistry, httpRequests } from "./metrics.ts";
 import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
+import { PREFIXES } from "./prefixes.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
 import { Reviewer } from "./review.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -21,9 +22,9 @@ import { taskRoutes } from "./routes/tasks.ts";
 import { whoamiRoutes } from "./routes/whoami.ts";
 
 /**
- * The api as a fastify instance, not yet listening. Public routes (health, metrics, OpenAPI, docs)
- * sit at the root; everything else is in one scope where authentication and the per-caller rate
- * limit apply.
+ * The api as a fastify instance, not yet listening. Each feature is an encapsulated plugin mounted
+ * at its prefix (prefixes.ts). The public ones (health, metrics, OpenAPI, docs, the dashboard) sit at
+ * the root; the others share one scope where authentication and the per-caller rate limit apply.
  */
 export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
   const app = Fastify({
@@ -78,12 +79,12 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
           `more than ${context.max} requests a minute; retry in ${context.after}`,
         ),
     });
-    await api.register(scheduleRoutes);
-    await api.register(taskRoutes);
-    await api.register(taskEventRoutes);
-    await api.register(whoamiRoutes);
-    await api.register(orgRoutes);
-    await api.register(eventRoutes, { heartbeatMs: options.heartbeatMs });
+    await api.register(scheduleRoutes, { prefix: PREFIXES.schedule });
+    await api.register(taskRoutes, { prefix: PREFIXES.tasks });
+    await api.register(taskEventRoutes, { prefix: PREFIXES.tasks });
+    await api.register(whoamiRoutes, { prefix: PREFIXES.whoami });
+    await api.register(orgRoutes, { prefix: PREFIXES.orgs });
+    await api.register(eventRoutes, { prefix: PREFIXES.events, heartbeatMs: options.heartbeatMs });
   });
   return app;
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { orgNamespace } from "../../schema/index.ts";
 import { EventsQuerySchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { problemInstance } from "../problem.ts";
 import { orgAttributes, orgPath, readOrg, taskAttributes, taskPath } from "../resources.ts";
 import { EventStream, parseLastEventId, type StreamSource } from "../sse.ts";
 
@@ -10,8 +11,6 @@ export interface EventsOptions {
   /** Comment lines this often keep proxies and browsers from closing an idle stream. */
   heartbeatMs: number;
 }
-
-export const EVENTS_PATH = "/api/v1/events";
 
 export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { heartbeatMs }) => {
   const open = new Set<EventStream>();
@@ -21,7 +20,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
   });
 
   app.get(
-    EVENTS_PATH,
+    "",
     {
       schema: {
         operationId: "events",
@@ -78,7 +77,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
           sources,
           resume: parseLastEventId(request.headers["last-event-id"], ["task", "org"]),
           heartbeatMs,
-          path: EVENTS_PATH,
+          path: problemInstance(request),
           log: request.log,
         },
         () => open.delete(stream),

@@ -8,7 +8,7 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
   const security = [{ bearer: [] }];
 
   app.get(
-    "/api/v1/orgs",
+    "",
     {
       schema: {
         operationId: "listOrgs",
@@ -37,7 +37,7 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
-    "/api/v1/orgs/:name",
+    "/:name",
     {
       schema: {
         operationId: "getOrg",

@@ -21,6 +21,7 @@ import {
 } from "../idempotency.ts";
 import { KubeError } from "../kube.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { PREFIXES } from "../prefixes.ts";
 import { Problem, ProblemType } from "../problem.ts";
 import { readOrg, readTask, taskAttributes, taskPath } from "../resources.ts";
 
@@ -28,12 +29,12 @@ import { readOrg, readTask, taskAttributes, taskPath } from "../resources.ts";
 const GENERATE_NAME = "task-";
 
 function taskLinks(namespace: string, name: string, org: string): ScheduleResponse["links"] {
-  const self = `/api/v1/tasks/${namespace}/${name}`;
+  const self = `${PREFIXES.tasks}/${namespace}/${name}`;
   return {
     self,
     logs: `${self}/logs`,
     cancel: `${self}/cancel`,
-    events: `/api/v1/events?org=${encodeURIComponent(org)}`,
+    events: `${PREFIXES.events}?org=${encodeURIComponent(org)}`,
   };
 }
 
@@ -85,7 +86,7 @@ async function existingTwin(actor: Actor, namespace: string, name: string, hash:
 
 export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
-    "/schedule",
+    "",
     {
       schema: {
         operationId: "schedule",

@@ -37,7 +37,7 @@ function toTaskEvent(event: CoreEvent): TaskEvent {
 
 export const taskEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
-    "/api/v1/tasks/:namespace/:name/events",
+    "/:namespace/:name/events",
     {
       schema: {
         operationId: "getTaskEvents",

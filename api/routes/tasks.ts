@@ -85,7 +85,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   const security = [{ bearer: [] }];
 
   app.get(
-    "/api/v1/tasks",
+    "",
     {
       schema: {
         operationId: "listTasks",
@@ -102,7 +102,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
-    "/api/v1/tasks/:namespace/:name",
+    "/:namespace/:name",
     {
       schema: {
         operationId: "getTask",
@@ -120,7 +120,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/tasks/:namespace/:name/cancel",
+    "/:namespace/:name/cancel",
     {
       schema: {
         operationId: "cancelTask",
@@ -153,7 +153,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.delete(
-    "/api/v1/tasks/:namespace/:name",
+    "/:namespace/:name",
     {
       schema: {
         operationId: "deleteTask",
@@ -181,7 +181,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
-    "/api/v1/tasks/:namespace/:name/logs",
+    "/:namespace/:name/logs",
     {
       schema: {
         operationId: "getTaskLogs",

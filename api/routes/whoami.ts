@@ -134,7 +134,7 @@ async function whoami(actor: Actor): Promise<Whoami> {
 
 export const whoamiRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
-    "/api/v1/whoami",
+    "",
     {
       schema: {
         operationId: "whoami",
