@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { orgNamespace } from "../../schema/index.ts";
 import { EventsQuerySchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { problemInstance } from "../problem.ts";
-import { orgAttributes, orgPath, readOrg, taskAttributes, taskPath } from "../resources.ts";
-import { EventStream, parseLastEventId, type StreamSource } from "../sse.ts";
+import { streamSources } from "../services/events.ts";
+import { EventStream, parseLastEventId } from "../sse.ts";
 
 export interface EventsOptions {
   /** Comment lines this often keep proxies and browsers from closing an idle stream. */
@@ -51,14 +50,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
     },
     async (request, reply) => {
       const { actor } = request;
-      const { org } = request.query;
-      const namespace = org ? orgNamespace(await readOrg(actor, org)) : undefined;
-      await actor.authorize(taskAttributes("watch", namespace));
-      await actor.authorize(orgAttributes("watch", org));
-      const sources: StreamSource[] = [
-        { kind: "task", path: taskPath(namespace) },
-        { kind: "org", path: orgPath(), ...(org ? { fieldSelector: `metadata.name=${org}` } : {}) },
-      ];
+      const sources = await streamSources(actor, request.query.org);
 
       reply.hijack();
       const headers = Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined);
