@@ -12,6 +12,7 @@ import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
 import { PREFIXES } from "./prefixes.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
+import { responseCheckPlugin } from "./response-check.ts";
 import { Reviewer } from "./review.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -32,7 +33,8 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
     bodyLimit: options.bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();
   // Route schemas are zod schemas: zod validates, and a ZodError reaches the problem handler whole.
-  // Answers are plain JSON: objects from the API server are passed on, not re-validated.
+  // Answers are plain JSON: objects from the API server are passed on, not re-validated (but see
+  // options.checkResponses).
   app.setValidatorCompiler<ZodType>(({ schema }) => (data) => {
     const result = schema.safeParse(data);
     return result.success ? { value: result.data } : { error: result.error };
@@ -51,6 +53,7 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
   });
 
   await app.register(problemPlugin);
+  if (options.checkResponses) await app.register(responseCheckPlugin);
   if (options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: options.corsOrigins,
