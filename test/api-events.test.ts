@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { Kube } from "../api/kube.ts";
 import type { RunningApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { formatIssues } from "../schema/index.ts";
+import { AgentTaskResourceSchema, OrgResourceSchema, ProblemSchema } from "../schema/rest.ts";
 import { call, type EventsClient, grant, openEvents, type SseEvent, startTestApi } from "./support/api.ts";
 import {
   applyManifest,
@@ -17,6 +20,28 @@ type Change = {
   type: string;
   object: { metadata: { name: string; resourceVersion: string }; status?: { phase?: string } };
 };
+
+const changeOf = (object: z.ZodType) => z.object({ type: z.enum(["ADDED", "MODIFIED", "DELETED"]), object });
+const kind = z.object({ kind: z.enum(["task", "org"]) });
+
+/** The data of each event, by its name, as the route's description states it. */
+const EVENT_DATA: Record<string, z.ZodType> = {
+  task: changeOf(AgentTaskResourceSchema),
+  org: changeOf(OrgResourceSchema),
+  synced: kind,
+  reset: kind,
+  error: ProblemSchema,
+};
+
+/** Every event a stream delivered is one the route describes, with data its schema allows. */
+function expectFramed(events: SseEvent[]): void {
+  expect(events.length).toBeGreaterThan(0);
+  for (const event of events) {
+    const schema = EVENT_DATA[event.event] ?? expect.unreachable(`an event named ${event.event}`);
+    const result = schema.safeParse(event.data);
+    expect(result.success ? [] : formatIssues(result.error), `${event.event} event`).toEqual([]);
+  }
+}
 
 const ORG = "stream";
 const NS = `org-${ORG}`;
@@ -127,6 +152,7 @@ describe("GET /api/v1/events", () => {
       } finally {
         watch.stop();
       }
+      expectFramed(stream.events);
     } finally {
       stream.close();
     }
@@ -142,6 +168,7 @@ describe("GET /api/v1/events", () => {
     await first.next("the new task", taskEvent(name));
     const lastEventId = first.lastEventId;
     expect(lastEventId).toBeDefined();
+    expectFramed(first.events);
     first.close();
 
     const cancelled = await call(api, "POST", `/api/v1/tasks/${NS}/${name}/cancel`, { token: tokens.alice });
@@ -163,6 +190,7 @@ describe("GET /api/v1/events", () => {
         (e) => e.event === "synced" || (e.data as Change).type === "ADDED",
       );
       expect(repeats).toEqual([]);
+      expectFramed(resumed.events);
     } finally {
       resumed.close();
     }
@@ -176,6 +204,7 @@ describe("GET /api/v1/events", () => {
     try {
       await stream.next("a reset", (e) => e.event === "reset");
       await stream.next("synced again", (e) => e.event === "synced");
+      expectFramed(stream.events);
     } finally {
       stream.close();
     }
