@@ -16,6 +16,7 @@ export {
 } from "./apply.ts";
 export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 export {
+  type ClientOptions,
   type ClusterClient,
   clientFromKubeConfig,
   clientFromKubeconfigFile,
@@ -23,10 +24,12 @@ export {
   defaultClient,
   ObjectApi,
   type Query,
+  type RequestObserver,
   type RequestOptions,
   statusCode,
   type Verb,
   type WatchEventCallback,
+  type WatchOptions,
 } from "./client.ts";
 export {
   Controller,
@@ -36,8 +39,10 @@ export {
   type ReconcileResult,
   type Reconciler,
 } from "./controller.ts";
+export { KubeError, type KubeStatus, KubeUnreachable } from "./errors.ts";
 export { type EventInput, EventRecorder, type EventRecorderOptions, REPORTING_CONTROLLER } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
+export type { Impersonation } from "./impersonation.ts";
 export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
 export { type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
 export { createLogger, type Logger, silentLogger } from "./log.ts";
