@@ -1,9 +1,9 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import { agentSelector } from "../operator/render/labels.ts";
 import { taskChildNames } from "../operator/render/names.ts";
 import type { TaskLog } from "../schema/rest.ts";
 import { STATE_KEYS } from "../schema/state.ts";
 import type { Actor } from "./actor.ts";
-import { KubeError } from "./kube.ts";
 import { Problem, ProblemType } from "./problem.ts";
 import { readTask } from "./resources.ts";
 
@@ -102,8 +102,8 @@ async function podLog(
     return { source: "pod", pod: podName, container: CONTAINER, log };
   } catch (err) {
     // The API server proxies the log from the node's kubelet; a node without one answers 5xx.
-    if (err instanceof KubeError && err.status !== 403) {
-      return `the log of pod ${podName} is not available: ${err.message}`;
+    if (err instanceof KubeError && err.code !== 403) {
+      return `the log of pod ${podName} is not available: ${err.status.message}`;
     }
     throw err;
   }
@@ -119,7 +119,7 @@ async function stateLogTail(actor: Actor, namespace: string, task: string): Prom
     );
     return map.data?.[STATE_KEYS.logTail] || undefined;
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) return undefined;
+    if (err instanceof KubeError && err.code === 404) return undefined;
     throw err;
   }
 }

@@ -1,17 +1,17 @@
 import { Writable } from "node:stream";
+import { type ClusterClient, clientFromKubeConfig } from "@agentyard/kube-runtime";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Kube } from "./kube.ts";
 import { problemResponses } from "./openapi.ts";
 import { defaultApiOptions } from "./options.ts";
 import { notFound, PROBLEM_CONTENT_TYPE } from "./problem.ts";
 import { type ApiInstance, buildApi } from "./server.ts";
 
 /** A Kubernetes API server that never answers: these tests need none. */
-function nowhere(): Kube {
+function nowhere(): ClusterClient {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "nowhere", server: "https://127.0.0.1:1", skipTLSVerify: true }],
@@ -19,7 +19,7 @@ function nowhere(): Kube {
     contexts: [{ name: "nowhere", cluster: "nowhere", user: "nobody" }],
     currentContext: "nowhere",
   });
-  return new Kube(kc);
+  return clientFromKubeConfig(kc, "nowhere");
 }
 
 const opened: ApiInstance[] = [];

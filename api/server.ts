@@ -1,4 +1,12 @@
-import { collectProcessMetrics, createLogger, type Logger } from "@agentyard/kube-runtime";
+import {
+  type ClientOptions,
+  type ClusterClient,
+  clientFromKubeconfigFile,
+  collectProcessMetrics,
+  createLogger,
+  defaultClient,
+  type Logger,
+} from "@agentyard/kube-runtime";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify from "fastify";
@@ -6,8 +14,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ZodType } from "zod";
 import { dashboardPlugin } from "../dashboard/serve.ts";
 import { authPlugin } from "./auth.ts";
-import { Kube } from "./kube.ts";
-import { registry as apiRegistry, httpRequests } from "./metrics.ts";
+import { registry as apiRegistry, httpRequests, kubeRequests } from "./metrics.ts";
 import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
 import { PREFIXES } from "./prefixes.ts";
@@ -27,7 +34,7 @@ import { whoamiRoutes } from "./routes/whoami.ts";
  * at its prefix (prefixes.ts). The public ones (health, metrics, OpenAPI, docs, the dashboard) sit at
  * the root; the others share one scope where authentication and the per-caller rate limit apply.
  */
-export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
+export async function buildApi(options: ApiOptions, client: ClusterClient, log: Logger) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimitBytes,
@@ -63,12 +70,12 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
     });
   }
   await app.register(openapiPlugin);
-  await app.register(healthRoutes, { kube });
+  await app.register(healthRoutes, { client });
   await app.register(dashboardPlugin);
 
-  const reviewer = new Reviewer(kube, { tokenCacheMs: options.tokenCacheMs });
+  const reviewer = new Reviewer(client, { tokenCacheMs: options.tokenCacheMs });
   await app.register(async (api) => {
-    await api.register(authPlugin, { mode: options.auth, kube, reviewer });
+    await api.register(authPlugin, { mode: options.auth, client, reviewer });
     await api.register(rateLimit, {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
@@ -94,6 +101,15 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
 
 export type ApiInstance = Awaited<ReturnType<typeof buildApi>>;
 
+/** The api's own connection to Kubernetes: from a kubeconfig file, else in-cluster or $KUBECONFIG. */
+function kubernetesClient(kubeconfig: string | undefined): ClusterClient {
+  const options: ClientOptions = {
+    userAgent: "agentyard-api",
+    observe: (request) => kubeRequests.inc(request),
+  };
+  return kubeconfig ? clientFromKubeconfigFile(kubeconfig, "api", options) : defaultClient("api", options);
+}
+
 export interface RunningApi {
   /** http://host:port of the listening server. */
   url: string;
@@ -108,13 +124,13 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   const listen = parseListen(options.listen);
   checkAuthMode(options.auth, listen);
   const log = options.log ?? createLogger(options.logLevel, { name: "agentyard-api" });
-  const kube = Kube.load(options.kubeconfig);
+  const client = kubernetesClient(options.kubeconfig);
   collectProcessMetrics(apiRegistry);
-  const app = await buildApi(options, kube, log);
+  const app = await buildApi(options, client, log);
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
-    await kube.close();
+    await client.close();
     throw err;
   }
   const address = app.server.address();
@@ -127,14 +143,14 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
       "AUTHENTICATION IS OFF (--auth=none): anyone who can reach this address acts with the api's own Kubernetes credentials. For the local devcluster only.",
     );
   }
-  log.info({ url, kubernetes: kube.server, auth: options.auth }, "api listening");
+  log.info({ url, kubernetes: client.kc.getCurrentCluster()?.server, auth: options.auth }, "api listening");
   return {
     url,
     app,
     log,
     async close() {
       await app.close();
-      await kube.close();
+      await client.close();
     },
   };
 }

@@ -1,6 +1,6 @@
+import { type ClusterClient, clientFromKubeconfigFile } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Kube } from "../api/kube.ts";
 import type { RunningApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
@@ -51,7 +51,7 @@ describe("GET /api/v1/events", () => {
   let cluster: DevCluster;
   let operator: RunningOperator;
   let api: RunningApi;
-  let reference: Kube;
+  let reference: ClusterClient;
   let tokens: Record<"admin" | "alice" | "bob", string>;
   const kubectl = (args: string[], options?: { input?: string }) => cluster.kubectl(args, options);
 
@@ -71,7 +71,7 @@ describe("GET /api/v1/events", () => {
       "patch",
     ]);
     api = await startTestApi(cluster.info(), kubectl, { heartbeatMs: 200 });
-    reference = Kube.load(cluster.kubeconfigPath());
+    reference = clientFromKubeconfigFile(cluster.kubeconfigPath(), "reference");
     tokens = cluster.info().tokens;
   });
 
@@ -88,21 +88,19 @@ describe("GET /api/v1/events", () => {
     stop: () => void;
   } {
     const seen = new Map<string, { at: number; phase?: string }>();
-    const abort = new AbortController();
-    void reference
-      .watch(
-        `/apis/agentyard.dev/v1alpha1/namespaces/${NS}/agenttasks`,
-        { fieldSelector: `metadata.name=${task}` },
-        (_type, object) => {
-          const o = object as Change["object"];
-          if (!seen.has(o.metadata.resourceVersion)) {
-            seen.set(o.metadata.resourceVersion, { at: Date.now(), phase: o.status?.phase });
-          }
-        },
-        abort.signal,
-      )
-      .catch(() => {});
-    return { seen, stop: () => abort.abort() };
+    const watching = reference.watch(
+      `/apis/agentyard.dev/v1alpha1/namespaces/${NS}/agenttasks`,
+      { fieldSelector: `metadata.name=${task}` },
+      (_type, object) => {
+        const o = object as Change["object"];
+        if (!seen.has(o.metadata.resourceVersion)) {
+          seen.set(o.metadata.resourceVersion, { at: Date.now(), phase: o.status?.phase });
+        }
+      },
+      () => {},
+      60_000,
+    );
+    return { seen, stop: () => void watching.then((controller) => controller.abort()) };
   }
 
   const taskEvent = (name: string, phase?: string) => (e: SseEvent) =>

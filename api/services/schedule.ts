@@ -1,3 +1,4 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import { LABEL_ORG } from "../../operator/render/labels.ts";
 import { taskChildNames } from "../../operator/render/names.ts";
 import { tailnetHostname } from "../../operator/render/service.ts";
@@ -12,7 +13,6 @@ import {
 import type { ScheduleRequest, ScheduleResponse } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
 import { IDEMPOTENCY_ANNOTATION, idempotentTaskName, requestHash } from "../idempotency.ts";
-import { KubeError } from "../kube.ts";
 import { PREFIXES } from "../prefixes.ts";
 import { Problem, ProblemType } from "../problem.ts";
 import { readOrg, readTask, taskAttributes, taskPath } from "../resources.ts";
@@ -133,9 +133,9 @@ export async function scheduleTask(
     });
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;
-    if (idempotency && err.status === 409 && err.reason === "AlreadyExists") {
+    if (idempotency && err.code === 409 && err.status.reason === "AlreadyExists") {
       created = retriedTask(await readTask(actor, namespace, idempotency.name), idempotency.hash);
-    } else if (err.status === 404 && err.details?.kind === "namespaces") {
+    } else if (err.code === 404 && err.status.details?.kind === "namespaces") {
       throw new Problem(
         409,
         ProblemType.conflict,

@@ -1,3 +1,4 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -7,7 +8,6 @@ import {
 } from "../../schema/index.ts";
 import type { TaskRef } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
-import { KubeError } from "../kube.ts";
 import {
   readOrg,
   readTask,
@@ -80,7 +80,7 @@ export async function cancelTask(actor: Actor, namespace: string, name: string):
     });
     return withoutManagedFields(task);
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) throw taskNotFound(namespace, name);
+    if (err instanceof KubeError && err.code === 404) throw taskNotFound(namespace, name);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import { GROUP, type Org, orgNamespace } from "../../schema/index.ts";
 import type { Whoami } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
-import { KubeError } from "../kube.ts";
 import { orgAttributes, orgPath, taskAttributes } from "../resources.ts";
 import type { ResourceAttributes } from "../review.ts";
 
@@ -73,7 +73,7 @@ async function readVisible(actor: Actor, name: string): Promise<Org | undefined>
   try {
     return await actor.request<Org>("GET", orgPath(name));
   } catch (err) {
-    if (err instanceof KubeError && (err.status === 404 || err.status === 403)) return undefined;
+    if (err instanceof KubeError && (err.code === 404 || err.code === 403)) return undefined;
     throw err;
   }
 }
