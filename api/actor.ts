@@ -1,6 +1,16 @@
-import type { Caller, Kube, Query, RequestOptions, Verb, WatchEventHandler } from "./kube.ts";
+import type {
+  ClusterClient,
+  Impersonation,
+  Query,
+  RequestOptions,
+  Verb,
+  WatchEventCallback,
+} from "@agentyard/kube-runtime";
 import { Problem, ProblemType } from "./problem.ts";
 import type { ResourceAttributes, Reviewer } from "./review.ts";
+
+/** Whom the api acts as: the authenticated caller, whose rights Kubernetes checks. */
+export type Caller = Impersonation;
 
 /**
  * The api acting for one request. With a caller, every action is first authorized with a
@@ -10,11 +20,11 @@ import type { ResourceAttributes, Reviewer } from "./review.ts";
  */
 export class Actor {
   readonly caller: Caller | undefined;
-  private readonly kube: Kube;
+  private readonly client: ClusterClient;
   private readonly reviewer: Reviewer | undefined;
 
-  constructor(kube: Kube, reviewer?: Reviewer, caller?: Caller) {
-    this.kube = kube;
+  constructor(client: ClusterClient, reviewer?: Reviewer, caller?: Caller) {
+    this.client = client;
     this.reviewer = reviewer;
     this.caller = caller;
   }
@@ -37,15 +47,34 @@ export class Actor {
   }
 
   request<T>(verb: Verb, path: string, options: Omit<RequestOptions, "as"> = {}): Promise<T> {
-    return this.kube.request<T>(verb, path, { ...options, as: this.caller });
+    return this.client.request<T>(verb, path, { ...options, as: this.caller });
   }
 
   text(path: string, options: Omit<RequestOptions, "as"> = {}): Promise<string> {
-    return this.kube.text(path, { ...options, as: this.caller });
+    return this.client.text(path, { ...options, as: this.caller });
   }
 
-  watch(path: string, query: Query, onEvent: WatchEventHandler, signal: AbortSignal): Promise<void> {
-    return this.kube.watch(path, query, onEvent, signal, this.caller);
+  /**
+   * Watches a collection as the caller until the server ends the watch or `signal` aborts it, and
+   * then resolves; rejects with what else ended it (KubeError, KubeUnreachable, a TimeoutError
+   * after `inactivityTimeoutMs` without a line).
+   */
+  watch(
+    path: string,
+    query: Query,
+    onEvent: WatchEventCallback,
+    signal: AbortSignal,
+    inactivityTimeoutMs: number,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err: unknown) => (err && !signal.aborted ? reject(err) : resolve());
+      this.client
+        .watch(path, query, onEvent, done, inactivityTimeoutMs, { as: this.caller })
+        .then((controller) => {
+          if (signal.aborted) controller.abort();
+          else signal.addEventListener("abort", () => controller.abort(), { once: true });
+        }, reject);
+    });
   }
 }
 

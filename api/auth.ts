@@ -1,7 +1,7 @@
+import type { ClusterClient } from "@agentyard/kube-runtime";
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import { Actor } from "./actor.ts";
-import type { Kube } from "./kube.ts";
 import { Problem, ProblemType } from "./problem.ts";
 import type { Reviewer } from "./review.ts";
 
@@ -16,7 +16,7 @@ export type AuthMode = "token" | "none";
 
 export interface AuthPluginOptions {
   mode: AuthMode;
-  kube: Kube;
+  client: ClusterClient;
   reviewer: Reviewer;
 }
 
@@ -32,11 +32,11 @@ function unauthenticated(detail: string): Problem {
  * Authenticates every request of the scope it is registered in, before its body is read: a bearer
  * token the Kubernetes API server accepts (TokenReview), or nothing with --auth=none.
  */
-export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { mode, kube, reviewer }) => {
+export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { mode, client, reviewer }) => {
   app.decorateRequest("actor", undefined as unknown as Actor);
   app.addHook("onRequest", async (request) => {
     if (mode === "none") {
-      request.actor = new Actor(kube);
+      request.actor = new Actor(client);
       return;
     }
     const header = request.headers.authorization;
@@ -46,6 +46,6 @@ export const authPlugin = fp<AuthPluginOptions>(async (app: FastifyInstance, { m
     const caller = await reviewer.authenticate(token);
     if (!caller)
       throw unauthenticated("the Kubernetes API server did not accept the bearer token (TokenReview)");
-    request.actor = new Actor(kube, reviewer, caller);
+    request.actor = new Actor(client, reviewer, caller);
   });
 });

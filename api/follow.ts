@@ -1,7 +1,7 @@
+import { type Query, statusCode } from "@agentyard/kube-runtime";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "./actor.ts";
-import { KubeError, type Query } from "./kube.ts";
 import { type Problem, toProblem } from "./problem.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
@@ -31,6 +31,8 @@ export interface FollowOptions {
 const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 15_000;
+/** A watch silent this long past the end the server promised is a dead connection, not a quiet one. */
+const SILENCE_GRACE_SECONDS = 30;
 
 /**
  * Follows one collection as the caller, with watches the API server serves from its watch cache:
@@ -94,11 +96,12 @@ export class Follower {
     this.stopping.signal.addEventListener("abort", stop, { once: true });
     let ended: "gone" | "failed" | undefined;
     let delivered = false;
+    // The server ends each watch after a while; spreading the ends keeps many streams from reconnecting at once.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
     const query: Query = {
       ...this.options.query,
       allowWatchBookmarks: true,
-      // The server ends each watch after a while; spreading the ends keeps many streams from reconnecting at once.
-      timeoutSeconds: 240 + Math.floor(Math.random() * 120),
+      timeoutSeconds,
       ...(this.position === undefined
         ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
         : { resourceVersion: this.position }),
@@ -115,14 +118,16 @@ export class Follower {
             return;
           }
           delivered = true;
-          this.onEvent(type, object);
+          this.onEvent(type, object as Record<string, unknown>);
         },
         watch.signal,
+        (timeoutSeconds + SILENCE_GRACE_SECONDS) * 1000,
       );
     } catch (err) {
       if (this.stopping.signal.aborted) return "stopped";
-      if (err instanceof KubeError && err.status === 410) return "gone";
-      if (err instanceof KubeError && (err.status === 401 || err.status === 403 || err.status === 404)) {
+      const code = statusCode(err);
+      if (code === 410) return "gone";
+      if (code === 401 || code === 403 || code === 404) {
         this.handlers.fatal(toProblem(err));
         return "fatal";
       }

@@ -1,3 +1,4 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import {
   AGENT_CONTAINER,
   agentSelector,
@@ -7,7 +8,6 @@ import {
 } from "../schema/contract/index.ts";
 import type { TaskLog } from "../schema/rest.ts";
 import type { Actor } from "./actor.ts";
-import { KubeError } from "./kube.ts";
 import { Problem, ProblemType } from "./problem.ts";
 import { readTask } from "./resources.ts";
 
@@ -103,8 +103,8 @@ async function podLog(
     return { source: "pod", pod: podName, container: AGENT_CONTAINER, log };
   } catch (err) {
     // The API server proxies the log from the node's kubelet; a node without one answers 5xx.
-    if (err instanceof KubeError && err.status !== 403) {
-      return `the log of pod ${podName} is not available: ${err.message}`;
+    if (err instanceof KubeError && err.code !== 403) {
+      return `the log of pod ${podName} is not available: ${err.status.message}`;
     }
     throw err;
   }
@@ -120,7 +120,7 @@ async function stateLogTail(actor: Actor, namespace: string, task: string): Prom
     );
     return map.data?.[STATE_KEYS.logTail] || undefined;
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) return undefined;
+    if (err instanceof KubeError && err.code === 404) return undefined;
     throw err;
   }
 }

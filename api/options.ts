@@ -21,6 +21,8 @@ export interface ApiOptions {
   tokenCacheMs: number;
   /** A logger to use instead of one made from logLevel (tests pass a silent one). */
   log?: Logger;
+  /** Fail every answer its route's response schema does not allow (response-check.ts); the test suites do. */
+  checkResponses?: boolean;
 }
 
 export function defaultApiOptions(): ApiOptions {

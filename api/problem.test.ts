@@ -1,7 +1,7 @@
+import { KubeError, KubeUnreachable } from "@agentyard/kube-runtime";
 import { describe, expect, it } from "vitest";
 import { ScheduleRequestSchema } from "../schema/rest.ts";
 import { describe as describeAttributes } from "./actor.ts";
-import { KubeError, KubeUnreachable } from "./kube.ts";
 import { Problem, toProblem } from "./problem.ts";
 
 describe("problems", () => {
@@ -26,7 +26,11 @@ describe("problems", () => {
     const unreachable = toProblem(new KubeUnreachable(new Error("connect ECONNREFUSED 127.0.0.1:6443")));
     expect(unreachable.status).toBe(503);
     expect(unreachable.headers["retry-after"]).toBe("5");
-    const throttled = toProblem(new KubeError(429, { message: "too many requests" }, 12));
+    const throttled = toProblem(
+      new KubeError("GET /api/v1/pods", 429, JSON.stringify({ message: "too many requests" }), {
+        "retry-after": "12",
+      }),
+    );
     expect(throttled.status).toBe(503);
     expect(throttled.headers["retry-after"]).toBe("12");
   });
@@ -34,12 +38,13 @@ describe("problems", () => {
   it("pass on the API server's own validation causes", () => {
     const problem = toProblem(
       new KubeError(
+        "POST /apis/agentyard.dev/v1alpha1/namespaces/org-a/agenttasks",
         422,
-        {
+        JSON.stringify({
           message: "invalid",
           details: { causes: [{ field: "spec.timeout", message: "must be at most 168h" }] },
-        },
-        undefined,
+        }),
+        {},
       ),
     );
     expect(problem.status).toBe(400);

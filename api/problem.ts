@@ -1,10 +1,10 @@
 import { STATUS_CODES } from "node:http";
+import { KubeError, KubeUnreachable } from "@agentyard/kube-runtime";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { z } from "zod";
 import { formatIssues } from "../schema/index.ts";
 import type { ProblemBody } from "../schema/rest.ts";
-import { KubeError, KubeUnreachable } from "./kube.ts";
 
 /** RFC 9457 problem documents: every error this API answers is one of these. */
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -111,31 +111,32 @@ export function toProblem(err: unknown): Problem {
 
 /** The API server's own answer, passed on in our terms; its message names the resource and the fix. */
 function fromKube(err: KubeError): Problem {
-  switch (err.status) {
+  const { message } = err.status;
+  switch (err.code) {
     case 401:
       return unavailable("the api's own credentials were refused by the Kubernetes API server");
     case 403:
-      return new Problem(403, ProblemType.forbidden, err.message);
+      return new Problem(403, ProblemType.forbidden, message);
     case 404:
-      return notFound(err.message);
+      return notFound(message);
     case 409:
-      return new Problem(409, ProblemType.conflict, err.message);
+      return new Problem(409, ProblemType.conflict, message);
     case 410:
-      return new Problem(410, ProblemType.expired, `${err.message}; list again without continue`);
+      return new Problem(410, ProblemType.expired, `${message}; list again without continue`);
     case 400:
     case 422: {
-      const causes = err.details?.causes ?? [];
+      const causes = err.status.details?.causes ?? [];
       const errors = causes.map((c) => `${c.field ?? "<root>"}: ${c.message ?? c.reason ?? "invalid"}`);
-      return invalid(errors.length > 0 ? errors : [`<root>: ${err.message}`]);
+      return invalid(errors.length > 0 ? errors : [`<root>: ${message}`]);
     }
     case 429:
     case 500:
     case 502:
     case 503:
     case 504:
-      return unavailable(`the Kubernetes API server is unavailable: ${err.message}`, err.retryAfter);
+      return unavailable(`the Kubernetes API server is unavailable: ${message}`, err.retryAfter);
     default:
-      return new Problem(502, ProblemType.internal, `the Kubernetes API server answered ${err.status}`);
+      return new Problem(502, ProblemType.internal, `the Kubernetes API server answered ${err.code}`);
   }
 }
 
@@ -143,12 +144,17 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
+/** The `instance` of a problem: the request's path, without its query. */
+export function problemInstance(request: FastifyRequest): string {
+  return request.url.split("?")[0] ?? request.url;
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
   return reply
     .code(problem.status)
     .headers(problem.headers)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(problem.body(request.url.split("?")[0] ?? request.url));
+    .send(problem.body(problemInstance(request)));
 }
 
 /**

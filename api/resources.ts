@@ -1,3 +1,4 @@
+import { KubeError } from "@agentyard/kube-runtime";
 import {
   AGENT_TASK_PLURAL,
   type AgentTask,
@@ -7,10 +8,22 @@ import {
   type Org,
 } from "../schema/index.ts";
 import type { Actor } from "./actor.ts";
-import { KubeError, resourcePath } from "./kube.ts";
 import { notFound } from "./problem.ts";
 
 /** Kubernetes paths and lookups the routes share. */
+
+/** The path of a collection or object of a group/version, with every segment escaped. */
+function resourcePath(
+  apiVersion: string,
+  plural: string,
+  { namespace, name, subresource }: { namespace?: string; name?: string; subresource?: string } = {},
+): string {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+  const obj = name ? `/${encodeURIComponent(name)}` : "";
+  const sub = subresource ? `/${subresource}` : "";
+  return `${base}${ns}/${plural}${obj}${sub}`;
+}
 
 export function taskPath(namespace?: string, name?: string, subresource?: string): string {
   return resourcePath(API_VERSION, AGENT_TASK_PLURAL, {
@@ -45,7 +58,7 @@ export async function readOrg(actor: Actor, name: string): Promise<Org> {
   try {
     return await actor.request<Org>("GET", orgPath(name));
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) {
+    if (err instanceof KubeError && err.code === 404) {
       throw notFound(`org ${JSON.stringify(name)} not found: create the Org first, or check the name`);
     }
     throw err;
@@ -61,7 +74,7 @@ export async function readTask(actor: Actor, namespace: string, name: string): P
   try {
     return await actor.request<AgentTask>("GET", taskPath(namespace, name));
   } catch (err) {
-    if (err instanceof KubeError && err.status === 404) throw taskNotFound(namespace, name);
+    if (err instanceof KubeError && err.code === 404) throw taskNotFound(namespace, name);
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Caller, Kube } from "./kube.ts";
+import type { ClusterClient } from "@agentyard/kube-runtime";
+import type { Caller } from "./actor.ts";
 import { reviews } from "./metrics.ts";
 
 /** What SubjectAccessReview asks about: the attributes of one Kubernetes request. */
@@ -43,14 +44,14 @@ const MAX_CACHED_TOKENS = 10_000;
  * burst of retries costs one round trip; token answers are kept briefly, keyed by the token's hash.
  */
 export class Reviewer {
-  private readonly kube: Kube;
+  private readonly client: ClusterClient;
   private readonly options: ReviewerOptions;
   private readonly tokens = new Map<string, Cached>();
   private readonly pendingTokens = new Map<string, Promise<Caller | undefined>>();
   private readonly pendingAccess = new Map<string, Promise<Decision>>();
 
-  constructor(kube: Kube, options: ReviewerOptions) {
-    this.kube = kube;
+  constructor(client: ClusterClient, options: ReviewerOptions) {
+    this.client = client;
     this.options = options;
   }
 
@@ -72,7 +73,7 @@ export class Reviewer {
   allowed(caller: Caller, attributes: ResourceAttributes): Promise<Decision> {
     const key = JSON.stringify([caller.username, caller.groups, attributes]);
     return share(this.pendingAccess, key, async () => {
-      const review = await this.kube.request<{ status?: { allowed?: boolean; reason?: string } }>(
+      const review = await this.client.request<{ status?: { allowed?: boolean; reason?: string } }>(
         "POST",
         "/apis/authorization.k8s.io/v1/subjectaccessreviews",
         {
@@ -90,7 +91,7 @@ export class Reviewer {
   }
 
   private async tokenReview(token: string): Promise<Caller | undefined> {
-    const review = await this.kube.request<{ status?: TokenReviewStatus }>(
+    const review = await this.client.request<{ status?: TokenReviewStatus }>(
       "POST",
       "/apis/authentication.k8s.io/v1/tokenreviews",
       { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } } },

@@ -1,17 +1,25 @@
-import { collectProcessMetrics } from "@agentyard/kube-runtime";
+import {
+  type ClientIdentity,
+  type ClusterClient,
+  clientFromKubeconfigFile,
+  collectProcessMetrics,
+  createLogger,
+  defaultClient,
+  type Logger,
+} from "@agentyard/kube-runtime";
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import Fastify from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { type Logger, pino } from "pino";
 import type { ZodType } from "zod";
 import { dashboardPlugin } from "../dashboard/serve.ts";
 import { authPlugin } from "./auth.ts";
-import { Kube } from "./kube.ts";
-import { registry as apiRegistry, httpRequests } from "./metrics.ts";
+import { registry as apiRegistry, httpRequests, kubeRequests } from "./metrics.ts";
 import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
+import { PREFIXES } from "./prefixes.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
+import { responseCheckPlugin } from "./response-check.ts";
 import { Reviewer } from "./review.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -21,33 +29,19 @@ import { taskEventRoutes } from "./routes/task-events.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { whoamiRoutes } from "./routes/whoami.ts";
 
-/** Headers and fields whose values are credentials; pino replaces them in every log line. */
-const REDACT_PATHS = [
-  "req.headers.authorization",
-  "req.headers.cookie",
-  "headers.authorization",
-  "authorization",
-  "token",
-  "*.token",
-  "bearerToken",
-];
-
-export function createApiLogger(level: string): Logger {
-  return pino({ name: "agentyard-api", level, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
-}
-
 /**
- * The api as a fastify instance, not yet listening. Public routes (health, metrics, OpenAPI, docs)
- * sit at the root; everything else is in one scope where authentication and the per-caller rate
- * limit apply.
+ * The api as a fastify instance, not yet listening. Each feature is an encapsulated plugin mounted
+ * at its prefix (prefixes.ts). The public ones (health, metrics, OpenAPI, docs, the dashboard) sit at
+ * the root; the others share one scope where authentication and the per-caller rate limit apply.
  */
-export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
+export async function buildApi(options: ApiOptions, client: ClusterClient, log: Logger) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimitBytes,
   }).withTypeProvider<ZodTypeProvider>();
   // Route schemas are zod schemas: zod validates, and a ZodError reaches the problem handler whole.
-  // Answers are plain JSON: objects from the API server are passed on, not re-validated.
+  // Answers are plain JSON: objects from the API server are passed on, not re-validated (but see
+  // options.checkResponses).
   app.setValidatorCompiler<ZodType>(({ schema }) => (data) => {
     const result = schema.safeParse(data);
     return result.success ? { value: result.data } : { error: result.error };
@@ -66,6 +60,7 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
   });
 
   await app.register(problemPlugin);
+  if (options.checkResponses) await app.register(responseCheckPlugin);
   if (options.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: options.corsOrigins,
@@ -75,12 +70,12 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
     });
   }
   await app.register(openapiPlugin);
-  await app.register(healthRoutes, { kube });
+  await app.register(healthRoutes, { client });
   await app.register(dashboardPlugin);
 
-  const reviewer = new Reviewer(kube, { tokenCacheMs: options.tokenCacheMs });
+  const reviewer = new Reviewer(client, { tokenCacheMs: options.tokenCacheMs });
   await app.register(async (api) => {
-    await api.register(authPlugin, { mode: options.auth, kube, reviewer });
+    await api.register(authPlugin, { mode: options.auth, client, reviewer });
     await api.register(rateLimit, {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
@@ -94,22 +89,33 @@ export async function buildApi(options: ApiOptions, kube: Kube, log: Logger) {
           `more than ${context.max} requests a minute; retry in ${context.after}`,
         ),
     });
-    await api.register(scheduleRoutes);
-    await api.register(taskRoutes);
-    await api.register(taskEventRoutes);
-    await api.register(whoamiRoutes);
-    await api.register(orgRoutes);
-    await api.register(eventRoutes, { heartbeatMs: options.heartbeatMs });
+    await api.register(scheduleRoutes, { prefix: PREFIXES.schedule });
+    await api.register(taskRoutes, { prefix: PREFIXES.tasks });
+    await api.register(taskEventRoutes, { prefix: PREFIXES.tasks });
+    await api.register(whoamiRoutes, { prefix: PREFIXES.whoami });
+    await api.register(orgRoutes, { prefix: PREFIXES.orgs });
+    await api.register(eventRoutes, { prefix: PREFIXES.events, heartbeatMs: options.heartbeatMs });
   });
   return app;
 }
 
 export type ApiInstance = Awaited<ReturnType<typeof buildApi>>;
 
+/** The api's own connection to Kubernetes: from a kubeconfig file, else in-cluster or $KUBECONFIG. */
+function kubernetesClient(kubeconfig: string | undefined): ClusterClient {
+  const options: Partial<ClientIdentity> = {
+    userAgent: "agentyard-api",
+    fieldManager: "agentyard-api",
+    observe: (request) => kubeRequests.inc(request),
+  };
+  return kubeconfig ? clientFromKubeconfigFile(kubeconfig, "api", options) : defaultClient("api", options);
+}
+
 export interface RunningApi {
   /** http://host:port of the listening server. */
   url: string;
   app: ApiInstance;
+  log: Logger;
   close(): Promise<void>;
 }
 
@@ -118,14 +124,14 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   const options = { ...defaultApiOptions(), ...overrides };
   const listen = parseListen(options.listen);
   checkAuthMode(options.auth, listen);
-  const log = options.log ?? createApiLogger(options.logLevel);
-  const kube = Kube.load(options.kubeconfig);
+  const log = options.log ?? createLogger(options.logLevel, { name: "agentyard-api" });
+  const client = kubernetesClient(options.kubeconfig);
   collectProcessMetrics(apiRegistry);
-  const app = await buildApi(options, kube, log);
+  const app = await buildApi(options, client, log);
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
-    await kube.close();
+    await client.close();
     throw err;
   }
   const address = app.server.address();
@@ -138,13 +144,14 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
       "AUTHENTICATION IS OFF (--auth=none): anyone who can reach this address acts with the api's own Kubernetes credentials. For the local devcluster only.",
     );
   }
-  log.info({ url, kubernetes: kube.server, auth: options.auth }, "api listening");
+  log.info({ url, kubernetes: client.kc.getCurrentCluster()?.server, auth: options.auth }, "api listening");
   return {
     url,
     app,
+    log,
     async close() {
       await app.close();
-      await kube.close();
+      await client.close();
     },
   };
 }

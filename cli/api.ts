@@ -1,7 +1,7 @@
 import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { defaultApiOptions } from "../api/options.ts";
-import { createApiLogger, startApi } from "../api/server.ts";
+import { startApi } from "../api/server.ts";
 
 function positiveInt(value: string): number {
   const n = Number.parseInt(value, 10);
@@ -72,7 +72,6 @@ export function apiCommand(): Command {
         .env("AGENTYARD_API_CORS_ORIGINS"),
     )
     .action(async (flags) => {
-      const log = createApiLogger(flags.logLevel);
       const api = await startApi({
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         listen: flags.listen,
@@ -81,8 +80,7 @@ export function apiCommand(): Command {
         rateLimitPerMinute: flags.rateLimit,
         bodyLimitBytes: flags.bodyLimit,
         corsOrigins: flags.corsOrigin ?? [],
-        log,
       });
-      onShutdown(() => api.close(), { log });
+      onShutdown(() => api.close(), { log: api.log });
     });
 }

@@ -166,3 +166,48 @@ export const HealthSchema = z
   .object({ status: z.literal("ok") })
   .describe("The process is serving.")
   .meta({ id: "Health" });
+
+export const TaskEventSchema = z
+  .object({
+    type: z.string().describe("Normal or Warning."),
+    reason: z.string().describe("Why, in UpperCamelCase: Starting, Running, Succeeded..."),
+    action: z.string().optional().describe("What the reporting controller did."),
+    message: z.string().describe("What happened, for people."),
+    count: z.int().describe("How many times it happened."),
+    firstTime: z.string().optional().describe("When it first happened."),
+    lastTime: z.string().optional().describe("When it last happened."),
+    source: z.string().optional().describe("The controller that reported it."),
+  })
+  .meta({ id: "TaskEvent" });
+export type TaskEvent = z.infer<typeof TaskEventSchema>;
+
+export const TaskEventListSchema = z
+  .object({ items: z.array(TaskEventSchema) })
+  .describe("The Kubernetes Events about a task, oldest first.")
+  .meta({ id: "TaskEventList" });
+
+const byOrg = (what: string) =>
+  z.record(z.string(), z.boolean()).describe(`Per Org name: whether the caller may ${what}.`);
+
+export const WhoamiSchema = z
+  .object({
+    user: z
+      .object({ username: z.string(), groups: z.array(z.string()) })
+      .nullable()
+      .describe("The authenticated caller; null when the api runs with --auth=none."),
+    orgs: z.array(z.string()).describe("The Orgs the caller may read, by name."),
+    namespaces: z.record(z.string(), z.string()).describe("Per Org name: the namespace of its tasks."),
+    can: z.object({
+      listOrgs: z.boolean().describe("list and watch Orgs cluster-wide."),
+      watchAllTasks: z.boolean().describe("list and watch AgentTasks in all namespaces."),
+      watch: byOrg("list and watch its tasks"),
+      schedule: byOrg("create tasks"),
+      cancel: byOrg("cancel tasks (patch)"),
+      delete: byOrg("delete tasks"),
+      logs: byOrg("read the agents' logs"),
+      events: byOrg("read the tasks' Events"),
+    }),
+  })
+  .describe("Who the caller is and what the caller may do, as Kubernetes RBAC answers.")
+  .meta({ id: "Whoami" });
+export type Whoami = z.infer<typeof WhoamiSchema>;

@@ -1,10 +1,13 @@
+import { type ClusterClient, clientFromKubeconfigFile } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Kube } from "../api/kube.ts";
+import { z } from "zod";
 import type { RunningApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest } from "../schema/fixtures.test-support.ts";
+import { formatIssues } from "../schema/index.ts";
+import { AgentTaskResourceSchema, OrgResourceSchema, ProblemSchema } from "../schema/rest.ts";
 import { call, type EventsClient, grant, openEvents, type SseEvent, startTestApi } from "./support/api.ts";
 import { applyManifest, clusterWithCrds, getOrg, startTestOperator } from "./support/operator.ts";
 
@@ -12,6 +15,28 @@ type Change = {
   type: string;
   object: { metadata: { name: string; resourceVersion: string }; status?: { phase?: string } };
 };
+
+const changeOf = (object: z.ZodType) => z.object({ type: z.enum(["ADDED", "MODIFIED", "DELETED"]), object });
+const kind = z.object({ kind: z.enum(["task", "org"]) });
+
+/** The data of each event, by its name, as the route's description states it. */
+const EVENT_DATA: Record<string, z.ZodType> = {
+  task: changeOf(AgentTaskResourceSchema),
+  org: changeOf(OrgResourceSchema),
+  synced: kind,
+  reset: kind,
+  error: ProblemSchema,
+};
+
+/** Every event a stream delivered is one the route describes, with data its schema allows. */
+function expectFramed(events: SseEvent[]): void {
+  expect(events.length).toBeGreaterThan(0);
+  for (const event of events) {
+    const schema = EVENT_DATA[event.event] ?? expect.unreachable(`an event named ${event.event}`);
+    const result = schema.safeParse(event.data);
+    expect(result.success ? [] : formatIssues(result.error), `${event.event} event`).toEqual([]);
+  }
+}
 
 const ORG = "stream";
 const NS = `org-${ORG}`;
@@ -21,7 +46,7 @@ describe("GET /api/v1/events", () => {
   let cluster: DevCluster;
   let operator: RunningOperator;
   let api: RunningApi;
-  let reference: Kube;
+  let reference: ClusterClient;
   let tokens: Record<"admin" | "alice" | "bob", string>;
   const kubectl = (args: string[], options?: { input?: string }) => cluster.kubectl(args, options);
 
@@ -41,7 +66,7 @@ describe("GET /api/v1/events", () => {
       "patch",
     ]);
     api = await startTestApi(cluster.info(), kubectl, { heartbeatMs: 200 });
-    reference = Kube.load(cluster.kubeconfigPath());
+    reference = clientFromKubeconfigFile(cluster.kubeconfigPath(), "reference");
     tokens = cluster.info().tokens;
   });
 
@@ -58,21 +83,19 @@ describe("GET /api/v1/events", () => {
     stop: () => void;
   } {
     const seen = new Map<string, { at: number; phase?: string }>();
-    const abort = new AbortController();
-    void reference
-      .watch(
-        `/apis/agentyard.dev/v1alpha1/namespaces/${NS}/agenttasks`,
-        { fieldSelector: `metadata.name=${task}` },
-        (_type, object) => {
-          const o = object as Change["object"];
-          if (!seen.has(o.metadata.resourceVersion)) {
-            seen.set(o.metadata.resourceVersion, { at: Date.now(), phase: o.status?.phase });
-          }
-        },
-        abort.signal,
-      )
-      .catch(() => {});
-    return { seen, stop: () => abort.abort() };
+    const watching = reference.watch(
+      `/apis/agentyard.dev/v1alpha1/namespaces/${NS}/agenttasks`,
+      { fieldSelector: `metadata.name=${task}` },
+      (_type, object) => {
+        const o = object as Change["object"];
+        if (!seen.has(o.metadata.resourceVersion)) {
+          seen.set(o.metadata.resourceVersion, { at: Date.now(), phase: o.status?.phase });
+        }
+      },
+      () => {},
+      60_000,
+    );
+    return { seen, stop: () => void watching.then((controller) => controller.abort()) };
   }
 
   const taskEvent = (name: string, phase?: string) => (e: SseEvent) =>
@@ -122,6 +145,7 @@ describe("GET /api/v1/events", () => {
       } finally {
         watch.stop();
       }
+      expectFramed(stream.events);
     } finally {
       stream.close();
     }
@@ -137,6 +161,7 @@ describe("GET /api/v1/events", () => {
     await first.next("the new task", taskEvent(name));
     const lastEventId = first.lastEventId;
     expect(lastEventId).toBeDefined();
+    expectFramed(first.events);
     first.close();
 
     const cancelled = await call(api, "POST", `/api/v1/tasks/${NS}/${name}/cancel`, { token: tokens.alice });
@@ -158,6 +183,7 @@ describe("GET /api/v1/events", () => {
         (e) => e.event === "synced" || (e.data as Change).type === "ADDED",
       );
       expect(repeats).toEqual([]);
+      expectFramed(resumed.events);
     } finally {
       resumed.close();
     }
@@ -171,6 +197,7 @@ describe("GET /api/v1/events", () => {
     try {
       await stream.next("a reset", (e) => e.event === "reset");
       await stream.next("synced again", (e) => e.event === "synced");
+      expectFramed(stream.events);
     } finally {
       stream.close();
     }

@@ -247,6 +247,7 @@ describe("the task and org API", () => {
       kubeconfig,
       listen: "127.0.0.1:0",
       auth: "token",
+      checkResponses: true,
       log: pino({ level: "silent" }),
     });
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Whoami } from "../api/routes/whoami.ts";
 import type { RunningApi } from "../api/server.ts";
+import type { Whoami } from "../schema/rest.ts";
 import { apply, call, createOrg, grant, startTestApi } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 

@@ -1,17 +1,15 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { orgNamespace } from "../../schema/index.ts";
 import { EventsQuerySchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { orgAttributes, orgPath, readOrg, taskAttributes, taskPath } from "../resources.ts";
-import { EventStream, parseLastEventId, type StreamSource } from "../sse.ts";
+import { problemInstance } from "../problem.ts";
+import { streamSources } from "../services/events.ts";
+import { EventStream, parseLastEventId } from "../sse.ts";
 
 export interface EventsOptions {
   /** Comment lines this often keep proxies and browsers from closing an idle stream. */
   heartbeatMs: number;
 }
-
-export const EVENTS_PATH = "/api/v1/events";
 
 export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { heartbeatMs }) => {
   const open = new Set<EventStream>();
@@ -21,7 +19,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
   });
 
   app.get(
-    EVENTS_PATH,
+    "",
     {
       schema: {
         operationId: "events",
@@ -52,14 +50,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
     },
     async (request, reply) => {
       const { actor } = request;
-      const { org } = request.query;
-      const namespace = org ? orgNamespace(await readOrg(actor, org)) : undefined;
-      await actor.authorize(taskAttributes("watch", namespace));
-      await actor.authorize(orgAttributes("watch", org));
-      const sources: StreamSource[] = [
-        { kind: "task", path: taskPath(namespace) },
-        { kind: "org", path: orgPath(), ...(org ? { fieldSelector: `metadata.name=${org}` } : {}) },
-      ];
+      const sources = await streamSources(actor, request.query.org);
 
       reply.hijack();
       const headers = Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined);
@@ -78,7 +69,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
           sources,
           resume: parseLastEventId(request.headers["last-event-id"], ["task", "org"]),
           heartbeatMs,
-          path: EVENTS_PATH,
+          path: problemInstance(request),
           log: request.log,
         },
         () => open.delete(stream),

@@ -1,13 +1,13 @@
+import type { ClusterClient } from "@agentyard/kube-runtime";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { HealthSchema } from "../../schema/rest.ts";
-import type { Kube } from "../kube.ts";
 import { registry } from "../metrics.ts";
 import { problemResponses } from "../openapi.ts";
 import { toProblem, unavailable } from "../problem.ts";
 
 export interface HealthOptions {
-  kube: Kube;
+  client: ClusterClient;
 }
 
 /** Readiness asks the API server at most this often; probes from many kubelets cost one request. */
@@ -17,7 +17,7 @@ const READY_CACHE_MS = 1_000;
  * The MVP's /health and /api/health, the Kubernetes probes and Prometheus metrics. None needs a
  * token: they tell nothing about tasks or Orgs.
  */
-export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { kube }) => {
+export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { client }) => {
   const ok = { status: "ok" } as const;
   const alive = { schema: { tags: ["health"], response: { 200: HealthSchema } } };
 
@@ -50,7 +50,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, { 
     },
     async () => {
       if (!checked || Date.now() - checked.at > READY_CACHE_MS) {
-        const problem = await kube.text("/readyz", { timeoutMs: 5_000 }).then(
+        const problem = await client.text("/readyz", { timeoutMs: 5_000 }).then(
           () => undefined,
           (err: unknown) => toProblem(err),
         );

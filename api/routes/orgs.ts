@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { API_VERSION, ORG_KIND, type Org } from "../../schema/index.ts";
 import { OrgListQuerySchema, OrgListSchema, OrgParamsSchema, OrgResourceSchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { orgAttributes, orgPath, readOrg, withoutManagedFields } from "../resources.ts";
+import { readOrg, withoutManagedFields } from "../resources.ts";
+import { listOrgs } from "../services/orgs.ts";
 
 export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
   const security = [{ bearer: [] }];
 
   app.get(
-    "/api/v1/orgs",
+    "",
     {
       schema: {
         operationId: "listOrgs",
@@ -20,24 +20,11 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: OrgListSchema, ...problemResponses(...COMMON_PROBLEMS, 410) },
       },
     },
-    async (request) => {
-      await request.actor.authorize(orgAttributes("list"));
-      const list = await request.actor.request<{ items: Org[]; metadata?: { continue?: string } }>(
-        "GET",
-        orgPath(),
-        { query: { limit: request.query.limit, continue: request.query.continue } },
-      );
-      // Items of a list carry neither apiVersion nor kind.
-      const items = list.items.map((org) =>
-        withoutManagedFields({ ...org, apiVersion: API_VERSION, kind: ORG_KIND } as Org),
-      );
-      const next = list.metadata?.continue || undefined;
-      return next ? { items, continue: next } : { items };
-    },
+    async (request) => listOrgs(request.actor, request.query),
   );
 
   app.get(
-    "/api/v1/orgs/:name",
+    "/:name",
     {
       schema: {
         operationId: "getOrg",

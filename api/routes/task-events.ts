@@ -1,63 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { z } from "zod";
-import { AGENT_TASK_KIND } from "../../schema/index.ts";
-import { TaskParamsSchema } from "../../schema/rest.ts";
+import { TaskEventListSchema, TaskParamsSchema } from "../../schema/rest.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { readTask } from "../resources.ts";
-
-const TaskEventSchema = z
-  .object({
-    type: z.string().describe("Normal or Warning."),
-    reason: z.string().describe("Why, in UpperCamelCase: Starting, Running, Succeeded..."),
-    action: z.string().optional().describe("What the reporting controller did."),
-    message: z.string().describe("What happened, for people."),
-    count: z.int().describe("How many times it happened."),
-    firstTime: z.string().optional().describe("When it first happened."),
-    lastTime: z.string().optional().describe("When it last happened."),
-    source: z.string().optional().describe("The controller that reported it."),
-  })
-  .meta({ id: "TaskEvent" });
-export type TaskEvent = z.infer<typeof TaskEventSchema>;
-
-const TaskEventListSchema = z
-  .object({ items: z.array(TaskEventSchema) })
-  .describe("The Kubernetes Events about a task, oldest first.")
-  .meta({ id: "TaskEventList" });
-
-/** core/v1 Event: the view of Events every RBAC setup grants (`view` included), whoever wrote them. */
-interface CoreEvent {
-  type?: string;
-  reason?: string;
-  action?: string;
-  message?: string;
-  count?: number;
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
-  series?: { count?: number; lastObservedTime?: string };
-  reportingComponent?: string;
-  source?: { component?: string };
-}
-
-function toTaskEvent(event: CoreEvent): TaskEvent {
-  const firstTime = event.firstTimestamp || event.eventTime || undefined;
-  const lastTime = event.series?.lastObservedTime || event.lastTimestamp || firstTime;
-  const source = event.reportingComponent || event.source?.component || undefined;
-  return {
-    type: event.type ?? "Normal",
-    reason: event.reason ?? "",
-    ...(event.action ? { action: event.action } : {}),
-    message: event.message ?? "",
-    count: event.series?.count ?? event.count ?? 1,
-    ...(firstTime ? { firstTime } : {}),
-    ...(lastTime ? { lastTime } : {}),
-    ...(source ? { source } : {}),
-  };
-}
+import { listTaskEvents } from "../services/task-events.ts";
 
 export const taskEventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
-    "/api/v1/tasks/:namespace/:name/events",
+    "/:namespace/:name/events",
     {
       schema: {
         operationId: "getTaskEvents",
@@ -70,25 +18,6 @@ export const taskEventRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: TaskEventListSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const { namespace, name } = request.params;
-      const task = await readTask(actor, namespace, name);
-      await actor.authorize({ verb: "list", group: "", resource: "events", namespace });
-      // By uid too: Events of an earlier task of the same name are not this task's.
-      const fieldSelector = [
-        `involvedObject.kind=${AGENT_TASK_KIND}`,
-        `involvedObject.name=${name}`,
-        `involvedObject.uid=${task.metadata.uid}`,
-      ].join(",");
-      const list = await actor.request<{ items: CoreEvent[] }>(
-        "GET",
-        `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
-        { query: { fieldSelector } },
-      );
-      const items = list.items.map(toTaskEvent);
-      items.sort((a, b) => (a.lastTime ?? "").localeCompare(b.lastTime ?? ""));
-      return { items };
-    },
+    async (request) => listTaskEvents(request.actor, request.params.namespace, request.params.name),
   );
 };

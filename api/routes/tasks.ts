@@ -1,12 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import {
-  AGENT_TASK_KIND,
-  type AgentTask,
-  API_VERSION,
-  orgNamespace,
-  type TaskPhase,
-} from "../../schema/index.ts";
-import {
   AgentTaskResourceSchema,
   TaskListQuerySchema,
   TaskListSchema,
@@ -15,77 +8,16 @@ import {
   TaskParamsSchema,
   TaskRefSchema,
 } from "../../schema/rest.ts";
-import type { Actor } from "../actor.ts";
-import { KubeError } from "../kube.ts";
 import { readTaskLog } from "../logs.ts";
 import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import {
-  readOrg,
-  readTask,
-  taskAttributes,
-  taskNotFound,
-  taskPath,
-  withoutManagedFields,
-} from "../resources.ts";
-
-/** A filtered page is filled from at most this many pages of the API server, then returned short. */
-const MAX_UPSTREAM_PAGES = 10;
-
-interface TaskList {
-  items: AgentTask[];
-  metadata?: { continue?: string };
-}
-
-export interface TaskQuery {
-  org?: string;
-  phase?: TaskPhase;
-  limit: number;
-  continue?: string;
-}
-
-/** A task without status has not been seen by the operator yet: it is Pending. */
-function phaseOf(task: AgentTask): TaskPhase {
-  return task.status?.phase ?? "Pending";
-}
-
-/**
- * One page of tasks, paged by the API server's own limit/continue. Filters the API server cannot
- * apply are applied here; a page is topped up from the following server pages, so a continue token
- * always points just after the last task looked at and no task is skipped or repeated.
- */
-export async function listTasks(
-  actor: Actor,
-  query: TaskQuery,
-): Promise<{ items: AgentTask[]; continue?: string }> {
-  const namespace = query.org ? orgNamespace(await readOrg(actor, query.org)) : undefined;
-  await actor.authorize(taskAttributes("list", namespace));
-  const matches = (task: AgentTask) =>
-    (!query.org || task.spec.org === query.org) && (!query.phase || phaseOf(task) === query.phase);
-
-  const items: AgentTask[] = [];
-  let next = query.continue;
-  for (let page = 0; page < MAX_UPSTREAM_PAGES; page++) {
-    const list = await actor.request<TaskList>("GET", taskPath(namespace), {
-      query: { limit: query.limit - items.length, continue: next },
-    });
-    for (const item of list.items) {
-      // Items of a list carry neither apiVersion nor kind.
-      if (matches(item))
-        items.push(
-          withoutManagedFields({ ...item, apiVersion: API_VERSION, kind: AGENT_TASK_KIND } as AgentTask),
-        );
-    }
-    next = list.metadata?.continue || undefined;
-    if (!next || items.length >= query.limit) break;
-  }
-  return next ? { items, continue: next } : { items };
-}
+import { readTask, withoutManagedFields } from "../resources.ts";
+import { cancelTask, deleteTask, listTasks } from "../services/tasks.ts";
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   const security = [{ bearer: [] }];
 
   app.get(
-    "/api/v1/tasks",
+    "",
     {
       schema: {
         operationId: "listTasks",
@@ -102,7 +34,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
-    "/api/v1/tasks/:namespace/:name",
+    "/:namespace/:name",
     {
       schema: {
         operationId: "getTask",
@@ -120,7 +52,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.post(
-    "/api/v1/tasks/:namespace/:name/cancel",
+    "/:namespace/:name/cancel",
     {
       schema: {
         operationId: "cancelTask",
@@ -138,22 +70,12 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { namespace, name } = request.params;
-      await request.actor.authorize(taskAttributes("patch", namespace, name));
-      try {
-        const task = await request.actor.request<AgentTask>("PATCH", taskPath(namespace, name), {
-          body: { spec: { cancel: true } },
-          contentType: "application/merge-patch+json",
-        });
-        return reply.code(202).send(withoutManagedFields(task));
-      } catch (err) {
-        if (err instanceof KubeError && err.status === 404) throw taskNotFound(namespace, name);
-        throw err;
-      }
+      return reply.code(202).send(await cancelTask(request.actor, namespace, name));
     },
   );
 
   app.delete(
-    "/api/v1/tasks/:namespace/:name",
+    "/:namespace/:name",
     {
       schema: {
         operationId: "deleteTask",
@@ -171,17 +93,12 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { namespace, name } = request.params;
-      await request.actor.authorize(taskAttributes("delete", namespace, name));
-      const task = await readTask(request.actor, namespace, name);
-      await request.actor.request("DELETE", taskPath(namespace, name), {
-        body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: task.metadata.uid } },
-      });
-      return reply.code(202).send({ name, namespace, uid: task.metadata.uid as string });
+      return reply.code(202).send(await deleteTask(request.actor, namespace, name));
     },
   );
 
   app.get(
-    "/api/v1/tasks/:namespace/:name/logs",
+    "/:namespace/:name/logs",
     {
       schema: {
         operationId: "getTaskLogs",

@@ -57,7 +57,10 @@ export async function apiServiceAccountKubeconfig(
   return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** The api in this process, as its own ServiceAccount, with token authentication. */
+/**
+ * The api in this process, as its own ServiceAccount, with token authentication; every answer is
+ * checked against its route's response schema, so a test fails on one that drifts.
+ */
 export async function startTestApi(
   cluster: ClusterInfo,
   kubectl: Kubectl,
@@ -68,6 +71,7 @@ export async function startTestApi(
     kubeconfig: identity.path,
     listen: "127.0.0.1:0",
     auth: "token",
+    checkResponses: true,
     log: pino({ level: process.env.AGENTYARD_TEST_LOG ?? "silent" }),
     ...overrides,
   });

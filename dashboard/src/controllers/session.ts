@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import type { Whoami } from "../../../api/routes/whoami.ts";
+import type { Whoami } from "../../../schema/rest.ts";
 import { get } from "../api/client.ts";
 import { type ApiProblem, asProblem } from "../api/problem.ts";
 import { token, UNAUTHENTICATED } from "../api/token.ts";

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from "lit";
-import type { TaskEvent } from "../../../api/routes/task-events.ts";
 import type { Condition } from "../../../schema/index.ts";
+import type { TaskEvent } from "../../../schema/rest.ts";
 import { taskUrl } from "../api/client.ts";
 import { FetchController } from "../controllers/fetch.ts";
 import { base } from "../styles.ts";

@@ -11,32 +11,19 @@ import {
   KubeConfig,
   KubernetesObjectApi,
   Observable,
+  type RequestContext,
+  type ResponseContext,
   ServerConfiguration,
   setHeaderMiddleware,
   VersionApi,
   Watch,
 } from "@kubernetes/client-node";
+import { KubeError, KubeUnreachable } from "./errors.ts";
+import { ImpersonatingTransport, type Impersonation } from "./impersonation.ts";
+import { parseJson } from "./json.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 import type { Resource } from "./store.ts";
-
-/** Who a client says it is, and where it counts its requests. */
-export interface ClientIdentity {
-  /** The User-Agent of every request. */
-  userAgent: string;
-  /** The field manager of server-side applies made through this client. */
-  fieldManager: string;
-  metrics: RuntimeMetrics;
-}
-
-const DEFAULT_NAME = "kube-runtime";
-
-function identityOf(options: Partial<ClientIdentity>): ClientIdentity {
-  return {
-    userAgent: options.userAgent ?? DEFAULT_NAME,
-    fieldManager: options.fieldManager ?? DEFAULT_NAME,
-    metrics: options.metrics ?? unservedMetrics(),
-  };
-}
+import { readWatchLines } from "./watch-stream.ts";
 
 export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -48,6 +35,41 @@ export interface RequestOptions {
   contentType?: string;
   /** Gives up on a request the server does not answer; a list of a large collection needs more. */
   timeoutMs?: number;
+  /** Acts as this user and these groups, whose RBAC the API server applies; the kubeconfig's identity when omitted. */
+  as?: Impersonation;
+}
+
+export interface WatchOptions {
+  /** Watches as this user and these groups; the kubeconfig's identity when omitted. */
+  as?: Impersonation;
+}
+
+/** Told of every request a client sends: its HTTP verb (WATCH for a watch) and status code, `error` when no answer came. */
+export type RequestObserver = (request: { verb: string; code: string }) => void;
+
+/** Who a client says it is, and where it counts its requests. */
+export interface ClientIdentity {
+  /** Sent as User-Agent, so that the API server's audit log tells the processes apart. */
+  userAgent: string;
+  /** The field manager of server-side applies made through this client. */
+  fieldManager: string;
+  metrics: RuntimeMetrics;
+  /** Instead of counting requests in `metrics`, tell this observer (a process with metrics of its own). */
+  observe?: RequestObserver;
+}
+
+/** What a caller may leave out of a client's identity: defaults to the runtime's own names. */
+type IdentityOptions = Partial<ClientIdentity>;
+
+const DEFAULT_NAME = "kube-runtime";
+
+function identityOf(options: IdentityOptions): ClientIdentity {
+  return {
+    ...options,
+    userAgent: options.userAgent ?? DEFAULT_NAME,
+    fieldManager: options.fieldManager ?? DEFAULT_NAME,
+    metrics: options.metrics ?? unservedMetrics(),
+  };
 }
 
 export type WatchEventCallback = (type: string, object: unknown) => void;
@@ -64,8 +86,13 @@ export interface ClusterClient {
   readonly coordination: CoordinationV1Api;
   readonly events: EventsV1Api;
   readonly version: VersionApi;
-  /** A request whose answer is the plain JSON the server sent (typed APIs turn timestamps into Dates). */
+  /**
+   * A request whose answer is the plain JSON the server sent (typed APIs turn timestamps into
+   * Dates). An error status throws KubeError, no answer KubeUnreachable.
+   */
   request<T>(verb: Verb, path: string, options?: RequestOptions): Promise<T>;
+  /** A GET whose plain-text answer is returned as it is, such as a pod's log; it fails as `request` does. */
+  text(path: string, options?: RequestOptions): Promise<string>;
   /** Starts a watch on a collection path; `done` gets the error that ended it, or null on a clean close. */
   watch(
     path: string,
@@ -73,7 +100,10 @@ export interface ClusterClient {
     onEvent: WatchEventCallback,
     done: (err: unknown) => void,
     inactivityTimeoutMs: number,
+    options?: WatchOptions,
   ): Promise<AbortController>;
+  /** Closes the connections of requests that impersonated; nothing else needs closing. */
+  close(): Promise<void>;
 }
 
 /** KubernetesObjectApi that also tells the REST path of any object, from its cached discovery. */
@@ -95,9 +125,6 @@ export class ObjectApi extends KubernetesObjectApi {
     return options.subresource ? `${path}/${options.subresource}` : path;
   }
 }
-
-/** What a caller may leave out of a client's identity: defaults to the runtime's own names. */
-type IdentityOptions = Partial<ClientIdentity>;
 
 function loadedClient(
   load: (kc: KubeConfig) => void,
@@ -132,9 +159,12 @@ export function clientFromKubeConfig(
   const { userAgent, metrics } = identity;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig for ${name} has no current cluster`);
+  const observe: RequestObserver =
+    identity.observe ?? (({ verb, code }) => metrics.apiRequests.inc({ cluster: name, verb, code }));
   const baseServer = new ServerConfiguration(cluster.server, {});
   const authMethods = { default: kc };
-  const transport = countingHttpLibrary(createConfiguration({ baseServer }).httpApi, name, metrics);
+  const transport = countingHttpLibrary(createConfiguration({ baseServer }).httpApi, observe);
+  const impersonating = new ImpersonatingTransport(kc);
   const configuration = createConfiguration({
     baseServer,
     authMethods,
@@ -142,7 +172,8 @@ export function clientFromKubeConfig(
     middleware: [setHeaderMiddleware("User-Agent", userAgent)],
   });
 
-  async function request<T>(verb: Verb, path: string, options: RequestOptions = {}): Promise<T> {
+  /** A raw request ready to send: its headers, query, body, deadline and the kubeconfig's credentials. */
+  async function prepare(verb: Verb, path: string, options: RequestOptions): Promise<RequestContext> {
     const ctx = baseServer.makeRequestContext(path, HttpMethod[verb]);
     ctx.setHeaderParam("Accept", "application/json");
     ctx.setHeaderParam("User-Agent", userAgent);
@@ -155,19 +186,39 @@ export function clientFromKubeConfig(
     }
     ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? 30_000));
     await kc.applySecurityAuthentication(ctx);
-    const response = await transport.send(ctx).toPromise();
+    return ctx;
+  }
+
+  /** Sends a prepared request; one that impersonates goes out over HTTP/1.1 (impersonation.ts). */
+  function send(ctx: RequestContext, as: Impersonation | undefined): Promise<ResponseContext> {
+    const via = as
+      ? countingHttpLibrary({ send: (c) => new Observable(impersonating.send(c, as)) }, observe)
+      : transport;
+    return via
+      .send(ctx)
+      .toPromise()
+      .catch((err: unknown) => {
+        throw new KubeUnreachable(err);
+      });
+  }
+
+  /** The body of a 2xx answer; any other status throws KubeError. */
+  async function exchange(verb: Verb, path: string, options: RequestOptions): Promise<string> {
+    const response = await send(await prepare(verb, path, options), options.as);
     const text = await response.body.text();
-    const parsed = text ? parseJson(text) : undefined;
     if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
-      const message = (parsed as { message?: string } | undefined)?.message ?? text;
-      throw new ApiException(
-        response.httpStatusCode,
-        `${verb} ${path}: ${message}`,
-        parsed,
-        response.headers,
-      );
+      throw new KubeError(`${verb} ${path}`, response.httpStatusCode, text, response.headers);
     }
-    return parsed as T;
+    return text;
+  }
+
+  async function request<T>(verb: Verb, path: string, options: RequestOptions = {}): Promise<T> {
+    const text = await exchange(verb, path, options);
+    return (text ? parseJson(text) : undefined) as T;
+  }
+
+  function text(path: string, options: RequestOptions = {}): Promise<string> {
+    return exchange("GET", path, options);
   }
 
   async function watch(
@@ -176,7 +227,9 @@ export function clientFromKubeConfig(
     onEvent: WatchEventCallback,
     done: (err: unknown) => void,
     inactivityTimeoutMs: number,
+    options: WatchOptions = {},
   ): Promise<AbortController> {
+    if (options.as) return watchAs(options.as, path, query, onEvent, done, inactivityTimeoutMs);
     const w = new Watch(kc);
     // client-node aborts a watch that received nothing for 30 s. A quiet collection is normal (bookmarks
     // come about once a minute); the informer's watchdog decides when silence is a fault.
@@ -186,7 +239,41 @@ export function clientFromKubeConfig(
       failure ??= err ?? null;
       done(err);
     });
-    metrics.apiRequests.inc({ cluster: name, verb: "WATCH", code: watchCode(failure) });
+    observe({ verb: "WATCH", code: watchCode(failure) });
+    return controller;
+  }
+
+  /** A watch that impersonates: one request streamed over HTTP/1.1, as `watch` promises it. */
+  async function watchAs(
+    as: Impersonation,
+    path: string,
+    query: Query,
+    onEvent: WatchEventCallback,
+    done: (err: unknown) => void,
+    inactivityTimeoutMs: number,
+  ): Promise<AbortController> {
+    const controller = new AbortController();
+    const ctx = await prepare("GET", path, { query: { ...query, watch: true } });
+    ctx.setSignal(controller.signal);
+    let response: ResponseContext;
+    try {
+      response = await impersonating.send(ctx, as);
+    } catch (err) {
+      observe({ verb: "WATCH", code: "error" });
+      done(new KubeUnreachable(err));
+      return controller;
+    }
+    observe({ verb: "WATCH", code: String(response.httpStatusCode) });
+    if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+      const text = await response.body.text().catch(() => "");
+      done(new KubeError(`WATCH ${path}`, response.httpStatusCode, text, response.headers));
+      return controller;
+    }
+    const onLine = (line: string) => {
+      const event = parseJson(line) as { type?: string; object?: unknown } | string;
+      if (typeof event === "object" && event.type && event.object) onEvent(event.type, event.object);
+    };
+    readWatchLines(response.body.stream(), onLine, done, inactivityTimeoutMs, controller);
     return controller;
   }
 
@@ -201,15 +288,17 @@ export function clientFromKubeConfig(
     events: new EventsV1Api(configuration),
     version: new VersionApi(configuration),
     request,
+    text,
     watch,
+    close: () => impersonating.close(),
   };
 }
 
-function countingHttpLibrary(inner: HttpLibrary, cluster: string, metrics: RuntimeMetrics): HttpLibrary {
+function countingHttpLibrary(inner: HttpLibrary, observe: RequestObserver): HttpLibrary {
   return {
     send(ctx) {
       const verb = ctx.getHttpMethod();
-      const count = (code: string) => metrics.apiRequests.inc({ cluster, verb, code });
+      const count = (code: string) => observe({ verb, code });
       const sent = inner.send(ctx).toPromise();
       return new Observable(
         sent.then(
@@ -232,14 +321,6 @@ function watchCode(failure: unknown): string {
   if (failure === undefined || failure === null) return "200";
   const code = (failure as { statusCode?: number }).statusCode;
   return code === undefined ? "error" : String(code);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /** The HTTP status of a failed API call, or undefined when the request never got an answer. */

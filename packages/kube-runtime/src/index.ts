@@ -23,10 +23,12 @@ export {
   defaultClient,
   ObjectApi,
   type Query,
+  type RequestObserver,
   type RequestOptions,
   statusCode,
   type Verb,
   type WatchEventCallback,
+  type WatchOptions,
 } from "./client.ts";
 export {
   Controller,
@@ -38,8 +40,10 @@ export {
   type Reconciler,
   type Source,
 } from "./controller.ts";
+export { KubeError, type KubeStatus, KubeUnreachable } from "./errors.ts";
 export { type EventInput, EventRecorder, type EventRecorderOptions } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
+export type { Impersonation } from "./impersonation.ts";
 export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
 export { type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
 export { createLogger, type Logger, silentLogger } from "./log.ts";

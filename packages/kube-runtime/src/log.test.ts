@@ -16,7 +16,7 @@ describe("createLogger", () => {
       {
         token: "t0p",
         cluster: { kubeconfig: "apiVersion: v1" },
-        req: { headers: { authorization: "Bearer x" } },
+        req: { headers: { authorization: "Bearer x", cookie: "session=s3cret" } },
       },
       "hello",
     );
@@ -30,5 +30,6 @@ describe("createLogger", () => {
     });
     expect(line.cluster.kubeconfig).toBe("[redacted]");
     expect(line.req.headers.authorization).toBe("[redacted]");
+    expect(line.req.headers.cookie).toBe("[redacted]");
   });
 });

@@ -4,6 +4,7 @@ export type { Logger };
 
 const SECRET_KEYS = [
   "authorization",
+  "cookie",
   "token",
   "bearerToken",
   "password",
