@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   type ClusterClient,
-  clientFromKubeconfigYaml,
+  clientFromKubeConfig,
   Informer,
   type InformerHandler,
   type Runnable,
@@ -20,7 +20,7 @@ import type {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type Org, orgNamespace } from "../schema/index.ts";
-import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
+import { checkKubeconfig, KubeconfigRefused, kubeConfigOf } from "./kubeconfig-policy.ts";
 import { LABEL_TASK } from "./render/labels.ts";
 
 /** Only what agentyard made: every child carries this label, so informers never see other objects. */
@@ -134,7 +134,7 @@ export class ClusterRegistry implements Runnable {
     const name = org.metadata.name as string;
     const label = `${ref.namespace}/${ref.name}`;
     const kubeconfig = await this.readKubeconfig(ref.namespace, ref.name, ref.key);
-    checkKubeconfig(kubeconfig);
+    const checked = checkKubeconfig(kubeconfig);
     const fingerprint = createHash("sha256").update(kubeconfig).update(orgNamespace(org)).digest("hex");
     const known = this.remotes.get(name);
     if (known?.fingerprint === fingerprint) {
@@ -142,7 +142,7 @@ export class ClusterRegistry implements Runnable {
       return known.cluster;
     }
     // The Org's cluster sees the same user agent and field manager, and its requests are counted alike.
-    const client = clientFromKubeconfigYaml(kubeconfig, `org:${name}`, this.local.identity);
+    const client = clientFromKubeConfig(kubeConfigOf(checked), `org:${name}`, this.local.identity);
     await this.probe(client, label);
     if (known) {
       this.log.info({ org: name }, "the Org's kubeconfig changed; reconnecting");
