@@ -21,6 +21,7 @@ import type {
 import type { Logger } from "pino";
 import { type Org, orgNamespace } from "../schema/index.ts";
 import { checkKubeconfig, KubeconfigRefused, kubeConfigOf } from "./kubeconfig-policy.ts";
+import { describeRemoteError } from "./remote-error.ts";
 import { LABEL_TASK } from "./render/labels.ts";
 
 /** Only what agentyard made: every child carries this label, so informers never see other objects. */
@@ -192,7 +193,8 @@ export class ClusterRegistry implements Runnable {
     try {
       await client.version.getCode();
     } catch (err) {
-      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${(err as Error).message}`);
+      this.log.warn({ err, cluster: label }, "the Org's cluster does not answer");
+      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${describeRemoteError(err)}`);
     }
   }
 

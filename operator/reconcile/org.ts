@@ -24,6 +24,7 @@ import {
 import { type ClusterRegistry, ClusterUnreachable, type OrgCluster } from "../clusters.ts";
 import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
+import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
 import { type ConditionInput, kstatus, mergeConditions } from "../status/conditions.ts";
@@ -61,6 +62,10 @@ export function countTasks(tasks: AgentTask[]): TaskCounts {
   const counts = Object.fromEntries(TASK_PHASES.map((p) => [PHASE_COUNT_KEY[p], 0])) as TaskCounts;
   for (const t of tasks) counts[PHASE_COUNT_KEY[t.status?.phase ?? "Pending"]]++;
   return counts;
+}
+
+class MissingGitCredentials extends Error {
+  override readonly name = "MissingGitCredentials";
 }
 
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
@@ -121,7 +126,13 @@ export class OrgReconciler {
       const namespace = objects[0] as KubeObject;
       if (cluster.remote) await this.ensure(this.d.local, namespace);
     } catch (err) {
-      const message = `applying the Org's namespace in cluster ${cluster.label} failed: ${(err as Error).message}`;
+      const why =
+        cluster.remote && !(err instanceof MissingGitCredentials)
+          ? describeRemoteError(err)
+          : (err as Error).message;
+      if (cluster.remote)
+        this.d.log.warn({ err, org: name, cluster: cluster.label }, "applying the Org failed");
+      const message = `applying the Org's namespace in cluster ${cluster.label} failed: ${why}`;
       return this.report(
         org,
         { ...base, clusterReachable: true },
@@ -162,7 +173,7 @@ export class OrgReconciler {
       metadata: { name: ref.name, namespace: orgNamespace(org) },
     })) as (KubernetesObject & { type?: string; data?: Record<string, string> }) | undefined;
     if (!source) {
-      throw new Error(
+      throw new MissingGitCredentials(
         `the git credentials Secret ${orgNamespace(org)}/${ref.name} does not exist in the management cluster`,
       );
     }

@@ -23,6 +23,7 @@ import {
 import { parseAgentState } from "../../schema/state.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
+import { describeRemoteError } from "../remote-error.ts";
 import { ANNOTATION_ATTEMPT } from "../render/labels.ts";
 import { taskChildNames } from "../render/names.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
@@ -192,7 +193,7 @@ export class TaskReconciler {
           type: "Warning",
           reason: "ApplyFailed",
           action: "Apply",
-          note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
+          note: `applying the agent's objects in cluster ${cluster.label} failed: ${cluster.remote ? describeRemoteError(err) : (err as Error).message}`,
         });
         throw err;
       }
