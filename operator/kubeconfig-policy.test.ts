@@ -222,7 +222,8 @@ describe("checkKubeconfig refuses every other key, naming it and where it is", (
       "users[0].exec is not allowed",
     ],
   ])("%s", (_, edit, message) => {
-    expect(refusal(kubeconfig(edit))).toContain(message);
+    const said = refusal(kubeconfig(edit));
+    expect(said.slice(0, message.length)).toBe(message);
   });
 
   it("a key it does not know, by line and column, without quoting it", () => {
@@ -259,12 +260,12 @@ describe("checkKubeconfig refuses shapes other than one cluster, one user, one c
     [
       "a server with a query",
       set(cluster, "server", "https://10.0.0.1/?x=1"),
-      "must not carry a user, password, query",
+      "clusters[0].cluster.server must not carry a user, password, query or fragment",
     ],
     [
       "a server with a fragment",
       set(cluster, "server", "https://10.0.0.1/#"),
-      "must not carry a user, password, query",
+      "clusters[0].cluster.server must not carry a user, password, query or fragment",
     ],
     ["no server", drop(cluster, "server"), "clusters[0].cluster.server is required"],
     [
@@ -350,7 +351,8 @@ describe("checkKubeconfig refuses shapes other than one cluster, one user, one c
     ["another apiVersion", set(top, "apiVersion", "v2"), "apiVersion must be v1"],
     ["another kind", set(top, "kind", "Pod"), "kind must be Config"],
   ])("%s", (_, edit, message) => {
-    expect(refusal(kubeconfig(edit))).toContain(message);
+    const said = refusal(kubeconfig(edit));
+    expect(said.slice(0, message.length)).toBe(message);
   });
 });
 

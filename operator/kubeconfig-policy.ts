@@ -92,10 +92,6 @@ const VOCABULARY = new Set([
   "colors",
 ]);
 
-interface Entry {
-  value: Node | null;
-}
-
 /** Reads a parsed document; every refusal says where, in the document's own terms. */
 class Reader {
   private readonly lines: LineCounter;
@@ -114,9 +110,9 @@ class Reader {
   }
 
   /** The mapping at `path`, with every key checked against the place's allow-list. */
-  mapping(node: Node | null, path: string, place: Place): Map<string, Entry> {
+  mapping(node: Node | null | undefined, path: string, place: Place): Map<string, Node | null> {
     if (!isMap(node)) this.refuse(`${path} must be a mapping`);
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, Node | null>();
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       const at = key?.range?.[0] ?? node.range?.[0] ?? 0;
@@ -130,7 +126,7 @@ class Reader {
         }
         this.refuse(`${join(path, name)} is not allowed: ${REFUSED[name] ?? place.takes}`);
       }
-      entries.set(name, { value: (pair.value as Node | null) ?? null });
+      entries.set(name, (pair.value as Node | null) ?? null);
     }
     return entries;
   }
@@ -145,23 +141,22 @@ class Reader {
     return (node.items[0] as Node | null) ?? null;
   }
 
-  string(entry: Entry | undefined, path: string): string | undefined {
-    if (!entry) return undefined;
-    const node = entry.value;
+  string(node: Node | null | undefined, path: string): string | undefined {
+    if (node === undefined) return undefined;
     if (!isScalar(node) || typeof node.value !== "string") this.refuse(`${path} must be a string`);
     if (node.value === "") this.refuse(`${path} must not be empty`);
     return node.value;
   }
 
-  required(entry: Entry | undefined, path: string, why = ""): string {
-    const value = this.string(entry, path);
-    if (value === undefined) this.refuse(`${path} is required${why ? `: ${why}` : ""}`);
+  required(node: Node | null | undefined, path: string): string {
+    const value = this.string(node, path);
+    if (value === undefined) this.refuse(`${path} is required`);
     return value;
   }
 
   /** Inline PEM data, base64-encoded as kubeconfigs carry it. */
-  pem(entry: Entry | undefined, path: string, label: RegExp, what: string): string | undefined {
-    const value = this.string(entry, path)?.replace(/\s+/g, "");
+  pem(node: Node | null | undefined, path: string, label: RegExp, what: string): string | undefined {
+    const value = this.string(node, path)?.replace(/\s+/g, "");
     if (value === undefined) return undefined;
     if (
       !/^[A-Za-z0-9+/]+={0,2}$/.test(value) ||
@@ -173,8 +168,11 @@ class Reader {
   }
 }
 
+/** The kubeconfig itself, in messages; its own keys are named without a prefix. */
+const DOCUMENT = "the kubeconfig";
+
 function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+  return path === DOCUMENT ? key : `${path}.${key}`;
 }
 
 /** A YAML error code such as BAD_INDENT, as words. The parser's message may quote the text. */
@@ -210,23 +208,23 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
   });
   if (doc.contents === null) read.refuse("the kubeconfig is empty");
 
-  const top = read.mapping(doc.contents, "the kubeconfig", TOP);
+  const top = read.mapping(doc.contents, DOCUMENT, TOP);
   const apiVersion = read.string(top.get("apiVersion"), "apiVersion");
   if (apiVersion !== undefined && apiVersion !== "v1") read.refuse("apiVersion must be v1");
   const kind = read.string(top.get("kind"), "kind");
   if (kind !== undefined && kind !== "Config") read.refuse("kind must be Config");
   const preferences = top.get("preferences");
-  if (preferences?.value && !(isScalar(preferences.value) && preferences.value.value === null)) {
-    read.mapping(preferences.value, "preferences", PREFERENCES);
+  if (preferences && !(isScalar(preferences) && preferences.value === null)) {
+    read.mapping(preferences, "preferences", PREFERENCES);
   }
 
   const clusterEntry = read.mapping(
-    read.single(top.get("clusters")?.value, "clusters", "cluster"),
+    read.single(top.get("clusters"), "clusters", "cluster"),
     "clusters[0]",
     CLUSTER_ENTRY,
   );
   const clusterName = read.required(clusterEntry.get("name"), "clusters[0].name");
-  const cluster = read.mapping(clusterEntry.get("cluster")?.value ?? null, "clusters[0].cluster", CLUSTER);
+  const cluster = read.mapping(clusterEntry.get("cluster"), "clusters[0].cluster", CLUSTER);
   const server = checkServer(read, read.required(cluster.get("server"), "clusters[0].cluster.server"));
   const caData = read.pem(
     cluster.get("certificate-authority-data"),
@@ -241,13 +239,9 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
   }
   const tlsServerName = read.string(cluster.get("tls-server-name"), "clusters[0].cluster.tls-server-name");
 
-  const userEntry = read.mapping(
-    read.single(top.get("users")?.value, "users", "user"),
-    "users[0]",
-    USER_ENTRY,
-  );
+  const userEntry = read.mapping(read.single(top.get("users"), "users", "user"), "users[0]", USER_ENTRY);
   const userName = read.required(userEntry.get("name"), "users[0].name");
-  const user = read.mapping(userEntry.get("user")?.value ?? null, "users[0].user", USER);
+  const user = read.mapping(userEntry.get("user"), "users[0].user", USER);
   const token = read.string(user.get("token"), "users[0].user.token");
   if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     read.refuse("users[0].user.token must be one line of printable ASCII characters");
@@ -277,12 +271,12 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
   }
 
   const contextEntry = read.mapping(
-    read.single(top.get("contexts")?.value, "contexts", "context"),
+    read.single(top.get("contexts"), "contexts", "context"),
     "contexts[0]",
     CONTEXT_ENTRY,
   );
   const contextName = read.required(contextEntry.get("name"), "contexts[0].name");
-  const context = read.mapping(contextEntry.get("context")?.value ?? null, "contexts[0].context", CONTEXT);
+  const context = read.mapping(contextEntry.get("context"), "contexts[0].context", CONTEXT);
   if (read.required(context.get("cluster"), "contexts[0].context.cluster") !== clusterName) {
     read.refuse("contexts[0].context.cluster does not name clusters[0]");
   }
