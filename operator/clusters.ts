@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   type ClusterClient,
-  clientFromKubeconfigYaml,
+  clientFromKubeConfig,
   Informer,
   type InformerHandler,
   type Runnable,
@@ -26,7 +26,8 @@ import {
   MANAGED_SELECTOR,
 } from "../schema/contract/index.ts";
 import { type Org, orgNamespace, taskKey } from "../schema/index.ts";
-import { checkKubeconfig, KubeconfigRefused } from "./kubeconfig-policy.ts";
+import { checkKubeconfig, KubeconfigRefused, kubeConfigOf } from "./kubeconfig-policy.ts";
+import { describeRemoteError } from "./remote-error.ts";
 
 /** Index of children by the task that owns them: "<namespace>/<task>". */
 export const BY_TASK = "task";
@@ -131,7 +132,7 @@ export class ClusterRegistry implements Runnable {
     const name = org.metadata.name as string;
     const label = `${ref.namespace}/${ref.name}`;
     const kubeconfig = await this.readKubeconfig(ref.namespace, ref.name, ref.key);
-    checkKubeconfig(kubeconfig);
+    const checked = checkKubeconfig(kubeconfig);
     const fingerprint = createHash("sha256").update(kubeconfig).update(orgNamespace(org)).digest("hex");
     const known = this.remotes.get(name);
     if (known?.fingerprint === fingerprint) {
@@ -139,7 +140,7 @@ export class ClusterRegistry implements Runnable {
       return known.cluster;
     }
     // The Org's cluster sees the same user agent and field manager, and its requests are counted alike.
-    const client = clientFromKubeconfigYaml(kubeconfig, `org:${name}`, this.local.identity);
+    const client = clientFromKubeConfig(kubeConfigOf(checked), `org:${name}`, this.local.identity);
     await this.probe(client, label);
     if (known) {
       this.log.info({ org: name }, "the Org's kubeconfig changed; reconnecting");
@@ -189,7 +190,8 @@ export class ClusterRegistry implements Runnable {
     try {
       await client.version.getCode();
     } catch (err) {
-      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${(err as Error).message}`);
+      this.log.warn({ err, cluster: label }, "the Org's cluster does not answer");
+      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${describeRemoteError(err)}`);
     }
   }
 

@@ -153,7 +153,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .controller("org")
     .for(orgs)
     .watches(tasks, (t) => [t.spec.org])
-    .reconcile((key) => orgReconciler.reconcile(key));
+    .reconcile((key, ctx) => orgReconciler.reconcile(key, ctx));
 
   await mgr.start();
   return {

@@ -5,6 +5,7 @@ import {
   getIfExists,
   type Informer,
   needsApply,
+  type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
@@ -12,6 +13,7 @@ import { type AgentTask, ORG_KIND, type Org, type OrgStatus, orgNamespace } from
 import { type ClusterRegistry, ClusterUnreachable, type OrgCluster } from "../clusters.ts";
 import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
+import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
 import {
@@ -37,6 +39,11 @@ export interface OrgReconcilerDeps {
   now?: () => Date;
 }
 
+/** Our own refusal, not the remote cluster's answer: its message may reach status as it is. */
+class MissingGitCredentials extends Error {
+  override readonly name = "MissingGitCredentials";
+}
+
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
 export class OrgReconciler {
   private readonly d: OrgReconcilerDeps;
@@ -55,7 +62,7 @@ export class OrgReconciler {
     });
   }
 
-  async reconcile(name: string): Promise<ReconcileResult> {
+  async reconcile(name: string, { log }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
     const base = orgStatusBase(org, this.d.tasks.byIndex(BY_ORG, name));
@@ -71,7 +78,13 @@ export class OrgReconciler {
     try {
       await this.applyNamespace(org, cluster);
     } catch (err) {
-      return this.report(org, base, namespaceApplyFailed(cluster.label, err as Error));
+      // A remote cluster's answer is told in our words; the whole error goes to the log.
+      const why =
+        cluster.remote && !(err instanceof MissingGitCredentials)
+          ? describeRemoteError(err)
+          : (err as Error).message;
+      if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
+      return this.report(org, base, namespaceApplyFailed(cluster.label, why));
     }
     this.markUsable(name, cluster);
     return this.report(org, base, namespaceReady(cluster.label, cluster.namespace));
@@ -120,7 +133,7 @@ export class OrgReconciler {
       metadata: { name: ref.name, namespace: orgNamespace(org) },
     })) as (KubernetesObject & { type?: string; data?: Record<string, string> }) | undefined;
     if (!source) {
-      throw new Error(
+      throw new MissingGitCredentials(
         `the git credentials Secret ${orgNamespace(org)}/${ref.name} does not exist in the management cluster`,
       );
     }

@@ -20,6 +20,7 @@ import {
 } from "../../schema/index.ts";
 import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
+import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
 import { decideTask, type TaskDecision } from "../status/task-decision.ts";
@@ -164,7 +165,7 @@ export class TaskReconciler {
         type: "Warning",
         reason: "ApplyFailed",
         action: "Apply",
-        note: `applying the agent's objects in cluster ${cluster.label} failed: ${(err as Error).message}`,
+        note: `applying the agent's objects in cluster ${cluster.label} failed: ${cluster.remote ? describeRemoteError(err) : (err as Error).message}`,
       });
       throw err;
     }

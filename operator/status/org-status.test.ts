@@ -124,7 +124,7 @@ describe("the outcomes of an Org's reconcile", () => {
   });
 
   it("says which cluster refused the namespace, and that the cluster answered", () => {
-    const outcome = namespaceApplyFailed("capi/acme", new Error("forbidden"));
+    const outcome = namespaceApplyFailed("capi/acme", "forbidden");
     expect(outcome.clusterReachable).toBe(true);
     expect(outcome.conditions[0]).toEqual({
       type: "Ready",

@@ -55,8 +55,9 @@ export function clusterUnreachable(message: string): OrgOutcome {
   };
 }
 
-export function namespaceApplyFailed(clusterLabel: string, err: Error): OrgOutcome {
-  const message = `applying the Org's namespace in cluster ${clusterLabel} failed: ${err.message}`;
+/** `why` is safe to show: for a remote cluster, described in the operator's words. */
+export function namespaceApplyFailed(clusterLabel: string, why: string): OrgOutcome {
+  const message = `applying the Org's namespace in cluster ${clusterLabel} failed: ${why}`;
   return {
     clusterReachable: true,
     conditions: kstatus("Reconciling", "ApplyFailed", message),

@@ -145,10 +145,6 @@ export function clientFromKubeconfigFile(path: string, name: string, identity: I
   return loadedClient((kc) => kc.loadFromFile(path), name, identity);
 }
 
-export function clientFromKubeconfigYaml(yaml: string, name: string, identity: IdentityOptions = {}) {
-  return loadedClient((kc) => kc.loadFromString(yaml), name, identity);
-}
-
 /** `name` labels the client's metrics and logs (e.g. "local", "org:acme"). */
 export function clientFromKubeConfig(
   kc: KubeConfig,

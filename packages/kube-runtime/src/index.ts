@@ -19,7 +19,6 @@ export {
   type ClusterClient,
   clientFromKubeConfig,
   clientFromKubeconfigFile,
-  clientFromKubeconfigYaml,
   defaultClient,
   ObjectApi,
   type Query,

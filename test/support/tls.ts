@@ -1,0 +1,83 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import type { RequestListener } from "node:http";
+import { createServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+export interface Certificate {
+  /** PEM. */
+  cert: string;
+  /** PEM. */
+  key: string;
+}
+
+/** A self-signed serving certificate for 127.0.0.1: a client trusts it by taking it as its CA. */
+export async function selfSignedCertificate(): Promise<Certificate> {
+  const dir = await mkdtemp(join(tmpdir(), "agentyard-tls-"));
+  try {
+    await promisify(execFile)("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=agentyard-test",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
+    return {
+      cert: await readFile(join(dir, "cert.pem"), "utf8"),
+      key: await readFile(join(dir, "key.pem"), "utf8"),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface RecordingServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  /** The certificate it serves, PEM: the CA a client needs. */
+  ca: string;
+  /** The Authorization header of every request it received, in order ("" for none). */
+  readonly authorizations: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTPS server on 127.0.0.1 that notes the Authorization header of every request before `handle`
+ * answers it. Its sockets do not keep the process alive, so it stops with the suite at the latest.
+ */
+export async function recordingServer(handle: RequestListener): Promise<RecordingServer> {
+  const { cert, key } = await selfSignedCertificate();
+  const authorizations: string[] = [];
+  const server = createServer({ cert, key }, (req, res) => {
+    authorizations.push(req.headers.authorization ?? "");
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  server.on("connection", (socket: Socket) => socket.unref());
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ca: cert,
+    authorizations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
