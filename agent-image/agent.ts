@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
-import pino, { type Logger } from "pino";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
 import {
   type AgentState,
@@ -84,7 +84,12 @@ interface Run {
 
 function start(options: AgentOptions): Run {
   const log =
-    options.log ?? pino({ base: { task: options.task, org: options.org, attempt: options.attempt } });
+    options.log ??
+    createLogger("info", { name: "agentyard-agent" }).child({
+      task: options.task,
+      org: options.org,
+      attempt: options.attempt,
+    });
   const reporter = options.state
     ? new StateReporter(options.state, { log: (msg, fields) => log.warn(fields ?? {}, msg) })
     : undefined;

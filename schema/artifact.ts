@@ -1,9 +1,6 @@
 import { z } from "zod";
 import { COMMIT, DiffstatSchema, type LastPR, MAX_SUMMARY_LENGTH } from "./agenttask.ts";
 
-/** Where the agent writes its result; the operator mirrors it into status.artifacts.lastPR. */
-export const LAST_PR_PATH = "/state/last_pr.json";
-
 /**
  * The agent's last_pr.json. Unknown keys are dropped rather than refused so that an agent image newer
  * than the operator still reports its work.

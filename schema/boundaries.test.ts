@@ -97,8 +97,12 @@ describe("import boundaries", () => {
     ).toEqual([]);
   });
 
-  it("reach the runtime through @agentyard/kube-runtime and its ./sleep, never by path", () => {
-    const entryPoints = ["@agentyard/kube-runtime", "@agentyard/kube-runtime/sleep"];
+  it("reach the runtime through @agentyard/kube-runtime and its ./sleep and ./log, never by path", () => {
+    const entryPoints = [
+      "@agentyard/kube-runtime",
+      "@agentyard/kube-runtime/sleep",
+      "@agentyard/kube-runtime/log",
+    ];
     expect(
       imports
         .filter(

@@ -61,7 +61,3 @@ export function kstatus(
     },
   ];
 }
-
-export function findCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}

@@ -4,6 +4,7 @@ import {
   type AgentTask,
   AgentTaskSchema,
   type AgentTaskStatus,
+  formatIssues,
   type Org,
   orgNamespace,
 } from "../../schema/index.ts";
@@ -38,7 +39,7 @@ export function namespaceMismatch(task: AgentTask, org: Org): Stall | undefined 
 export function invalidSpec(task: AgentTask): Stall | undefined {
   const valid = AgentTaskSchema.safeParse(task);
   if (valid.success) return undefined;
-  const detail = valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  const detail = formatIssues(valid.error).join("; ");
   return { reason: "InvalidSpec", message: `the task is invalid: ${detail}` };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../artifact.ts";
+import { formatIssues } from "../issues.ts";
 
 /**
  * The agent's reports, as the data of its state ConfigMap `<task>-state`: the only object the agent
@@ -73,8 +74,7 @@ export function parseAgentState(
       try {
         const parsed = LastPRArtifactSchema.safeParse(JSON.parse(lastPR));
         if (parsed.success) state.lastPR = parsed.data;
-        else
-          state.lastPRError = `last_pr.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+        else state.lastPRError = `last_pr.json is invalid: ${formatIssues(parsed.error).join("; ")}`;
       } catch {
         state.lastPRError = "last_pr.json is not JSON";
       }

@@ -1,3 +1,7 @@
+/**
+ * Also `@agentyard/kube-runtime/log`: it imports only pino, so the agent's bundle takes it without
+ * the Kubernetes client.
+ */
 import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
