@@ -9,13 +9,11 @@ import {
   TaskRefSchema,
 } from "../../schema/rest.ts";
 import { readTaskLog } from "../logs.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask, withoutManagedFields } from "../resources.ts";
 import { cancelTask, deleteTask, listTasks } from "../services/tasks.ts";
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
-  const security = [{ bearer: [] }];
-
   app.get(
     "",
     {
@@ -25,7 +23,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "List tasks",
         description:
           "Tasks the caller may list, newest pages first as the API server orders them. With `org`, the tasks of that Org (the caller needs `get` on the Org and `list` on agenttasks in its namespace); without, of all namespaces (cluster-wide `list`). A page may hold fewer than `limit` tasks while `continue` is still set.",
-        security,
+        security: BEARER,
         querystring: TaskListQuerySchema,
         response: { 200: TaskListSchema, ...problemResponses(...COMMON_PROBLEMS, 404, 410) },
       },
@@ -40,7 +38,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: "getTask",
         tags: ["tasks"],
         summary: "Read a task",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         response: { 200: AgentTaskResourceSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
@@ -60,7 +58,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Cancel a task",
         description:
           "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         response: {
           202: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
@@ -83,7 +81,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Delete a task",
         description:
           "Deletes the AgentTask; Kubernetes and the operator remove its agent afterwards. Needs `delete` on the task.",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         response: {
           202: TaskRefSchema.describe("Deletion started."),
@@ -106,7 +104,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Tail of the agent's log",
         description:
           "The end of the agent container's log (needs `list` pods and `get` pods/log in the namespace). When the pod's log is out of reach, the tail the agent reported in its state ConfigMap (needs `get` on that ConfigMap).",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         querystring: TaskLogQuerySchema,
         response: { 200: TaskLogSchema, ...problemResponses(...COMMON_PROBLEMS, 404, 501) },
