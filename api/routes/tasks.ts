@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import {
   AgentTaskResourceSchema,
   TaskListQuerySchema,
@@ -8,6 +9,7 @@ import {
   TaskParamsSchema,
   TaskRefSchema,
 } from "../../schema/rest.ts";
+import type { Actor } from "../actor.ts";
 import { readTaskLog } from "../logs.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask, withoutManagedFields } from "../resources.ts";
@@ -49,51 +51,59 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.post(
-    "/:namespace/:name/cancel",
-    {
+  /**
+   * Cancel and delete only start what the operator and Kubernetes finish: both answer 202 with what
+   * the API server accepted.
+   */
+  const taskAction = <Accepted extends z.ZodType>(action: {
+    method: "POST" | "DELETE";
+    url: string;
+    operationId: string;
+    summary: string;
+    description: string;
+    accepted: Accepted;
+    act: (actor: Actor, namespace: string, name: string) => Promise<z.output<Accepted>>;
+  }) =>
+    app.route({
+      method: action.method,
+      url: action.url,
       schema: {
-        operationId: "cancelTask",
+        operationId: action.operationId,
         tags: ["tasks"],
-        summary: "Cancel a task",
-        description:
-          "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
+        summary: action.summary,
+        description: action.description,
         security: BEARER,
         params: TaskParamsSchema,
-        response: {
-          202: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
-          ...problemResponses(...COMMON_PROBLEMS, 404),
-        },
+        // The signature ties act's result to the schema; fastify's reply type cannot follow a generic one.
+        response: { 202: action.accepted as z.ZodType, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
-    },
-    async (request, reply) => {
-      const { namespace, name } = request.params;
-      return reply.code(202).send(await cancelTask(request.actor, namespace, name));
-    },
-  );
+      handler: async (request, reply) => {
+        const { namespace, name } = request.params;
+        return reply.code(202).send(await action.act(request.actor, namespace, name));
+      },
+    });
 
-  app.delete(
-    "/:namespace/:name",
-    {
-      schema: {
-        operationId: "deleteTask",
-        tags: ["tasks"],
-        summary: "Delete a task",
-        description:
-          "Deletes the AgentTask; Kubernetes and the operator remove its agent afterwards. Needs `delete` on the task.",
-        security: BEARER,
-        params: TaskParamsSchema,
-        response: {
-          202: TaskRefSchema.describe("Deletion started."),
-          ...problemResponses(...COMMON_PROBLEMS, 404),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { namespace, name } = request.params;
-      return reply.code(202).send(await deleteTask(request.actor, namespace, name));
-    },
-  );
+  taskAction({
+    method: "POST",
+    url: "/:namespace/:name/cancel",
+    operationId: "cancelTask",
+    summary: "Cancel a task",
+    description:
+      "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
+    accepted: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
+    act: cancelTask,
+  });
+
+  taskAction({
+    method: "DELETE",
+    url: "/:namespace/:name",
+    operationId: "deleteTask",
+    summary: "Delete a task",
+    description:
+      "Deletes the AgentTask; Kubernetes and the operator remove its agent afterwards. Needs `delete` on the task.",
+    accepted: TaskRefSchema.describe("Deletion started."),
+    act: deleteTask,
+  });
 
   app.get(
     "/:namespace/:name/logs",
