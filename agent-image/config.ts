@@ -3,10 +3,9 @@ import { join } from "node:path";
 import {
   AGENT_ENV,
   type AgentEnvKey,
+  MOUNT_PATH,
   type ReadAgentEnv,
   readAgentEnv,
-  STATE_DIR,
-  WORKSPACE_DIR,
 } from "../schema/contract/index.ts";
 import type { AgentOptions } from "./agent.ts";
 import type { StateTarget } from "./report.ts";
@@ -67,8 +66,8 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
     namespace,
     attempt,
     prompt: set.prompt ?? "",
-    stateDir: set.stateDir || STATE_DIR,
-    workspace: set.workspace || WORKSPACE_DIR,
+    stateDir: set.stateDir || MOUNT_PATH.state,
+    workspace: set.workspace || MOUNT_PATH.workspace,
     env,
   };
   const command = parseCommand(set.command);

@@ -42,6 +42,9 @@ export function problemResponses(...codes: number[]) {
 /** The problems every authenticated route may answer. */
 export const COMMON_PROBLEMS = [400, 401, 403, 429, 503] as const;
 
+/** The security requirement of every authenticated route: the caller's own Kubernetes token. */
+export const BEARER = [{ bearer: [] }] as const;
+
 /** The CRDs' CEL rules are for the API server; the zod checks behind them already describe the fields. */
 const zodToJsonConfig = {
   override: (ctx: { jsonSchema: Record<string, unknown> }) => {

@@ -58,6 +58,16 @@ const peer = z.strictObject({
 
 const port = z.int().min(1).max(65_535);
 
+/** What the operator's and the api's pods both take: their resources, disruption budget and placement. */
+const workload = {
+  resources: resources.default({
+    requests: { cpu: "100m", memory: "128Mi" },
+    limits: { memory: "512Mi" },
+  }),
+  podDisruptionBudget: disruptionBudget.prefault({}),
+  ...placement,
+};
+
 export const ValuesSchema = z.strictObject({
   image: z
     .strictObject({
@@ -96,12 +106,7 @@ export const ValuesSchema = z.strictObject({
         .default("")
         .describe("code-server image for Orgs that name none; the operator's pinned one when empty."),
       metricsPort: port.default(8081).describe("Port of /healthz, /readyz and /metrics."),
-      resources: resources.default({
-        requests: { cpu: "100m", memory: "128Mi" },
-        limits: { memory: "512Mi" },
-      }),
-      podDisruptionBudget: disruptionBudget.prefault({}),
-      ...placement,
+      ...workload,
     })
     .prefault({}),
 
@@ -118,12 +123,7 @@ export const ValuesSchema = z.strictObject({
           annotations: z.record(z.string(), z.string()).default({}),
         })
         .prefault({}),
-      resources: resources.default({
-        requests: { cpu: "100m", memory: "128Mi" },
-        limits: { memory: "512Mi" },
-      }),
-      podDisruptionBudget: disruptionBudget.prefault({}),
-      ...placement,
+      ...workload,
     })
     .prefault({}),
 

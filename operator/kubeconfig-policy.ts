@@ -131,6 +131,23 @@ class Reader {
     return entries;
   }
 
+  /**
+   * The one entry of a named list (`clusters` of `cluster`s, ...): its name and what it holds, each
+   * checked against its place's allow-list.
+   */
+  entry(
+    top: Map<string, Node | null>,
+    list: string,
+    item: string,
+    places: { entry: Place; body: Place },
+  ): { name: string; body: Map<string, Node | null> } {
+    const entry = this.mapping(this.single(top.get(list), list, item), `${list}[0]`, places.entry);
+    return {
+      name: this.required(entry.get("name"), `${list}[0].name`),
+      body: this.mapping(entry.get(item), `${list}[0].${item}`, places.body),
+    };
+  }
+
   /** The one item of the list at `path`. */
   single(node: Node | null | undefined, path: string, what: string): Node | null {
     if (node === undefined) this.refuse(`${path} is required: a kubeconfig here names exactly one ${what}`);
@@ -218,13 +235,10 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
     read.mapping(preferences, "preferences", PREFERENCES);
   }
 
-  const clusterEntry = read.mapping(
-    read.single(top.get("clusters"), "clusters", "cluster"),
-    "clusters[0]",
-    CLUSTER_ENTRY,
-  );
-  const clusterName = read.required(clusterEntry.get("name"), "clusters[0].name");
-  const cluster = read.mapping(clusterEntry.get("cluster"), "clusters[0].cluster", CLUSTER);
+  const { name: clusterName, body: cluster } = read.entry(top, "clusters", "cluster", {
+    entry: CLUSTER_ENTRY,
+    body: CLUSTER,
+  });
   const server = checkServer(read, read.required(cluster.get("server"), "clusters[0].cluster.server"));
   const caData = read.pem(
     cluster.get("certificate-authority-data"),
@@ -239,9 +253,7 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
   }
   const tlsServerName = read.string(cluster.get("tls-server-name"), "clusters[0].cluster.tls-server-name");
 
-  const userEntry = read.mapping(read.single(top.get("users"), "users", "user"), "users[0]", USER_ENTRY);
-  const userName = read.required(userEntry.get("name"), "users[0].name");
-  const user = read.mapping(userEntry.get("user"), "users[0].user", USER);
+  const { name: userName, body: user } = read.entry(top, "users", "user", { entry: USER_ENTRY, body: USER });
   const token = read.string(user.get("token"), "users[0].user.token");
   if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     read.refuse("users[0].user.token must be one line of printable ASCII characters");
@@ -270,13 +282,10 @@ export function checkKubeconfig(text: string): CheckedKubeconfig {
     );
   }
 
-  const contextEntry = read.mapping(
-    read.single(top.get("contexts"), "contexts", "context"),
-    "contexts[0]",
-    CONTEXT_ENTRY,
-  );
-  const contextName = read.required(contextEntry.get("name"), "contexts[0].name");
-  const context = read.mapping(contextEntry.get("context"), "contexts[0].context", CONTEXT);
+  const { name: contextName, body: context } = read.entry(top, "contexts", "context", {
+    entry: CONTEXT_ENTRY,
+    body: CONTEXT,
+  });
   if (read.required(context.get("cluster"), "contexts[0].context.cluster") !== clusterName) {
     read.refuse("contexts[0].context.cluster does not name clusters[0]");
   }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { EventsQuerySchema } from "../../schema/rest.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { problemInstance } from "../problem.ts";
 import { streamSources } from "../services/events.ts";
 import { EventStream, parseLastEventId } from "../sse.ts";
@@ -30,7 +30,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
           "Events: `task` and `org` with data `{type: ADDED|MODIFIED|DELETED, object}`; `synced` `{kind}` once a kind's current objects were all sent; `reset` `{kind}` when a kind starts over (drop what you hold of it); `error` (a problem) before the stream ends.",
           "Events carry ids: reconnect with Last-Event-ID (browsers do) to resume without missing a change. Comment lines are heartbeats.",
         ].join("\n\n"),
-        security: [{ bearer: [] }],
+        security: BEARER,
         querystring: EventsQuerySchema,
         headers: z.looseObject({
           "last-event-id": z

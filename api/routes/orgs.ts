@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { OrgListQuerySchema, OrgListSchema, OrgParamsSchema, OrgResourceSchema } from "../../schema/rest.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readOrg, withoutManagedFields } from "../resources.ts";
 import { listOrgs } from "../services/orgs.ts";
 
 export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
-  const security = [{ bearer: [] }];
-
   app.get(
     "",
     {
@@ -15,7 +13,7 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ["orgs"],
         summary: "List Orgs",
         description: "Needs `list` on orgs (cluster-wide).",
-        security,
+        security: BEARER,
         querystring: OrgListQuerySchema,
         response: { 200: OrgListSchema, ...problemResponses(...COMMON_PROBLEMS, 410) },
       },
@@ -31,7 +29,7 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ["orgs"],
         summary: "Read an Org",
         description: "Needs `get` on the Org.",
-        security,
+        security: BEARER,
         params: OrgParamsSchema,
         response: { 200: OrgResourceSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },

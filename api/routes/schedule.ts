@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ScheduleRequestSchema, ScheduleResponseSchema } from "../../schema/rest.ts";
 import { IdempotencyKeySchema } from "../idempotency.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { scheduleTask } from "../services/schedule.ts";
 
 export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -15,7 +15,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Schedule a task",
         description:
           "Creates an AgentTask in the Org's namespace, as the caller (who needs `get` on the Org and `create` on agenttasks there). With an Idempotency-Key, retries of the same request return the same task.",
-        security: [{ bearer: [] }],
+        security: BEARER,
         headers: z.looseObject({
           "idempotency-key": IdempotencyKeySchema.optional().describe(
             "Makes retries safe: the same key and request return the same task.",

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { TaskEventListSchema, TaskParamsSchema } from "../../schema/rest.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { listTaskEvents } from "../services/task-events.ts";
 
 export const taskEventRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -13,7 +13,7 @@ export const taskEventRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Kubernetes Events about a task",
         description:
           "The Events the operator recorded about the AgentTask (phase changes, retries, failures), oldest first. Needs `get` on the task and `list` events in its namespace.",
-        security: [{ bearer: [] }],
+        security: BEARER,
         params: TaskParamsSchema,
         response: { 200: TaskEventListSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },

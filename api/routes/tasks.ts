@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { z } from "zod";
 import {
   AgentTaskResourceSchema,
   TaskListQuerySchema,
@@ -8,14 +9,13 @@ import {
   TaskParamsSchema,
   TaskRefSchema,
 } from "../../schema/rest.ts";
+import type { Actor } from "../actor.ts";
 import { readTaskLog } from "../logs.ts";
-import { COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask, withoutManagedFields } from "../resources.ts";
 import { cancelTask, deleteTask, listTasks } from "../services/tasks.ts";
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
-  const security = [{ bearer: [] }];
-
   app.get(
     "",
     {
@@ -25,7 +25,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "List tasks",
         description:
           "Tasks the caller may list, newest pages first as the API server orders them. With `org`, the tasks of that Org (the caller needs `get` on the Org and `list` on agenttasks in its namespace); without, of all namespaces (cluster-wide `list`). A page may hold fewer than `limit` tasks while `continue` is still set.",
-        security,
+        security: BEARER,
         querystring: TaskListQuerySchema,
         response: { 200: TaskListSchema, ...problemResponses(...COMMON_PROBLEMS, 404, 410) },
       },
@@ -40,7 +40,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: "getTask",
         tags: ["tasks"],
         summary: "Read a task",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         response: { 200: AgentTaskResourceSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
@@ -51,51 +51,59 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.post(
-    "/:namespace/:name/cancel",
-    {
+  /**
+   * Cancel and delete only start what the operator and Kubernetes finish: both answer 202 with what
+   * the API server accepted.
+   */
+  const taskAction = <Accepted extends z.ZodType>(action: {
+    method: "POST" | "DELETE";
+    url: string;
+    operationId: string;
+    summary: string;
+    description: string;
+    accepted: Accepted;
+    act: (actor: Actor, namespace: string, name: string) => Promise<z.output<Accepted>>;
+  }) =>
+    app.route({
+      method: action.method,
+      url: action.url,
       schema: {
-        operationId: "cancelTask",
+        operationId: action.operationId,
         tags: ["tasks"],
-        summary: "Cancel a task",
-        description:
-          "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
-        security,
+        summary: action.summary,
+        description: action.description,
+        security: BEARER,
         params: TaskParamsSchema,
-        response: {
-          202: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
-          ...problemResponses(...COMMON_PROBLEMS, 404),
-        },
+        // The signature ties act's result to the schema; fastify's reply type cannot follow a generic one.
+        response: { 202: action.accepted as z.ZodType, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
-    },
-    async (request, reply) => {
-      const { namespace, name } = request.params;
-      return reply.code(202).send(await cancelTask(request.actor, namespace, name));
-    },
-  );
+      handler: async (request, reply) => {
+        const { namespace, name } = request.params;
+        return reply.code(202).send(await action.act(request.actor, namespace, name));
+      },
+    });
 
-  app.delete(
-    "/:namespace/:name",
-    {
-      schema: {
-        operationId: "deleteTask",
-        tags: ["tasks"],
-        summary: "Delete a task",
-        description:
-          "Deletes the AgentTask; Kubernetes and the operator remove its agent afterwards. Needs `delete` on the task.",
-        security,
-        params: TaskParamsSchema,
-        response: {
-          202: TaskRefSchema.describe("Deletion started."),
-          ...problemResponses(...COMMON_PROBLEMS, 404),
-        },
-      },
-    },
-    async (request, reply) => {
-      const { namespace, name } = request.params;
-      return reply.code(202).send(await deleteTask(request.actor, namespace, name));
-    },
-  );
+  taskAction({
+    method: "POST",
+    url: "/:namespace/:name/cancel",
+    operationId: "cancelTask",
+    summary: "Cancel a task",
+    description:
+      "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
+    accepted: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
+    act: cancelTask,
+  });
+
+  taskAction({
+    method: "DELETE",
+    url: "/:namespace/:name",
+    operationId: "deleteTask",
+    summary: "Delete a task",
+    description:
+      "Deletes the AgentTask; Kubernetes and the operator remove its agent afterwards. Needs `delete` on the task.",
+    accepted: TaskRefSchema.describe("Deletion started."),
+    act: deleteTask,
+  });
 
   app.get(
     "/:namespace/:name/logs",
@@ -106,7 +114,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Tail of the agent's log",
         description:
           "The end of the agent container's log (needs `list` pods and `get` pods/log in the namespace). When the pod's log is out of reach, the tail the agent reported in its state ConfigMap (needs `get` on that ConfigMap).",
-        security,
+        security: BEARER,
         params: TaskParamsSchema,
         querystring: TaskLogQuerySchema,
         response: { 200: TaskLogSchema, ...problemResponses(...COMMON_PROBLEMS, 404, 501) },

@@ -7,11 +7,10 @@ import {
   EDITOR_CONTAINER,
   EDITOR_PORT_NAME,
   LABEL_COMPONENT,
+  MOUNT_PATH,
   STARTED_FILE,
-  STATE_DIR,
   taskChildNames,
   taskLabels,
-  WORKSPACE_DIR,
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
@@ -88,8 +87,8 @@ function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: st
     attempt: String(opts.attempt),
     prompt: task.spec.prompt,
     stateConfigMap: taskChildNames(task.metadata.name as string).stateConfigMap,
-    stateDir: STATE_DIR,
-    workspace: WORKSPACE_DIR,
+    stateDir: MOUNT_PATH.state,
+    workspace: MOUNT_PATH.workspace,
     repoUrl: repo?.url,
     repoBranch: repo?.branch,
     command: command ? JSON.stringify(command) : undefined,
@@ -114,8 +113,8 @@ function resources(r: Resources | undefined) {
 
 function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
   const mounts = [
-    { name: "workspace", mountPath: WORKSPACE_DIR },
-    { name: "state", mountPath: STATE_DIR },
+    { name: "workspace", mountPath: MOUNT_PATH.workspace },
+    { name: "state", mountPath: MOUNT_PATH.state },
     { name: "tmp", mountPath: "/tmp" },
     { name: "agent-token", mountPath: SA_DIR, readOnly: true },
   ];
@@ -130,7 +129,10 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
     volumeMounts: mounts,
     // The runtime writes this file once it has cloned the repository and started the task.
-    readinessProbe: { exec: { command: ["test", "-f", `${STATE_DIR}/${STARTED_FILE}`] }, periodSeconds: 5 },
+    readinessProbe: {
+      exec: { command: ["test", "-f", `${MOUNT_PATH.state}/${STARTED_FILE}`] },
+      periodSeconds: 5,
+    },
     securityContext: RESTRICTED_CONTAINER,
   };
 }
@@ -146,7 +148,7 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
       "password",
       "--disable-telemetry",
       "--disable-update-check",
-      WORKSPACE_DIR,
+      MOUNT_PATH.workspace,
     ],
     env: [
       { name: "PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
@@ -155,7 +157,7 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
     ports: [{ name: EDITOR_PORT_NAME, containerPort: EDITOR_PORT, protocol: "TCP" }],
     resources: resources(EDITOR_RESOURCES),
     volumeMounts: [
-      { name: "workspace", mountPath: WORKSPACE_DIR },
+      { name: "workspace", mountPath: MOUNT_PATH.workspace },
       { name: "editor-home", mountPath: "/home/coder" },
       { name: "tmp", mountPath: "/tmp" },
     ],

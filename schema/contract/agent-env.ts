@@ -5,29 +5,61 @@
  * with readAgentEnv by the same keys.
  */
 export const AGENT_ENV = {
-  task: { name: "AGENTYARD_TASK", carries: "the AgentTask's name", always: true },
-  org: { name: "AGENTYARD_ORG", carries: "the Org's name", always: true },
+  task: {
+    name: "AGENTYARD_TASK",
+    carries: "the AgentTask's name",
+    always: true,
+  },
+  org: {
+    name: "AGENTYARD_ORG",
+    carries: "the Org's name",
+    always: true,
+  },
   namespace: {
     name: "AGENTYARD_NAMESPACE",
     carries: "the namespace of the agent and its state ConfigMap",
     always: true,
   },
-  attempt: { name: "AGENTYARD_ATTEMPT", carries: "the attempt this pod runs, counted from 1", always: true },
-  prompt: { name: "AGENTYARD_PROMPT", carries: "the task's prompt", always: true },
+  attempt: {
+    name: "AGENTYARD_ATTEMPT",
+    carries: "the attempt this pod runs, counted from 1",
+    always: true,
+  },
+  prompt: {
+    name: "AGENTYARD_PROMPT",
+    carries: "the task's prompt",
+    always: true,
+  },
   stateConfigMap: {
     name: "AGENTYARD_STATE_CONFIGMAP",
     carries: "the ConfigMap the runtime reports to",
     always: true,
   },
-  stateDir: { name: "AGENTYARD_STATE_DIR", carries: "where the state volume is mounted", always: true },
-  workspace: { name: "AGENTYARD_WORKSPACE", carries: "where the workspace volume is mounted", always: true },
+  stateDir: {
+    name: "AGENTYARD_STATE_DIR",
+    carries: "where the state volume is mounted",
+    always: true,
+  },
+  workspace: {
+    name: "AGENTYARD_WORKSPACE",
+    carries: "where the workspace volume is mounted",
+    always: true,
+  },
   repoUrl: {
     name: "AGENTYARD_REPO_URL",
     carries: "the repository to clone, when there is one",
     always: false,
   },
-  repoBranch: { name: "AGENTYARD_REPO_BRANCH", carries: "the repository's base branch", always: false },
-  command: { name: "AGENTYARD_COMMAND", carries: "the command, as a JSON array of strings", always: false },
+  repoBranch: {
+    name: "AGENTYARD_REPO_BRANCH",
+    carries: "the repository's base branch",
+    always: false,
+  },
+  command: {
+    name: "AGENTYARD_COMMAND",
+    carries: "the command, as a JSON array of strings",
+    always: false,
+  },
   gitCredentials: {
     name: "AGENTYARD_GIT_CREDENTIALS",
     carries: "where the Org's git credentials are mounted",

@@ -13,8 +13,7 @@ export const EDITOR_PORT_NAME = "editor";
 /** code-server, pinned here and nowhere else: the editor image's tag and the devcluster's local install. */
 export const CODE_SERVER_VERSION = "4.139.0";
 
-/** Where the agent's volumes are mounted; the agent runtime falls back to these when told none. */
-export const STATE_DIR = "/state";
-export const WORKSPACE_DIR = "/workspace";
+/** Where the agent's volumes are mounted, by volume; the agent runtime falls back to these when told none. */
+export const MOUNT_PATH = { state: "/state", workspace: "/workspace" } as const;
 /** Written into the state directory once the task's command has started: the readiness probe's file. */
 export const STARTED_FILE = "started";

@@ -11,17 +11,6 @@ export const LABEL_COMPONENT = "app.kubernetes.io/component";
 export const LABEL_NAME = "app.kubernetes.io/name";
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 
-/** The value of LABEL_MANAGED_BY on everything the operator makes. */
-export const MANAGED_BY = "agentyard";
-
-/** The values of LABEL_COMPONENT on a task's and an Org's objects. */
-export const COMPONENT = {
-  agent: "agent",
-  editor: "editor",
-  state: "state",
-  gitCredentials: "git-credentials",
-} as const;
-
 /** The attempt an agent pod runs, on its template: a new attempt rolls the pod. */
 export const ANNOTATION_ATTEMPT = "agentyard.dev/attempt";
 
@@ -31,15 +20,18 @@ export const ANNOTATION_ATTEMPT = "agentyard.dev/attempt";
  */
 export const LOCAL_PORTS_ANNOTATION = "agentyard.dev/local-ports";
 
-/** Labels on everything the operator makes. */
-export const MANAGED_LABELS = { [LABEL_NAME]: "agentyard", [LABEL_MANAGED_BY]: MANAGED_BY } as const;
-
 /** A label selector in the API server's query syntax. */
 export function selectorString(labels: Record<string, string>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
 }
+
+/** The value of LABEL_MANAGED_BY on everything the operator makes. */
+export const MANAGED_BY = "agentyard";
+
+/** Labels on everything the operator makes. */
+export const MANAGED_LABELS = { [LABEL_NAME]: "agentyard", [LABEL_MANAGED_BY]: MANAGED_BY } as const;
 
 /** Only what agentyard made: every child carries this label, so informers never see other objects. */
 export const MANAGED_SELECTOR = selectorString({ [LABEL_MANAGED_BY]: MANAGED_BY });
@@ -52,6 +44,14 @@ export function orgLabels(org: string): Record<string, string> {
 export function taskLabels(org: string, task: string, uid: string | undefined): Record<string, string> {
   return { ...orgLabels(org), [LABEL_TASK]: task, ...(uid ? { [LABEL_TASK_UID]: uid } : {}) };
 }
+
+/** The values of LABEL_COMPONENT on a task's and an Org's objects. */
+export const COMPONENT = {
+  agent: "agent",
+  editor: "editor",
+  state: "state",
+  gitCredentials: "git-credentials",
+} as const;
 
 /** The agent pods of a task; a Deployment selector is immutable, so it holds only what never changes. */
 export function agentSelector(task: string): Record<string, string> {

@@ -12,13 +12,15 @@ export class AyArtifactView extends LitElement {
   static override styles = [
     base,
     css`
+      .add,
+      .del {
+        font-weight: 600;
+      }
       .add {
         color: var(--ay-ok);
-        font-weight: 600;
       }
       .del {
         color: var(--ay-bad);
-        font-weight: 600;
       }
       .summary {
         white-space: pre-wrap;

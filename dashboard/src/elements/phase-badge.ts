@@ -1,6 +1,27 @@
-import { css, html, LitElement } from "lit";
+import { css, html, LitElement, unsafeCSS } from "lit";
 import type { TaskPhase } from "../../../schema/index.ts";
-import { toneOf } from "../phases.ts";
+import { type Tone, toneOf } from "../phases.ts";
+
+/**
+ * Each tone's colour and background, as the page's custom properties. A Record, so the compiler
+ * refuses a tone that phases.ts adds and this table does not colour.
+ */
+const COLOURS: Record<Tone, { color: string; background: string }> = {
+  ok: { color: "--ay-ok", background: "--ay-ok-bg" },
+  bad: { color: "--ay-bad", background: "--ay-bad-bg" },
+  warn: { color: "--ay-warn", background: "--ay-warn-bg" },
+  info: { color: "--ay-info", background: "--ay-info-bg" },
+  neutral: { color: "--ay-muted", background: "--ay-sunken" },
+};
+
+/** A class per tone, named as the tone: the badge's class is its phase's tone. */
+const toneClasses = unsafeCSS(
+  Object.entries(COLOURS)
+    .map(
+      ([tone, { color, background }]) => `.${tone} { color: var(${color}); background: var(${background}); }`,
+    )
+    .join("\n"),
+);
 
 /** A task's phase as a coloured label; the word carries the meaning, the colour only repeats it. */
 export class AyPhaseBadge extends LitElement {
@@ -20,26 +41,7 @@ export class AyPhaseBadge extends LitElement {
       border: 1px solid currentColor;
       white-space: nowrap;
     }
-    .ok {
-      color: var(--ay-ok);
-      background: var(--ay-ok-bg);
-    }
-    .bad {
-      color: var(--ay-bad);
-      background: var(--ay-bad-bg);
-    }
-    .warn {
-      color: var(--ay-warn);
-      background: var(--ay-warn-bg);
-    }
-    .info {
-      color: var(--ay-info);
-      background: var(--ay-info-bg);
-    }
-    .neutral {
-      color: var(--ay-muted);
-      background: var(--ay-sunken);
-    }
+    ${toneClasses}
   `;
 
   override render() {
