@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { writeSelfSigned } from "../self-signed.ts";
 import { LOCAL_IP } from "./status.ts";
 
 export interface LogServer {
@@ -19,25 +18,13 @@ async function certificate(dir: string): Promise<{ key: Buffer; cert: Buffer }> 
   const key = join(dir, "kubelet.key");
   const cert = join(dir, "kubelet.crt");
   if (!existsSync(key) || !existsSync(cert)) {
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "3650",
-      "-subj",
-      "/CN=agentyard-local",
-      "-addext",
-      `subjectAltName=IP:${LOCAL_IP}`,
-    ]);
+    await writeSelfSigned({
+      keyFile: key,
+      certFile: cert,
+      commonName: "agentyard-local",
+      ip: LOCAL_IP,
+      days: 3650,
+    });
   }
   return { key: await readFile(key), cert: await readFile(cert) };
 }

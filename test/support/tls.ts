@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import type { RequestListener } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { writeSelfSigned } from "../../devcluster/self-signed.ts";
 
 export interface Certificate {
   /** PEM. */
@@ -18,25 +17,13 @@ export interface Certificate {
 export async function selfSignedCertificate(): Promise<Certificate> {
   const dir = await mkdtemp(join(tmpdir(), "agentyard-tls-"));
   try {
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=agentyard-test",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
+    await writeSelfSigned({
+      keyFile: join(dir, "key.pem"),
+      certFile: join(dir, "cert.pem"),
+      commonName: "agentyard-test",
+      ip: "127.0.0.1",
+      days: 1,
+    });
     return {
       cert: await readFile(join(dir, "cert.pem"), "utf8"),
       key: await readFile(join(dir, "key.pem"), "utf8"),
