@@ -73,6 +73,23 @@ interface Remote {
   cluster: OrgCluster;
 }
 
+/** How long each remote step of resolving an Org's cluster may take. */
+export interface ClusterDeadlines {
+  /** The answer to GET /version. */
+  probeMs: number;
+  /** The first list of every child informer in the Org's cluster. */
+  syncMs: number;
+}
+
+export const DEFAULT_CLUSTER_DEADLINES: ClusterDeadlines = { probeMs: 10_000, syncMs: 30_000 };
+
+/** A server that answers /version says at least this much about itself. */
+function isVersion(answer: unknown): boolean {
+  return typeof (answer as { gitVersion?: unknown } | null)?.gitVersion === "string";
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10}s`;
+
 /**
  * The clusters the operator drives: informers on the management cluster for every Org that runs
  * there, and per Org with its own cluster a client and informers scoped to its namespace. A rotated
@@ -86,6 +103,7 @@ export class ClusterRegistry implements Runnable {
   private readonly handlers = new Set<InformerHandler<KubernetesObject>>();
   private localChildren: ChildInformers | undefined;
   private readonly remotes = new Map<string, Remote>();
+  private readonly deadlines: ClusterDeadlines;
   readonly children: Source<KubernetesObject> = {
     on: (handler) => {
       this.handlers.add(handler);
@@ -93,13 +111,16 @@ export class ClusterRegistry implements Runnable {
     },
   };
 
-  constructor(local: ClusterClient, log: Logger) {
+  constructor(local: ClusterClient, log: Logger, deadlines: Partial<ClusterDeadlines> = {}) {
     this.local = local;
     this.log = log;
+    this.deadlines = { ...DEFAULT_CLUSTER_DEADLINES, ...deadlines };
   }
 
   async start(): Promise<void> {
-    this.localChildren = await this.startInformers(this.local, undefined);
+    const children = this.childInformers(this.local, undefined);
+    await Promise.all(Object.values(children).map((informer) => informer.start()));
+    this.localChildren = children;
   }
 
   /** Informers of the management cluster's children, once started. */
@@ -124,7 +145,9 @@ export class ClusterRegistry implements Runnable {
 
   /**
    * Resolves an Org's cluster, reading its kubeconfig Secret anew (so a rotation is noticed) and
-   * checking that the cluster answers. Throws KubeconfigRefused or ClusterUnreachable.
+   * checking that the cluster answers. Throws KubeconfigRefused or ClusterUnreachable. Every step
+   * on the Org's cluster has a deadline: a server that answers slowly, partly or not at all keeps
+   * a worker no longer than that.
    */
   async resolve(org: Org): Promise<OrgCluster> {
     const ref = org.spec.cluster?.kubeconfigSecretRef;
@@ -142,12 +165,13 @@ export class ClusterRegistry implements Runnable {
     // The Org's cluster sees the same user agent and field manager, and its requests are counted alike.
     const client = clientFromKubeConfig(kubeConfigOf(checked), `org:${name}`, this.local.identity);
     await this.probe(client, label);
+    const namespace = orgNamespace(org);
+    // The informers of a cluster known before stay until their successors have synced.
+    const children = await this.syncInformers(client, namespace, label);
     if (known) {
-      this.log.info({ org: name }, "the Org's kubeconfig changed; reconnecting");
+      this.log.info({ org: name }, "the Org's kubeconfig changed; reconnected");
       this.stopInformers(known.cluster.children);
     }
-    const namespace = orgNamespace(org);
-    const children = await this.startInformers(client, namespace);
     const cluster: OrgCluster = { label, remote: true, client, namespace, children };
     this.remotes.set(name, { fingerprint, cluster });
     return cluster;
@@ -187,18 +211,62 @@ export class ClusterRegistry implements Runnable {
   }
 
   private async probe(client: ClusterClient, label: string): Promise<void> {
+    const { probeMs } = this.deadlines;
+    let answer: unknown;
     try {
-      await client.version.getCode();
+      answer = await client.request("GET", "/version", { timeoutMs: probeMs });
     } catch (err) {
       this.log.warn({ err, cluster: label }, "the Org's cluster does not answer");
-      throw new ClusterUnreachable(`the cluster of ${label} does not answer: ${describeRemoteError(err)}`);
+      const why = describeRemoteError(err);
+      throw new ClusterUnreachable(
+        why === "timed out"
+          ? `the cluster of ${label} does not answer within ${seconds(probeMs)}`
+          : `the cluster of ${label} does not answer: ${why}`,
+      );
+    }
+    if (!isVersion(answer)) {
+      throw new ClusterUnreachable(
+        `the cluster of ${label} does not answer: ${
+          typeof answer === "string" ? "its answer could not be parsed" : "its answer is not a version"
+        }`,
+      );
     }
   }
 
-  private async startInformers(
+  /**
+   * Informers on an Org's cluster, once each has listed; those that have not within the deadline
+   * are stopped with the others, and the error names them and says why the first of them failed.
+   */
+  private async syncInformers(
     client: ClusterClient,
-    namespace: string | undefined,
+    namespace: string,
+    label: string,
   ): Promise<ChildInformers> {
+    const { syncMs } = this.deadlines;
+    const children = this.childInformers(client, namespace);
+    const informers = Object.values(children);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, syncMs);
+    });
+    await Promise.race([Promise.all(informers.map((informer) => informer.start())), expired]);
+    clearTimeout(timer);
+    const pending = informers.filter((informer) => !informer.hasSynced());
+    if (pending.length === 0) return children;
+    this.stopInformers(children);
+    const failure = pending.find((informer) => informer.lastError !== undefined)?.lastError;
+    this.log.warn(
+      { err: failure, cluster: label, pending: pending.map((i) => i.resource.plural) },
+      "the Org's cluster answers, but its lists did not finish",
+    );
+    const kinds = pending.map((informer) => informer.resource.plural).join(", ");
+    const why = failure === undefined ? "no answer yet" : describeRemoteError(failure);
+    throw new ClusterUnreachable(
+      `the cluster of ${label} answers, but listing its ${kinds} did not finish within ${seconds(syncMs)}: ${why}`,
+    );
+  }
+
+  private childInformers(client: ClusterClient, namespace: string | undefined): ChildInformers {
     const entries = INFORMED_KINDS.map(({ informer: field, apiVersion, kind, plural }) => {
       const informer = new Informer<KubernetesObject>(
         client,
@@ -215,7 +283,6 @@ export class ClusterRegistry implements Runnable {
       });
       return [field, informer] as const;
     });
-    await Promise.all(entries.map(([, informer]) => informer.start()));
     return Object.fromEntries(entries) as unknown as ChildInformers;
   }
 

@@ -21,7 +21,7 @@ import {
   type Org,
   taskKey,
 } from "../schema/index.ts";
-import { ClusterRegistry, taskKeyOf } from "./clusters.ts";
+import { type ClusterDeadlines, ClusterRegistry, taskKeyOf } from "./clusters.ts";
 import { OPERATOR_IDENTITY } from "./identity.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
@@ -43,6 +43,8 @@ export interface OperatorOptions {
   logLevel: string;
   agentImage?: string;
   editorImage?: string;
+  /** How long each step of reaching an Org's own cluster may take; DEFAULT_CLUSTER_DEADLINES otherwise. */
+  clusterDeadlines?: Partial<ClusterDeadlines>;
   log?: Logger;
 }
 
@@ -109,7 +111,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const local = mgr.client;
   const orgs = mgr.informer<Org>(ORGS);
   const tasks = mgr.informer<AgentTask>(TASKS, { indexers: { [BY_ORG]: (t) => [t.spec.org] } });
-  const clusters = mgr.add(new ClusterRegistry(local, log.child({ component: "clusters" })));
+  const clusters = mgr.add(
+    new ClusterRegistry(local, log.child({ component: "clusters" }), options.clusterDeadlines),
+  );
   const quota = new QuotaGate(tasks);
   const events = new EventRecorder(local, {
     reportingController: OPERATOR_IDENTITY.reportingController,

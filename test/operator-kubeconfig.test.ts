@@ -251,7 +251,7 @@ describe("what a remote server answers never reaches status or Events", () => {
   it.each([
     ["fails", "HTTP 500 (Internal Server Error)"],
     ["not-json", "its answer could not be parsed"],
-    ["odd-type", "the request failed"],
+    ["odd-type", "its answer is not a version"],
   ])("a probe answered by %s", async (name, said) => {
     await orgWithKubeconfig(name, kubeconfig(name));
     const org = await orgWhenReadyReason(name, "ClusterUnreachable");

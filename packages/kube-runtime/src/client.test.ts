@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ClusterClient, clientFromKubeConfig } from "./client.ts";
@@ -56,5 +56,37 @@ describe("a client whose API server does not answer", () => {
     });
     expect(await ended).toBeInstanceOf(KubeUnreachable);
     expect(observed).toEqual([{ verb: "WATCH", code: "error" }]);
+  });
+});
+
+describe("a client whose API server takes connections and never answers", () => {
+  it("gives up on typed calls and on discovery at its deadline", async () => {
+    const held: Socket[] = [];
+    const server = createServer((socket) => {
+      held.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "mute", server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "nobody", token: "unused" }],
+      contexts: [{ name: "mute", cluster: "mute", user: "nobody" }],
+      currentContext: "mute",
+    });
+    const client = clientFromKubeConfig(kc, "mute", { timeoutMs: 300 });
+    try {
+      await expect(client.version.getCode()).rejects.toThrow();
+      await expect(
+        client.objects.pathOf({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "a", namespace: "b" },
+        }),
+      ).rejects.toThrow();
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

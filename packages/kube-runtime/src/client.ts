@@ -145,11 +145,16 @@ export function clientFromKubeconfigFile(path: string, name: string, identity: I
   return loadedClient((kc) => kc.loadFromFile(path), name, identity);
 }
 
-/** `name` labels the client's metrics and logs (e.g. "local", "org:acme"). */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * `name` labels the client's metrics and logs (e.g. "local", "org:acme"); `timeoutMs` is the
+ * deadline of every request that names none, those of the typed APIs included.
+ */
 export function clientFromKubeConfig(
   kc: KubeConfig,
   name: string,
-  options: IdentityOptions = {},
+  { timeoutMs = DEFAULT_TIMEOUT_MS, ...options }: IdentityOptions & { timeoutMs?: number } = {},
 ): ClusterClient {
   const identity = identityOf(options);
   const { userAgent, metrics } = identity;
@@ -159,7 +164,10 @@ export function clientFromKubeConfig(
     identity.observe ?? (({ verb, code }) => metrics.apiRequests.inc({ cluster: name, verb, code }));
   const baseServer = new ServerConfiguration(cluster.server, {});
   const authMethods = { default: kc };
-  const transport = countingHttpLibrary(createConfiguration({ baseServer }).httpApi, observe);
+  const transport = countingHttpLibrary(
+    withDeadline(createConfiguration({ baseServer }).httpApi, timeoutMs),
+    observe,
+  );
   const impersonating = new ImpersonatingTransport(kc);
   const configuration = createConfiguration({
     baseServer,
@@ -180,7 +188,7 @@ export function clientFromKubeConfig(
       ctx.setHeaderParam("Content-Type", options.contentType ?? "application/json");
       ctx.setBody(JSON.stringify(options.body));
     }
-    ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? 30_000));
+    ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? timeoutMs));
     await kc.applySecurityAuthentication(ctx);
     return ctx;
   }
@@ -287,6 +295,19 @@ export function clientFromKubeConfig(
     text,
     watch,
     close: () => impersonating.close(),
+  };
+}
+
+/**
+ * client-node's typed APIs, and the discovery behind `objects.pathOf`, send without a deadline: a
+ * server that takes the connection and never answers would hold their callers for ever.
+ */
+function withDeadline(inner: HttpLibrary, timeoutMs: number): HttpLibrary {
+  return {
+    send(ctx) {
+      if (!ctx.getSignal()) ctx.setSignal(AbortSignal.timeout(timeoutMs));
+      return inner.send(ctx);
+    },
   };
 }
 

@@ -64,6 +64,7 @@ export class Informer<T extends Resource> {
   private started: Promise<void> | undefined;
   private markSynced: (() => void) | undefined;
   private abortWatch: (() => void) | undefined;
+  private failure: unknown;
 
   constructor(client: ClusterClient, resource: ResourceType, options: InformerOptions<T> = {}) {
     this.client = client;
@@ -95,6 +96,15 @@ export class Informer<T extends Resource> {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /**
+   * The error of the last list or watch that failed, until a list or watch works again: why a start
+   * has not resolved yet. It is the error as the client threw it, answer included; a caller that
+   * shows it to someone who must not read the server's answers describes it first.
+   */
+  get lastError(): unknown {
+    return this.failure;
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -145,6 +155,7 @@ export class Informer<T extends Resource> {
         needList = await this.watchAndWait();
       } catch (err) {
         if (stopped.aborted) break;
+        this.failure = err;
         const delay = this.backoff.next();
         this.log.warn({ err: message(err), retryInMs: delay }, needList ? "list failed" : "watch failed");
         await sleep(delay, stopped);
@@ -161,7 +172,11 @@ export class Informer<T extends Resource> {
       resource: this.resource.plural,
       reason: outcome.end,
     });
-    if (outcome.healthy) this.backoff.reset();
+    if (outcome.healthy) {
+      this.backoff.reset();
+      this.failure = undefined;
+    }
+    if (outcome.end === "error") this.failure = outcome.error;
     if (outcome.end === "gone") {
       this.log.info("watch resourceVersion expired; listing again");
       return true;
@@ -196,6 +211,7 @@ export class Informer<T extends Resource> {
     const changes = this.store.replace(items);
     this.resourceVersion = resourceVersion;
     this.backoff.reset();
+    this.failure = undefined;
     if (!this.synced) {
       this.synced = true;
       this.markSynced?.();
