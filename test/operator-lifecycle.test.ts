@@ -23,7 +23,21 @@ const NS = "org-life";
 beforeAll(async () => {
   cluster = await clusterWithCrds("life");
   operator = await startTestOperator(cluster);
-  await applyManifest(cluster, orgManifest("life", { repo: { url: "https://git.example/life/app.git" } }));
+  await applyManifest(
+    cluster,
+    orgManifest("life", {
+      repo: { url: "https://git.example/life/app.git" },
+      // Spelled as the API server does not answer them: a resync must still find nothing to write.
+      agent: {
+        image: "agents/test:1",
+        resources: {
+          requests: { cpu: "0.5", memory: 1073741824 },
+          limits: { cpu: "1000m", memory: "4096Mi" },
+        },
+        env: [{ name: "NO_VALUE" }],
+      },
+    }),
+  );
   await waitFor("Org life to be Ready", async () => {
     const org = await getOrg(cluster, "life");
     return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
@@ -406,6 +420,16 @@ describe("a resync of an unchanged world", () => {
       return total;
     };
     const tasks = (await getJson<{ items: unknown[] }>(cluster, ["agenttasks", "-A"]))?.items.length ?? 0;
+    // The Org's quantities and its env var without a value are live, in the server's spelling.
+    const deployments = await getJson<{
+      items: { spec: { template: { spec: { containers: unknown[] } } } }[];
+    }>(cluster, ["deployments", "-n", NS]);
+    expect(deployments?.items.flatMap((d) => d.spec.template.spec.containers)).toContainEqual(
+      expect.objectContaining({
+        resources: { requests: { cpu: "500m", memory: "1073741824" }, limits: { cpu: "1", memory: "4Gi" } },
+        env: expect.arrayContaining([{ name: "NO_VALUE" }]),
+      }),
+    );
     // A new operator sees the world as it is; it must find nothing to do, over several resyncs.
     await operator.stop();
     const before = await writesByAdmin();

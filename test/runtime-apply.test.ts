@@ -111,9 +111,22 @@ describe("server-side apply helpers", () => {
           template: {
             metadata: { labels: { app: "agent" } },
             spec: {
+              // The server answers these quantities as "1073741824", 500m, 1, 1536Mi and 1k, and drops
+              // the empty value: a resync must still see nothing to change.
               containers: [
-                { name: "agent", image: "registry.invalid/agent:1", ports: [{ containerPort: 8443 }] },
+                {
+                  name: "agent",
+                  image: "registry.invalid/agent:1",
+                  ports: [{ containerPort: 8443 }],
+                  env: [{ name: "EMPTY", value: "" }],
+                  resources: {
+                    requests: { cpu: "0.5", memory: 1073741824 },
+                    limits: { cpu: "1000m", memory: "1.5Gi" },
+                  },
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
               ],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "1e3" } }],
             },
           },
         },

@@ -62,4 +62,72 @@ describe("needsApply", () => {
   it("does not equate a number with its string", () => {
     expect(needsApply({ spec: { replicas: "1" } }, live)).toBe(true);
   });
+
+  describe("with what the server canonicalises", () => {
+    const pod = (container: Record<string, unknown>, volume: Record<string, unknown> = {}) => ({
+      spec: {
+        template: {
+          spec: { containers: [{ name: "agent", ...container }], volumes: [{ name: "tmp", ...volume }] },
+        },
+      },
+    });
+    const liveResources = {
+      requests: { cpu: "500m", memory: "1Gi" },
+      limits: { cpu: "1", memory: "1536Mi" },
+    };
+    const livePod = pod(
+      { env: [{ name: "EMPTY" }, { name: "SET", value: "x" }], resources: liveResources },
+      { emptyDir: { sizeLimit: "1k" } },
+    );
+
+    it("matches any spelling of the same quantity, and an empty env value with none", () => {
+      const desired = pod(
+        {
+          env: [
+            { name: "EMPTY", value: "" },
+            { name: "SET", value: "x" },
+          ],
+          resources: {
+            requests: { cpu: "0.5", memory: "1073741824" },
+            limits: { cpu: "1000m", memory: "1.5Gi" },
+          },
+        },
+        { emptyDir: { sizeLimit: "1e3" } },
+      );
+      expect(needsApply(desired, livePod)).toBe(false);
+      expect(needsApply(pod({ resources: { requests: { memory: 1073741824, cpu: 0.5 } } }), livePod)).toBe(
+        false,
+      );
+    });
+
+    it("still applies a different quantity or env value", () => {
+      expect(needsApply(pod({ resources: { requests: { memory: "2Gi" } } }), livePod)).toBe(true);
+      expect(needsApply(pod({ resources: { limits: { cpu: "1001m" } } }), livePod)).toBe(true);
+      expect(needsApply(pod({}, { emptyDir: { sizeLimit: "1Ki" } }), livePod)).toBe(true);
+      expect(
+        needsApply(
+          pod({
+            env: [
+              { name: "EMPTY", value: "y" },
+              { name: "SET", value: "x" },
+            ],
+          }),
+          livePod,
+        ),
+      ).toBe(true);
+      expect(needsApply(pod({ env: [{ name: "EMPTY" }, { name: "SET", value: "" }] }), livePod)).toBe(true);
+    });
+
+    it("compares by value only where a quantity lives", () => {
+      const configMap = { data: { cpu: "1" } };
+      expect(needsApply({ data: { cpu: "1000m" } }, configMap)).toBe(true);
+      expect(
+        needsApply(
+          { metadata: { labels: { requests: "0.5" } } },
+          { metadata: { labels: { requests: "500m" } } },
+        ),
+      ).toBe(true);
+      expect(needsApply({ spec: { value: "" } }, { spec: {} })).toBe(true);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import { PatchStrategy } from "@kubernetes/client-node";
 import { type ClusterClient, statusCode } from "./client.ts";
 import type { ReconcileResult } from "./controller.ts";
+import { sameQuantity } from "./quantity.ts";
 import type { Resource } from "./store.ts";
 
 export interface ApplyOptions {
@@ -73,19 +74,33 @@ export async function deleteIfExists(
 /**
  * True unless every field of `desired` is present in `live` with an equal value: an apply would
  * change nothing, so a resync of an unchanged world writes nothing. Arrays match element by element
- * and must have the same length; null in `desired` matches an absent field.
+ * and must have the same length; null in `desired` matches an absent field. Equal means equal once
+ * the server has canonicalised: a quantity matches any spelling of the same value, and an env var's
+ * empty value matches an absent one.
  */
 export function needsApply(desired: unknown, live: unknown): boolean {
   return !isSubset(desired, live);
 }
 
-function isSubset(desired: unknown, live: unknown): boolean {
+/** Fields whose values are maps of resource names to quantities (containers, claims, quotas, pods). */
+const QUANTITY_MAPS = new Set(["requests", "limits", "hard", "overhead"]);
+/** Fields that are a quantity themselves (an emptyDir's size). */
+const QUANTITY_FIELDS = new Set(["sizeLimit"]);
+
+/**
+ * `field` names the field that holds `desired` (array elements share their array's), `parent` the
+ * one that holds that: a quantity is known by where it lives, never by how it looks, so a ConfigMap
+ * value "1000m" still differs from "1".
+ */
+function isSubset(desired: unknown, live: unknown, field?: string, parent?: string): boolean {
   if (desired === undefined) return true;
   if (desired === null) return live === null || live === undefined;
   if (Array.isArray(desired)) {
     if (live === undefined) return desired.length === 0;
     return (
-      Array.isArray(live) && live.length === desired.length && desired.every((d, i) => isSubset(d, live[i]))
+      Array.isArray(live) &&
+      live.length === desired.length &&
+      desired.every((d, i) => isSubset(d, live[i], field, parent))
     );
   }
   if (typeof desired === "object") {
@@ -93,9 +108,19 @@ function isSubset(desired: unknown, live: unknown): boolean {
     if (live !== undefined && (typeof live !== "object" || live === null || Array.isArray(live)))
       return false;
     const liveObj = (live ?? {}) as Record<string, unknown>;
-    return Object.entries(desired).every(([k, v]) => isSubset(v, liveObj[k]));
+    return Object.entries(desired).every(([k, v]) => {
+      // EnvVar's value is omitempty: the server stores "" as no value at all.
+      if (field === "env" && k === "value" && v === "") return liveObj[k] === undefined || liveObj[k] === "";
+      return isSubset(v, liveObj[k], k, field);
+    });
   }
-  return desired === live;
+  if (desired === live) return true;
+  const quantity = QUANTITY_FIELDS.has(field ?? "") || QUANTITY_MAPS.has(parent ?? "");
+  return quantity && isQuantityLike(desired) && isQuantityLike(live) && sameQuantity(desired, live);
+}
+
+function isQuantityLike(value: unknown): value is string | number {
+  return typeof value === "string" || typeof value === "number";
 }
 
 export interface FinalizerHandlers<T> {
