@@ -5,6 +5,7 @@ import { sleep } from "@agentyard/kube-runtime/sleep";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
 import {
   type AgentState,
+  boundArtifact,
   MAX_LOG_TAIL_BYTES,
   parseAgentState,
   STARTED_FILE,
@@ -24,7 +25,7 @@ import {
   push,
 } from "./git.ts";
 import { LineSplitter } from "./lines.ts";
-import { commitMessage, titleOf } from "./message.ts";
+import { commitMessage, summaryOf, titleOf } from "./message.ts";
 import { type Exit, startGroup } from "./process.ts";
 import { Redactor } from "./redact.ts";
 import { StateReporter, type StateTarget } from "./report.ts";
@@ -117,9 +118,9 @@ async function writeAtomic(path: string, content: string): Promise<void> {
 
 async function finish(run: Run, exitCode: number, message: string, lastPR?: LastPRArtifact) {
   const { redactor } = run;
-  if (lastPR) {
-    // A bug here must show as a failed task, not as an artifact the operator refuses.
-    const valid = LastPRArtifactSchema.parse(lastPR);
+  // A bug here must show as a failed task, not as an artifact the operator refuses.
+  const valid = lastPR && boundArtifact(LastPRArtifactSchema.parse(lastPR));
+  if (valid) {
     await writeAtomic(join(run.options.stateDir, "last_pr.json"), `${JSON.stringify(valid, null, 2)}\n`);
   }
   run.state = {
@@ -130,7 +131,7 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
   };
   const tail = run.tail.toString();
   if (tail) run.state.logTail = tail;
-  if (lastPR) run.state.lastPR = lastPR;
+  if (valid) run.state.lastPR = valid;
   run.log.info({ exitCode, message: run.state.message, lastPR: lastPR?.branch }, "finished");
   report(run);
   return run.state;
@@ -202,7 +203,7 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
     branch,
     commit,
     title: titleOf(options.prompt, options.task),
-    summary: run.redactor.redact(`${options.prompt.trim()}\n\n${stat}`),
+    summary: summaryOf(run.redactor.redact(options.prompt.trim()), run.redactor.redact(stat)),
     diffstat: await diffstat(g, base, commit),
     exitCode: 0,
     createdAt: new Date().toISOString(),

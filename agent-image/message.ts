@@ -1,3 +1,6 @@
+import { MAX_SUMMARY_LENGTH } from "../schema/agenttask.ts";
+import { TRUNCATED, truncate } from "../schema/artifact.ts";
+
 /** The longest commit title; longer first lines of a prompt are cut. */
 const MAX_TITLE = 100;
 
@@ -17,4 +20,10 @@ export function commitMessage(prompt: string, task: { task: string; org: string;
   const rest = prompt.trim() === title ? "" : prompt.trim();
   const trailers = `Agentyard-Org: ${task.org}\nAgentyard-Task: ${task.task}\nAgentyard-Attempt: ${task.attempt}`;
   return `${[title, rest, trailers].filter((p) => p !== "").join("\n\n")}\n`;
+}
+
+/** The summary of a push: the prompt, cut so that the diffstat after it still fits in the status. */
+export function summaryOf(prompt: string, stat: string): string {
+  const room = Math.max(TRUNCATED.length, MAX_SUMMARY_LENGTH - stat.length - 2);
+  return truncate(`${truncate(prompt, room)}\n\n${stat}`, MAX_SUMMARY_LENGTH);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { MAX_SUMMARY_LENGTH } from "../schema/agenttask.ts";
 import { LineSplitter } from "./lines.ts";
-import { commitMessage, titleOf } from "./message.ts";
+import { commitMessage, summaryOf, titleOf } from "./message.ts";
 import { Redactor } from "./redact.ts";
 import { Tail } from "./tail.ts";
 
@@ -62,5 +63,25 @@ describe("commit messages", () => {
     expect(commitMessage("Fix it\nproperly", task)).toBe(
       "Fix it\n\nFix it\nproperly\n\nAgentyard-Org: acme\nAgentyard-Task: t1\nAgentyard-Attempt: 2\n",
     );
+  });
+});
+
+describe("summaryOf", () => {
+  const stat = " hello.txt | 1 +\n 1 file changed, 1 insertion(+)";
+
+  it("is the prompt and the diffstat", () => {
+    expect(summaryOf("Add a greeting", stat)).toBe(`Add a greeting\n\n${stat}`);
+  });
+
+  it("cuts a long prompt, marked, so that the summary fits in the status with its diffstat", () => {
+    const summary = summaryOf("p".repeat(65_536), stat);
+    expect(summary).toHaveLength(MAX_SUMMARY_LENGTH);
+    expect(summary.endsWith(`…\n\n${stat}`)).toBe(true);
+  });
+
+  it("cuts a diffstat too long for the status as well", () => {
+    const summary = summaryOf("Add a greeting", "s".repeat(MAX_SUMMARY_LENGTH * 2));
+    expect(summary).toHaveLength(MAX_SUMMARY_LENGTH);
+    expect(summary.endsWith("…")).toBe(true);
   });
 });

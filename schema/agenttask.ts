@@ -87,6 +87,7 @@ export type Diffstat = z.infer<typeof DiffstatSchema>;
 
 export const COMMIT = /^[0-9a-f]{7,64}$/;
 export const MAX_SUMMARY_LENGTH = 16_384;
+export const MAX_LAST_PR_ERROR_LENGTH = 1024;
 
 export const LastPRSchema = z
   .strictObject({
@@ -130,7 +131,16 @@ export const AgentTaskStatusSchema = z
     finishedAt: z.iso.datetime().optional().describe("When the task reached a final phase."),
     message: z.string().max(32768).optional().describe("One line on the current state, for people."),
     artifacts: z
-      .strictObject({ lastPR: LastPRSchema.optional() })
+      .strictObject({
+        lastPR: LastPRSchema.optional(),
+        lastPRError: z
+          .string()
+          .max(MAX_LAST_PR_ERROR_LENGTH)
+          .optional()
+          .describe(
+            "Why the agent's last_pr.json of the last attempt was refused, or which of its texts were cut.",
+          ),
+      })
       .optional()
       .describe("What the agent produced."),
   })

@@ -49,9 +49,9 @@ describe("toLastPR", () => {
     expect(toLastPR({ ...artifact, url: "" })).not.toHaveProperty("url");
   });
 
-  it("cuts a summary the status cannot hold, and says so", () => {
+  it("cuts a summary the status cannot hold, and marks it", () => {
     const { summary } = toLastPR({ ...artifact, summary: "x".repeat(MAX_SUMMARY_LENGTH * 2) });
     expect(summary).toHaveLength(MAX_SUMMARY_LENGTH);
-    expect(summary.endsWith("\n[truncated]")).toBe(true);
+    expect(summary.endsWith("…")).toBe(true);
   });
 });

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { COMMIT, DiffstatSchema, type LastPR, MAX_SUMMARY_LENGTH } from "./agenttask.ts";
+import { COMMIT, DiffstatSchema, type LastPR, LastPRSchema } from "./agenttask.ts";
 
 /**
  * The agent's last_pr.json. Unknown keys are dropped rather than refused so that an agent image newer
- * than the operator still reports its work.
+ * than the operator still reports its work. Lengths are not refused here: a text longer than the
+ * status allows is cut by fitArtifact, so a pushed change is never reported as no change.
  */
 export const LastPRArtifactSchema = z.object({
   task: z.string().min(1, "must name the AgentTask"),
@@ -12,7 +13,7 @@ export const LastPRArtifactSchema = z.object({
   baseBranch: z.string().min(1, "must be the branch the work started from"),
   branch: z.string().min(1, "must be the branch the agent pushed"),
   commit: z.string().regex(COMMIT, "must be a hexadecimal commit id"),
-  title: z.string().max(1024),
+  title: z.string(),
   summary: z.string(),
   diffstat: DiffstatSchema,
   url: z.string().optional(),
@@ -21,20 +22,60 @@ export const LastPRArtifactSchema = z.object({
 });
 export type LastPRArtifact = z.infer<typeof LastPRArtifactSchema>;
 
-/** The status view of an artifact; a summary longer than the status allows is cut with a marker. */
+/** Marks the end of a text that was cut. */
+export const TRUNCATED = "…";
+
+/** `text` if it fits in `max` characters, else its start and the marker, `max` characters in all. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - TRUNCATED.length) + TRUNCATED : text;
+}
+
+function maxLength(schema: z.ZodString): number {
+  if (schema.maxLength === null) throw new Error("a status text of the agent's artifact has no maxLength");
+  return schema.maxLength;
+}
+
+/**
+ * The bound of each text of the artifact: the maxLength of the status field it lands in, which is the
+ * CRD's maxLength as well, since the CRD is generated from LastPRSchema.
+ */
+export const ARTIFACT_LIMITS = {
+  branch: maxLength(LastPRSchema.shape.branch),
+  baseBranch: maxLength(LastPRSchema.shape.base),
+  title: maxLength(LastPRSchema.shape.title),
+  summary: maxLength(LastPRSchema.shape.summary),
+  url: maxLength(LastPRSchema.shape.url.unwrap()),
+} as const;
+
+export interface FitArtifact {
+  artifact: LastPRArtifact;
+  /** The texts that were cut, with the length they had, e.g. "branch (5000 characters)". */
+  cut: string[];
+}
+
+/** The artifact with every text the status would refuse cut to its bound and marked. */
+export function fitArtifact(artifact: LastPRArtifact): FitArtifact {
+  const fit: LastPRArtifact = { ...artifact };
+  const cut: string[] = [];
+  for (const [field, max] of Object.entries(ARTIFACT_LIMITS) as [keyof typeof ARTIFACT_LIMITS, number][]) {
+    const text = fit[field];
+    if (text === undefined || text.length <= max) continue;
+    fit[field] = truncate(text, max);
+    cut.push(`${field} (${text.length} characters, at most ${max})`);
+  }
+  return { artifact: fit, cut };
+}
+
+/** The status view of an artifact, every text within the bounds of the status. */
 export function toLastPR(artifact: LastPRArtifact): LastPR {
-  const cut = "\n[truncated]";
-  const summary =
-    artifact.summary.length > MAX_SUMMARY_LENGTH
-      ? artifact.summary.slice(0, MAX_SUMMARY_LENGTH - cut.length) + cut
-      : artifact.summary;
+  const fit = fitArtifact(artifact).artifact;
   const lastPR: LastPR = {
-    branch: artifact.branch,
-    commit: artifact.commit,
-    base: artifact.baseBranch,
-    title: artifact.title,
-    summary,
-    diffstat: artifact.diffstat,
+    branch: fit.branch,
+    commit: fit.commit,
+    base: fit.baseBranch,
+    title: fit.title,
+    summary: fit.summary,
+    diffstat: fit.diffstat,
   };
-  return artifact.url ? { ...lastPR, url: artifact.url } : lastPR;
+  return fit.url ? { ...lastPR, url: fit.url } : lastPR;
 }

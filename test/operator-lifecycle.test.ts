@@ -154,6 +154,33 @@ describe("a task", () => {
     expect(other.stderr).toContain('User "system:serviceaccount:org-life:neighbour-agent" cannot');
   });
 
+  it("ends Succeeded when the agent reports an artifact longer than the status allows", async () => {
+    await applyManifest(cluster, taskManifest("oversized", NS, { org: "life", prompt: "x" }));
+    await waitForTask(cluster, NS, "oversized", "to be Running", phaseIs("Running"));
+    const branch = `agentyard/${"b".repeat(4990)}`;
+    const written = await writeAgentState(cluster, NS, "oversized", {
+      attempt: "1",
+      startedAt: "2026-11-24T12:00:00Z",
+      finishedAt: "2026-11-24T12:01:00Z",
+      exitCode: "0",
+      lastPR: JSON.stringify({ ...lastPR, task: "oversized", branch, summary: "s".repeat(40_000) }),
+    });
+    expect(written.code, written.stderr).toBe(0);
+    const done = await waitForTask(cluster, NS, "oversized", "to succeed", phaseIs("Succeeded"));
+    const cutBranch = `${branch.slice(0, 254)}…`;
+    expect(done.status?.artifacts?.lastPR).toMatchObject({
+      branch: cutBranch,
+      summary: `${"s".repeat(16_383)}…`,
+    });
+    expect(done.status?.artifacts?.lastPRError).toBe(
+      "last_pr.json is longer than the status allows; cut, marked with …: " +
+        "branch (5000 characters, at most 255), summary (40000 characters, at most 16384)",
+    );
+    expect(done.status?.message).toBe(
+      `finished: pushed ${cutBranch} at 0123456789ab; its report was cut to fit the status (see status.artifacts.lastPRError)`,
+    );
+  });
+
   it("fails with the exit code and message the agent reports", async () => {
     await applyManifest(cluster, taskManifest("breaks", NS, { org: "life", prompt: "x" }));
     await waitForTask(cluster, NS, "breaks", "to be Running", phaseIs("Running"));

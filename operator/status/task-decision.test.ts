@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { AgentState } from "../../schema/contract/index.ts";
+import { type AgentState, parseAgentState } from "../../schema/contract/index.ts";
 import { task as makeTask } from "../../schema/fixtures.test-support.ts";
-import type { AgentTaskStatus } from "../../schema/index.ts";
+import { type AgentTaskStatus, AgentTaskStatusSchema } from "../../schema/index.ts";
 import { decideTask, retryBackoffMs, type TaskWorld } from "./task-decision.ts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -99,6 +99,48 @@ describe("decideTask", () => {
       diffstat: { files: 1, insertions: 2, deletions: 0 },
     });
     expect(d.children).toBe("running");
+  });
+
+  it("succeeds with an oversized artifact cut to a status the API server accepts, and says so", () => {
+    const read = parseAgentState(
+      {
+        attempt: "1",
+        finishedAt: at(-1),
+        exitCode: "0",
+        lastPR: JSON.stringify({ ...lastPR, branch: "b".repeat(5000), summary: "s".repeat(40_000) }),
+      },
+      1,
+    );
+    if (!read) throw new Error("expected the state of attempt 1");
+    const d = decideTask(world({}, { ...started, phase: "Running" }, { state: read }));
+    expect(d.status.phase).toBe("Succeeded");
+    expect(AgentTaskStatusSchema.safeParse(d.status).success).toBe(true);
+    expect(d.status.artifacts?.lastPR?.branch).toBe(`${"b".repeat(254)}…`);
+    expect(d.status.artifacts?.lastPRError).toContain("branch (5000 characters, at most 255)");
+    expect(d.status.message).toBe(
+      `finished: pushed ${"b".repeat(254)}… at 0123456789ab; its report was cut to fit the status (see status.artifacts.lastPRError)`,
+    );
+  });
+
+  it("tells a refused report of a push apart from no changes", () => {
+    const refused = state({ finishedAt: at(-1), exitCode: 0, lastPRError: "last_pr.json is not JSON" });
+    const d = decideTask(world({}, { ...started, phase: "Running" }, { state: refused }));
+    expect(d.status.phase).toBe("Succeeded");
+    expect(d.status.message).toBe(
+      "finished, but the agent's report of its change was refused: last_pr.json is not JSON",
+    );
+    expect(d.status.artifacts).toEqual({ lastPRError: "last_pr.json is not JSON" });
+  });
+
+  it("drops the note of an earlier attempt's artifact when a clean one arrives", () => {
+    const earlier = {
+      ...started,
+      phase: "Running" as const,
+      artifacts: { lastPRError: "last_pr.json is not JSON" },
+    };
+    const d = decideTask(world({}, earlier, { state: state({ finishedAt: at(-1), exitCode: 0, lastPR }) }));
+    expect(d.status.artifacts?.lastPRError).toBeUndefined();
+    expect(d.status.message).toBe("finished: pushed agentyard/fix-bug at 0123456789ab");
   });
 
   it("fails with the exit code and the agent's message when no retries are left", () => {

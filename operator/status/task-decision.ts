@@ -121,10 +121,28 @@ function phaseReason(status: AgentTaskStatus): string {
   return status.phase ?? "Pending";
 }
 
+/**
+ * The status with the attempt's artifact. A refused artifact keeps an earlier attempt's lastPR and says
+ * why beside it; a new artifact clears the note of an earlier one.
+ */
 function withArtifacts(status: AgentTaskStatus, state: AgentState | undefined): AgentTaskStatus {
-  if (!state?.lastPR) return status;
-  const lastPR: LastPR = toLastPR(state.lastPR);
-  return { ...status, artifacts: { ...status.artifacts, lastPR } };
+  if (!state?.lastPR && !state?.lastPRError) return status;
+  const artifacts = { ...status.artifacts };
+  if (state.lastPR) artifacts.lastPR = toLastPR(state.lastPR);
+  if (state.lastPRError) artifacts.lastPRError = state.lastPRError;
+  else delete artifacts.lastPRError;
+  return { ...status, artifacts };
+}
+
+/** The message of a task whose agent exited 0: a push, a push whose report was cut or refused, or none. */
+function succeededMessage(pr: LastPR | undefined, state: AgentState | undefined): string {
+  const error = state?.lastPRError;
+  if (error && !state?.lastPR) return `finished, but the agent's report of its change was refused: ${error}`;
+  if (!pr) return "finished: no changes to push";
+  const pushed = `finished: pushed ${pr.branch} at ${pr.commit.slice(0, 12)}`;
+  return error
+    ? `${pushed}; its report was cut to fit the status (see status.artifacts.lastPRError)`
+    : pushed;
 }
 
 function describeExit(state: AgentState | undefined, exitCode: number): string {
@@ -173,10 +191,7 @@ export function decideTask(world: TaskWorld): TaskDecision {
     const finishedAt = state?.finishedAt ?? rfc3339(now);
     const withPR = withArtifacts(status, state);
     if (exitCode === 0) {
-      const pr = withPR.artifacts?.lastPR;
-      const message = pr
-        ? `finished: pushed ${pr.branch} at ${pr.commit.slice(0, 12)}`
-        : "finished: no changes to push";
+      const message = succeededMessage(withPR.artifacts?.lastPR, state);
       return finished(world, { ...withPR, phase: "Succeeded", finishedAt, message });
     }
     const why = state?.finishedAt

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type LastPRArtifact, LastPRArtifactSchema } from "../artifact.ts";
+import { MAX_LAST_PR_ERROR_LENGTH } from "../agenttask.ts";
+import { fitArtifact, type LastPRArtifact, LastPRArtifactSchema, truncate } from "../artifact.ts";
 import { formatIssues } from "../issues.ts";
 
 /**
@@ -22,6 +23,8 @@ export const STATE_KEYS = {
 export const MAX_LOG_TAIL_BYTES = 16_384;
 /** The operator reads at most this much of last_pr.json before refusing it. */
 export const MAX_LAST_PR_BYTES = 65_536;
+/** The longest message the operator keeps; the status quotes it in its own message. */
+export const MAX_MESSAGE_LENGTH = 1024;
 
 export interface AgentState {
   attempt: number;
@@ -31,7 +34,7 @@ export interface AgentState {
   message?: string;
   logTail?: string;
   lastPR?: LastPRArtifact;
-  /** Why lastPR was refused, when the agent wrote one that does not validate. */
+  /** Why lastPR was refused, or which of its texts were cut to the bounds of the status. */
   lastPRError?: string;
   editorActivityAt?: string;
 }
@@ -45,6 +48,43 @@ function time(value: string | undefined): string | undefined {
 function int(value: string | undefined): number | undefined {
   if (value === undefined || !/^-?\d{1,10}$/.test(value)) return undefined;
   return Number.parseInt(value, 10);
+}
+
+/**
+ * The artifact within the bounds of the status, and a note when it was cut; or only why it was refused.
+ * Cutting happens here, where the agent's output enters the operator, so that no text of it can make a
+ * status write fail.
+ */
+function readLastPR(text: string): { artifact?: LastPRArtifact; error?: string } {
+  if (Buffer.byteLength(text) > MAX_LAST_PR_BYTES) {
+    return { error: `the agent pushed, but its last_pr.json is larger than ${MAX_LAST_PR_BYTES} bytes` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { error: "last_pr.json is not JSON" };
+  }
+  const parsed = LastPRArtifactSchema.safeParse(json);
+  if (!parsed.success) return { error: `last_pr.json is invalid: ${formatIssues(parsed.error).join("; ")}` };
+  const { artifact, cut } = fitArtifact(parsed.data);
+  if (cut.length === 0) return { artifact };
+  return {
+    artifact,
+    error: `last_pr.json is longer than the status allows; cut, marked with …: ${cut.join(", ")}`,
+  };
+}
+
+/**
+ * The artifact as the agent reports it: within the bounds of the status, and small enough that the
+ * operator reads it (the summary is cut further when escaping makes the JSON too large).
+ */
+export function boundArtifact(artifact: LastPRArtifact): LastPRArtifact {
+  let fit = fitArtifact(artifact).artifact;
+  while (Buffer.byteLength(JSON.stringify(fit)) > MAX_LAST_PR_BYTES && fit.summary.length > 1) {
+    fit = { ...fit, summary: truncate(fit.summary, Math.floor(fit.summary.length / 2)) };
+  }
+  return fit;
 }
 
 /** The agent's state for `attempt`, or undefined when the ConfigMap holds no report of that attempt. */
@@ -61,24 +101,16 @@ export function parseAgentState(
   const exitCode = int(data[STATE_KEYS.exitCode]);
   if (exitCode !== undefined) state.exitCode = exitCode;
   const message = data[STATE_KEYS.message];
-  if (message) state.message = message.slice(0, 1024);
+  if (message) state.message = truncate(message, MAX_MESSAGE_LENGTH);
   const logTail = data[STATE_KEYS.logTail];
   if (logTail) state.logTail = logTail.slice(-MAX_LOG_TAIL_BYTES);
   const editorActivityAt = time(data[STATE_KEYS.editorActivityAt]);
   if (editorActivityAt) state.editorActivityAt = editorActivityAt;
   const lastPR = data[STATE_KEYS.lastPR];
   if (lastPR) {
-    if (Buffer.byteLength(lastPR) > MAX_LAST_PR_BYTES) {
-      state.lastPRError = `last_pr.json is larger than ${MAX_LAST_PR_BYTES} bytes`;
-    } else {
-      try {
-        const parsed = LastPRArtifactSchema.safeParse(JSON.parse(lastPR));
-        if (parsed.success) state.lastPR = parsed.data;
-        else state.lastPRError = `last_pr.json is invalid: ${formatIssues(parsed.error).join("; ")}`;
-      } catch {
-        state.lastPRError = "last_pr.json is not JSON";
-      }
-    }
+    const read = readLastPR(lastPR);
+    if (read.artifact) state.lastPR = read.artifact;
+    if (read.error) state.lastPRError = truncate(read.error, MAX_LAST_PR_ERROR_LENGTH);
   }
   return state;
 }
