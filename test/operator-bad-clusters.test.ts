@@ -7,13 +7,14 @@ import { DevCluster as Cluster, type DevCluster } from "../devcluster/cluster.ts
 import { waitFor } from "../devcluster/http.ts";
 import { kubeconfigYaml } from "../devcluster/kubeconfig.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
-import type { Org } from "../schema/index.ts";
+import { taskManifest } from "../schema/fixtures.test-support.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  condition,
   getJson,
-  getOrg,
+  orgWhenReadyReason,
+  orgWithKubeconfig,
   phaseIs,
   startTestOperator,
   waitForTask,
@@ -102,35 +103,11 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
+/** Misbehaving servers answer within their own deadlines; the Orgs on them take longer to report. */
+const SLOW_ORG_MS = 60_000;
+
 function kubeconfig(name: string, server: string, ca: string, token = "t"): string {
   return kubeconfigYaml({ name, server, ca, user: "tenant", token });
-}
-
-async function orgWithKubeconfig(name: string, text: string): Promise<void> {
-  await applyManifest(management, {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace: "capi" },
-    stringData: { value: text },
-  });
-  await applyManifest(
-    management,
-    orgManifest(name, { cluster: { kubeconfigSecretRef: { name, namespace: "capi" } } }),
-  );
-}
-
-const condition = (org: Org | undefined, type: string) =>
-  org?.status?.conditions?.find((c) => c.type === type);
-
-function orgWhenReadyReason(name: string, reason: string, timeoutMs = 60_000): Promise<Org> {
-  return waitFor(
-    `Org ${name} to report ${reason}`,
-    async () => {
-      const org = await getOrg(management, name);
-      return condition(org, "Ready")?.reason === reason ? org : undefined;
-    },
-    { timeoutMs },
-  );
 }
 
 interface Event {
@@ -179,16 +156,20 @@ afterAll(async () => {
 describe("Orgs whose clusters misbehave, more of them than the operator has workers", () => {
   it("do not keep a good Org from becoming Ready and running its task", async () => {
     for (const [name, mode] of BAD) {
-      await orgWithKubeconfig(name, kubeconfig(name, `${server.url}/${mode}`, server.ca, east.token()));
+      await orgWithKubeconfig(
+        management,
+        name,
+        kubeconfig(name, `${server.url}/${mode}`, server.ca, east.token()),
+      );
     }
-    await orgWithKubeconfig("mute", kubeconfig("mute", `https://127.0.0.1:${mutePort}`, muteCa));
+    await orgWithKubeconfig(management, "mute", kubeconfig("mute", `https://127.0.0.1:${mutePort}`, muteCa));
     // Both workers are busy with bad clusters before the good Org comes.
     await waitFor("the bad servers to be asked for lists", async () =>
       ["forbidden", "silent"].every((mode) => asked[mode]?.some((p) => p !== "/version")) ? true : undefined,
     );
 
-    await orgWithKubeconfig("good", await readFile(east.kubeconfigPath(), "utf8"));
-    const good = await orgWhenReadyReason("good", "Ready");
+    await orgWithKubeconfig(management, "good", await readFile(east.kubeconfigPath(), "utf8"));
+    const good = await orgWhenReadyReason(management, "good", "Ready", SLOW_ORG_MS);
     expect(good.status?.clusterReachable).toBe(true);
     await applyManifest(management, taskManifest("works", "org-good", { org: "good", prompt: "x" }));
     const running = await waitForTask(
@@ -208,7 +189,7 @@ describe("Orgs whose clusters misbehave, more of them than the operator has work
     ["silent-1", "no answer yet"],
     ["silent-2", "no answer yet"],
   ])("%s is not Ready: its lists did not finish, and why", async (name, why) => {
-    const org = await orgWhenReadyReason(name, "ClusterUnreachable");
+    const org = await orgWhenReadyReason(management, name, "ClusterUnreachable", SLOW_ORG_MS);
     expect(condition(org, "Ready")?.status).toBe("False");
     expect(condition(org, "Reconciling")?.status).toBe("True");
     expect(org.status?.clusterReachable).toBe(false);
@@ -223,16 +204,16 @@ describe("Orgs whose clusters misbehave, more of them than the operator has work
   });
 
   it("an Org whose cluster never answers is not Ready: its probe did not finish", async () => {
-    const org = await orgWhenReadyReason("mute", "ClusterUnreachable");
+    const org = await orgWhenReadyReason(management, "mute", "ClusterUnreachable", SLOW_ORG_MS);
     expect(condition(org, "Ready")?.message).toBe("the cluster of capi/mute does not answer within 2s");
   });
 
   it("an Org becomes Ready by itself once its cluster answers its lists", async () => {
-    const before = await orgWhenReadyReason("flaky", "ClusterUnreachable");
+    const before = await orgWhenReadyReason(management, "flaky", "ClusterUnreachable", SLOW_ORG_MS);
     expect(condition(before, "Ready")?.message).toMatch(/did not finish within 3s: HTTP 403 \(Forbidden\)$/);
     expect(JSON.stringify(before)).not.toContain(MARKER);
     healed = true;
-    const after = await orgWhenReadyReason("flaky", "Ready");
+    const after = await orgWhenReadyReason(management, "flaky", "Ready", SLOW_ORG_MS);
     expect(after.status?.clusterReachable).toBe(true);
   });
 

@@ -10,14 +10,16 @@ import { DevCluster as Cluster, type DevCluster } from "../devcluster/cluster.ts
 import { waitFor } from "../devcluster/http.ts";
 import { kubeconfigYaml } from "../devcluster/kubeconfig.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
-import type { Org } from "../schema/index.ts";
+import { taskManifest } from "../schema/fixtures.test-support.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  condition,
   getJson,
   getOrg,
   getTask,
+  orgWhenReadyReason,
+  orgWithKubeconfig,
   startTestOperator,
 } from "./support/operator.ts";
 import { type RecordingServer, recordingServer } from "./support/tls.ts";
@@ -116,34 +118,6 @@ interface KubeconfigDoc {
   users: [{ name: string; user: Record<string, unknown> }];
 }
 
-async function orgWithKubeconfig(name: string, text: string): Promise<void> {
-  await applyManifest(management, {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name, namespace: "capi" },
-    stringData: { value: text },
-  });
-  await applyManifest(
-    management,
-    orgManifest(name, { cluster: { kubeconfigSecretRef: { name, namespace: "capi" } } }),
-  );
-}
-
-const condition = (org: Org | undefined, type: string) =>
-  org?.status?.conditions?.find((c) => c.type === type);
-
-/** The Org once its Ready condition has the reason. */
-function orgWhenReadyReason(name: string, reason: string, timeoutMs = 30_000): Promise<Org> {
-  return waitFor(
-    `Org ${name} to report ${reason}`,
-    async () => {
-      const org = await getOrg(management, name);
-      return condition(org, "Ready")?.reason === reason ? org : undefined;
-    },
-    { timeoutMs },
-  );
-}
-
 interface Event {
   reason?: string;
   note?: string;
@@ -180,6 +154,7 @@ describe("a kubeconfig that would make the operator read a file", () => {
     const path = join(files, "token");
     await writeFile(path, secret);
     await orgWithKubeconfig(
+      management,
       "reads-file",
       kubeconfig("reads-file", (doc) => {
         doc.users[0] = { name: "tenant", user: { "token-file": path } };
@@ -239,8 +214,8 @@ describe("a kubeconfig that would weaken the connection or its credentials", () 
 
   it.each(cases)("%s is Stalled naming the key", async (name, edit, message) => {
     await writeFile(join(files, "provider-token"), secret);
-    await orgWithKubeconfig(name, kubeconfig(name, edit));
-    const org = await orgWhenReadyReason(name, "InvalidKubeconfig");
+    await orgWithKubeconfig(management, name, kubeconfig(name, edit));
+    const org = await orgWhenReadyReason(management, name, "InvalidKubeconfig");
     expect(condition(org, "Stalled")?.status).toBe("True");
     expect(condition(org, "Stalled")?.message).toContain(message);
     expect(server.authorizations.join("\n")).not.toContain(secret);
@@ -253,8 +228,8 @@ describe("what a remote server answers never reaches status or Events", () => {
     ["not-json", "its answer could not be parsed"],
     ["odd-type", "its answer is not a version"],
   ])("a probe answered by %s", async (name, said) => {
-    await orgWithKubeconfig(name, kubeconfig(name));
-    const org = await orgWhenReadyReason(name, "ClusterUnreachable");
+    await orgWithKubeconfig(management, name, kubeconfig(name));
+    const org = await orgWhenReadyReason(management, name, "ClusterUnreachable");
     const events = await eventsWhen(name, "ClusterUnreachable");
     expect(JSON.stringify(org)).not.toContain(MARKER);
     expect(JSON.stringify(events)).not.toContain(MARKER);
@@ -263,10 +238,11 @@ describe("what a remote server answers never reaches status or Events", () => {
 
   it("an apply answered with an error, in a cluster that otherwise works", async () => {
     await orgWithKubeconfig(
+      management,
       "fails-apply",
       kubeconfig("east", () => {}, east.token()),
     );
-    const org = await orgWhenReadyReason("fails-apply", "ApplyFailed");
+    const org = await orgWhenReadyReason(management, "fails-apply", "ApplyFailed");
     const events = await eventsWhen("fails-apply", "ApplyFailed");
     expect(JSON.stringify(org)).not.toContain(MARKER);
     expect(JSON.stringify(events)).not.toContain(MARKER);
@@ -277,10 +253,11 @@ describe("what a remote server answers never reaches status or Events", () => {
 
   it("a task's apply answered with an error, in the cluster of a Ready Org", async () => {
     await orgWithKubeconfig(
+      management,
       "task-apply",
       kubeconfig("east", () => {}, east.token()),
     );
-    await orgWhenReadyReason("task-apply", "Ready");
+    await orgWhenReadyReason(management, "task-apply", "Ready");
     await applyManifest(
       management,
       taskManifest("doomed", "org-task-apply", { org: "task-apply", prompt: "x" }),
@@ -299,8 +276,8 @@ describe("a kubeconfig that is not one", () => {
     ["broken-yaml", `clusters: [${MARKER}`, /^the kubeconfig is not valid YAML: .* at line 1, column \d+$/],
     ["unknown-key", `${MARKER}: x`, /^the kubeconfig has a key at line 1, column 1 that is not allowed/],
   ])("%s is Stalled without quoting the Secret", async (name, text, message) => {
-    await orgWithKubeconfig(name, text);
-    const org = await orgWhenReadyReason(name, "InvalidKubeconfig");
+    await orgWithKubeconfig(management, name, text);
+    const org = await orgWhenReadyReason(management, name, "InvalidKubeconfig");
     const events = await eventsWhen(name, "InvalidKubeconfig");
     expect(JSON.stringify(org)).not.toContain(MARKER);
     expect(JSON.stringify(events)).not.toContain(MARKER);

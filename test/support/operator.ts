@@ -12,7 +12,8 @@ import {
   type RunningOperator,
   runOperator,
 } from "../../operator/main.ts";
-import type { AgentTask, Org } from "../../schema/index.ts";
+import { orgManifest } from "../../schema/fixtures.test-support.ts";
+import type { AgentTask, Condition, Org } from "../../schema/index.ts";
 
 /**
  * A cluster of its own with the CRDs, for suites that run an operator: two operators on one cluster
@@ -68,6 +69,44 @@ export function getTask(
 
 export function getOrg(cluster: DevCluster, name: string): Promise<Org | undefined> {
   return getJson<Org>(cluster, ["org", name]);
+}
+
+export const condition = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) =>
+  obj?.status?.conditions?.find((c) => c.type === type);
+
+/** An Org whose agents run in the cluster of `kubeconfig`, held in a Secret of the same name in `capi`. */
+export async function orgWithKubeconfig(
+  cluster: DevCluster,
+  name: string,
+  kubeconfig: string,
+): Promise<void> {
+  await applyManifest(cluster, {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace: "capi" },
+    stringData: { value: kubeconfig },
+  });
+  await applyManifest(
+    cluster,
+    orgManifest(name, { cluster: { kubeconfigSecretRef: { name, namespace: "capi" } } }),
+  );
+}
+
+/** The Org once its Ready condition has the reason. */
+export function orgWhenReadyReason(
+  cluster: DevCluster,
+  name: string,
+  reason: string,
+  timeoutMs = 30_000,
+): Promise<Org> {
+  return waitFor(
+    `Org ${name} to report ${reason}`,
+    async () => {
+      const org = await getOrg(cluster, name);
+      return condition(org, "Ready")?.reason === reason ? org : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Waits until the task satisfies `check`; the timeout message shows where it stood. */
