@@ -1,22 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SUMMARY_LENGTH } from "./agenttask.ts";
 import { LastPRArtifactSchema, toLastPR } from "./artifact.ts";
+import { lastPRArtifact } from "./fixtures.test-support.ts";
 import { formatIssues } from "./issues.ts";
 
-const artifact = {
-  task: "fix-login",
-  org: "acme",
-  repo: "https://github.com/acme/app.git",
-  baseBranch: "main",
-  branch: "agentyard/fix-login",
-  commit: "0123456789abcdef0123456789abcdef01234567",
-  title: "Fix the login redirect loop",
-  summary: "Stopped the redirect.",
-  diffstat: { files: 2, insertions: 10, deletions: 3 },
-  url: "https://github.com/acme/app/pull/7",
-  exitCode: 0,
-  createdAt: "2026-01-01T00:10:00.123+01:00",
-};
+/** With a zone offset and fractions in its timestamp: an agent may write any RFC 3339 form. */
+const artifact = { ...lastPRArtifact, createdAt: "2026-01-01T00:10:00.123+01:00" };
 
 describe("LastPRArtifactSchema", () => {
   it("reads what the agent writes, dropping keys a newer agent adds", () => {

@@ -32,3 +32,19 @@ export function task(spec: Record<string, unknown> = {}, name = "fix-bug"): Agen
   const manifest = taskManifest(name, "org-acme", { org: "acme", prompt: "Fix the bug", ...spec });
   return AgentTaskSchema.parse({ ...manifest, metadata: { ...manifest.metadata, uid: "task-uid" } });
 }
+
+/** An agent's last_pr.json, as the agent writes it after a push. */
+export const lastPRArtifact = {
+  task: "fix-login",
+  org: "acme",
+  repo: "https://github.com/acme/app.git",
+  baseBranch: "main",
+  branch: "agentyard/fix-login",
+  commit: "0123456789abcdef0123456789abcdef01234567",
+  title: "Fix the login redirect loop",
+  summary: "Stopped the redirect.",
+  diffstat: { files: 2, insertions: 10, deletions: 3 },
+  url: "https://github.com/acme/app/pull/7",
+  exitCode: 0,
+  createdAt: "2026-01-01T00:10:00Z",
+};

@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { AgentTaskStatusSchema } from "../agenttask.ts";
 import { toLastPR } from "../artifact.ts";
+import { lastPRArtifact } from "../fixtures.test-support.ts";
 import { boundArtifact, formatAgentState, MAX_LAST_PR_BYTES, parseAgentState } from "./state.ts";
 
-const artifact = {
-  task: "fix-login",
-  org: "acme",
-  repo: "https://github.com/acme/app.git",
-  baseBranch: "main",
-  branch: "agentyard/fix-login",
-  commit: "0123456789abcdef0123456789abcdef01234567",
-  title: "Fix the login redirect loop",
-  summary: "Stopped the redirect.",
-  diffstat: { files: 2, insertions: 10, deletions: 3 },
-  url: "https://github.com/acme/app/pull/7",
-  exitCode: 0,
-  createdAt: "2026-01-01T00:10:00Z",
-};
+const artifact = lastPRArtifact;
 
 const stateWith = (lastPR: unknown) =>
   parseAgentState({ attempt: "1", exitCode: "0", lastPR: JSON.stringify(lastPR) }, 1);
