@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { request } from "node:https";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevCluster as Cluster, type DevCluster } from "../devcluster/cluster.ts";
@@ -19,7 +18,7 @@ import {
   startTestOperator,
   waitForTask,
 } from "./support/operator.ts";
-import { type RecordingServer, recordingServer, selfSignedCertificate } from "./support/tls.ts";
+import { forwardTo, type RecordingServer, recordingServer, selfSignedCertificate } from "./support/tls.ts";
 
 /**
  * Org clusters that misbehave must not stop the Orgs whose clusters work. Loopback HTTPS servers
@@ -43,27 +42,6 @@ const held: Socket[] = [];
 let healed = false;
 /** Paths asked of the server, by mode. */
 const asked: Record<string, string[]> = {};
-
-function forwardToEast(req: IncomingMessage, res: ServerResponse, path: string): void {
-  const target = new URL(east.server);
-  const upstream = request(
-    {
-      host: target.hostname,
-      port: target.port,
-      path,
-      method: req.method,
-      headers: { ...req.headers, host: target.host },
-      ca: east.info().ca,
-    },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
-  upstream.on("error", () => res.destroy());
-  res.on("close", () => upstream.destroy());
-  req.pipe(upstream);
-}
 
 /** The first path segment picks the behaviour, as a kubeconfig's server URL may carry a path. */
 function serve(req: IncomingMessage, res: ServerResponse): void {
@@ -95,7 +73,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
       if (path === "/version") version();
       return;
     case "flaky":
-      if (healed || path === "/version") forwardToEast(req, res, `${path}${url.search}`);
+      if (healed || path === "/version") forwardTo(east, req, res, `${path}${url.search}`);
       else forbidden();
       return;
     default:

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +21,7 @@ import {
   orgWithKubeconfig,
   startTestOperator,
 } from "./support/operator.ts";
-import { type RecordingServer, recordingServer } from "./support/tls.ts";
+import { forwardTo, type RecordingServer, recordingServer } from "./support/tls.ts";
 
 /**
  * Whoever writes an Org's kubeconfig Secret must not be able to make the operator read its own
@@ -39,28 +38,6 @@ let east: DevCluster;
 let operator: RunningOperator;
 let server: RecordingServer;
 let files: string;
-
-/** Passes a request on to the east devcluster, as a load balancer in front of it would. */
-function forwardToEast(req: IncomingMessage, res: ServerResponse, path: string): void {
-  const target = new URL(east.server);
-  const upstream = request(
-    {
-      host: target.hostname,
-      port: target.port,
-      path,
-      method: req.method,
-      headers: { ...req.headers, host: target.host },
-      ca: east.info().ca,
-    },
-    (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    },
-  );
-  upstream.on("error", () => res.destroy());
-  res.on("close", () => upstream.destroy());
-  req.pipe(upstream);
-}
 
 /**
  * The first path segment picks the behaviour, so one server plays several clusters: a kubeconfig's
@@ -95,7 +72,7 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
         (req.method === "PATCH" && /\/doomed[^/]*$/.test(path))
       )
         res.writeHead(500, marked).end(status);
-      else forwardToEast(req, res, `${path}${url.search}`);
+      else forwardTo(east, req, res, `${path}${url.search}`);
       return;
     default:
       if (path === "/version")

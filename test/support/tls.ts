@@ -1,9 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import type { RequestListener } from "node:http";
-import { createServer } from "node:https";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { createServer, request } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DevCluster } from "../../devcluster/cluster.ts";
 import { writeSelfSigned } from "../../devcluster/self-signed.ts";
 
 export interface Certificate {
@@ -67,4 +68,31 @@ export async function recordingServer(handle: RequestListener): Promise<Recordin
         server.close(() => resolve());
       }),
   };
+}
+
+/** Passes a request on to a devcluster's API server at `path`, as a load balancer in front of it would. */
+export function forwardTo(
+  cluster: DevCluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): void {
+  const target = new URL(cluster.server);
+  const upstream = request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path,
+      method: req.method,
+      headers: { ...req.headers, host: target.host },
+      ca: cluster.info().ca,
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", () => res.destroy());
+  res.on("close", () => upstream.destroy());
+  req.pipe(upstream);
 }
