@@ -78,6 +78,17 @@ describe("an Org", () => {
   });
 });
 
+/** A task of Org life that starts, whose agent then reports attempt 1 finished with exit code 0. */
+async function startAndFinish(name: string, spec: Record<string, unknown> = {}): Promise<void> {
+  await applyManifest(cluster, taskManifest(name, NS, { org: "life", prompt: "x", ...spec }));
+  await waitForTask(cluster, NS, name, "to be Running", phaseIs("Running"));
+  await writeAgentState(cluster, NS, name, {
+    attempt: "1",
+    finishedAt: new Date().toISOString(),
+    exitCode: "0",
+  });
+}
+
 describe("a task", () => {
   it("goes Pending → Starting → Running → Succeeded with its artifact", async () => {
     await applyManifest(cluster, taskManifest("to-the-end", NS, { org: "life", prompt: "Add a greeting" }));
@@ -272,16 +283,7 @@ describe("a task", () => {
   });
 
   it("is deleted with its children ttlSecondsAfterFinished after it ends", async () => {
-    await applyManifest(
-      cluster,
-      taskManifest("short-lived", NS, { org: "life", prompt: "x", ttlSecondsAfterFinished: 1 }),
-    );
-    await waitForTask(cluster, NS, "short-lived", "to be Running", phaseIs("Running"));
-    await writeAgentState(cluster, NS, "short-lived", {
-      attempt: "1",
-      finishedAt: new Date().toISOString(),
-      exitCode: "0",
-    });
+    await startAndFinish("short-lived", { ttlSecondsAfterFinished: 1 });
     await waitFor(
       "the task to be deleted",
       async () => ((await getTask(cluster, NS, "short-lived")) ? undefined : true),
@@ -303,27 +305,12 @@ describe("a task", () => {
         .map((m) => Number(m[1]))
         .reduce((a, b) => a + b, 0);
     };
-    await applyManifest(
-      cluster,
-      taskManifest("kept-long", NS, { org: "life", prompt: "x", ttlSecondsAfterFinished: 2_592_000 }),
-    );
-    await waitForTask(cluster, NS, "kept-long", "to be Running", phaseIs("Running"));
-    await writeAgentState(cluster, NS, "kept-long", {
-      attempt: "1",
-      finishedAt: new Date().toISOString(),
-      exitCode: "0",
-    });
+    await startAndFinish("kept-long", { ttlSecondsAfterFinished: 2_592_000 });
     await waitForTask(cluster, NS, "kept-long", "to be Succeeded", phaseIs("Succeeded"));
     // The window: another task's whole run, seconds in which a task whose timer fired at once would
     // reconcile thousands of times.
     const before = await reconciles();
-    await applyManifest(cluster, taskManifest("meanwhile", NS, { org: "life", prompt: "x" }));
-    await waitForTask(cluster, NS, "meanwhile", "to be Running", phaseIs("Running"));
-    await writeAgentState(cluster, NS, "meanwhile", {
-      attempt: "1",
-      finishedAt: new Date().toISOString(),
-      exitCode: "0",
-    });
+    await startAndFinish("meanwhile");
     await waitForTask(cluster, NS, "meanwhile", "to be Succeeded", phaseIs("Succeeded"));
     // About ten here: the other task's own reconciles and the Org's status changes that wake both.
     expect((await reconciles()) - before).toBeLessThan(50);
