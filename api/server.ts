@@ -19,6 +19,7 @@ import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
 import { PREFIXES } from "./prefixes.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
+import { RequestLogController } from "./request-log.ts";
 import { responseCheckPlugin } from "./response-check.ts";
 import { Reviewer } from "./review.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -38,6 +39,7 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimitBytes,
+    logController: new RequestLogController(),
   }).withTypeProvider<ZodTypeProvider>();
   // Route schemas are zod schemas: zod validates, and a ZodError reaches the problem handler whole.
   // Answers are plain JSON: objects from the API server are passed on, not re-validated (but see

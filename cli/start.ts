@@ -6,9 +6,9 @@ import { ensureDemo } from "../devcluster/demo.ts";
 import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
+import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
+import { type LogFormat, lineLogger, logFormatOption, programLogger } from "./log-output.ts";
 
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
 export function startCommand(): Command {
@@ -21,7 +21,12 @@ export function startCommand(): Command {
         .choices(["trace", "debug", "info", "warn", "error"])
         .default("info"),
     )
-    .action(async (flags: { logLevel: string }) => {
+    .addOption(logFormatOption())
+    .action(async (flags: { logLevel: string; logFormat: LogFormat }) => {
+      // Four programs share this terminal: each gets its own logger, named and prefixed.
+      const logger = (name: string, label: string) =>
+        programLogger(flags.logLevel, { name, label }, flags.logFormat);
+      const log = lineLogger(logger("devcluster", "devcluster"));
       const { cluster, beforeStop } = await serveDevCluster(log);
       const info = cluster.info();
       const operator = await runOperator({
@@ -31,10 +36,11 @@ export function startCommand(): Command {
         leaderElection: false,
         metricsAddress: "127.0.0.1:0",
         logLevel: flags.logLevel,
+        log: logger(OPERATOR_IDENTITY.logName, "operator"),
       });
       beforeStop(() => operator.stop());
       // Pods on the node agentyard-local run as local processes: the agent runtime and code-server.
-      const nodeAgent = await startDevNodeAgent(info, { logLevel: flags.logLevel });
+      const nodeAgent = await startDevNodeAgent(info, { log: logger("node-agent", "node-agent") });
       beforeStop(() => nodeAgent.stop());
       const demo = await ensureDemo((args, options) => cluster.kubectl(args, options), devStateDir());
       // The first editor would otherwise wait for this install; meanwhile agents already run.
@@ -47,6 +53,7 @@ export function startCommand(): Command {
         listen: "127.0.0.1:8080",
         auth: "none",
         logLevel: flags.logLevel,
+        log: logger("agentyard-api", "api"),
       });
       beforeStop(() => api.close());
       process.stdout.write(
