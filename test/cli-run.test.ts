@@ -129,6 +129,22 @@ describe("agentyard run", () => {
     expect(ran.stdout.includes(`${ESC}[2K`) || ran.stdout.includes(`${ESC}[1A`)).toBe(true);
   });
 
+  it("goes straight to the cluster with --kubeconfig, no api served", async () => {
+    const ran = await agentyard([
+      "run",
+      "--kubeconfig",
+      cluster.kubeconfigPath(),
+      "--org",
+      "demo",
+      "Add a farewell",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const name = scheduledName(ran.stdout);
+    expect(ran.stdout).toContain(`org-demo/${name} Succeeded`);
+    const listed = await agentyard(["tasks", "--kubeconfig", cluster.kubeconfigPath(), "--org", "demo"]);
+    expect(listed.stdout).toMatch(new RegExp(`^org-demo\\s+${name}\\s+demo\\s+Succeeded`, "m"));
+  });
+
   it("says the api's refusal in one line and exits 2", async () => {
     const ran = await agentyard(["run", "--api", api.url, "--org", "no-such-org", "Anything"]);
     expect(ran.code).toBe(2);

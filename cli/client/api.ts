@@ -37,9 +37,12 @@ export function problemLine(status: number, statusText: string, body: unknown): 
 /** The REST api as the CLI uses it: JSON calls and Server-Sent Events, every refusal an ApiError. */
 export class ApiClient {
   readonly target: ApiTarget;
+  private readonly transport: typeof fetch;
 
-  constructor(target: ApiTarget) {
+  /** `transport` is fetch, or one bound to another connection (local-api.ts: a Unix socket). */
+  constructor(target: ApiTarget, transport: typeof fetch = fetch) {
     this.target = { ...target, url: target.url.replace(/\/+$/, "") };
+    this.transport = transport;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -51,7 +54,7 @@ export class ApiClient {
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(`${this.target.url}${path}`, init);
+      return await this.transport(`${this.target.url}${path}`, init);
     } catch (err) {
       if (init.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

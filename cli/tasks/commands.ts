@@ -5,17 +5,14 @@ import type { AgentTask } from "../../schema/agenttask.ts";
 import { taskChildNames } from "../../schema/contract/names.ts";
 import { isTerminal, TASK_PHASES } from "../../schema/phase.ts";
 import type { ScheduleRequest, ScheduleResponse } from "../../schema/rest.ts";
-import { ApiError } from "../client/api.ts";
+import { type ApiClient, ApiError } from "../client/api.ts";
 import { followTask } from "./follow.ts";
 import { logTail, watchTask } from "./live.ts";
-import { apiOption, clientOf, tokenOption } from "./options.ts";
+import { apiOption, type ConnectFlags, connect, kubeconfigOption, tokenOption } from "./options.ts";
 import { listTasks, resolveTask, taskPath } from "./resolve.ts";
 import { EXIT, elapsedOf, outcome, phaseOf, readableLogLine } from "./view.ts";
 
-interface ApiFlags {
-  api: string;
-  token?: string;
-}
+type ApiFlags = ConnectFlags;
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -49,7 +46,18 @@ function positiveInt(value: string): number {
   return n;
 }
 
-const withApi = (command: Command) => command.addOption(apiOption()).addOption(tokenOption());
+const withApi = (command: Command) =>
+  command.addOption(apiOption()).addOption(tokenOption()).addOption(kubeconfigOption());
+
+/** Runs `fn` with a client for the flags' api, closed afterwards (an in-process one with --kubeconfig). */
+async function withClient<T>(flags: ConnectFlags, fn: (client: ApiClient) => Promise<T>): Promise<T> {
+  const connection = await connect(flags);
+  try {
+    return await fn(connection.client);
+  } finally {
+    await connection.close();
+  }
+}
 
 interface RunFlags extends ApiFlags {
   org: string;
@@ -86,52 +94,53 @@ function runCommand(): Command {
       "\nExit codes: 0 the task Succeeded; 1 it ended Failed, TimedOut or Cancelled; 2 it could not be scheduled or followed.",
     )
     .action(
-      action(async (words: string[], flags: RunFlags) => {
-        const client = clientOf(flags);
-        const repo = {
-          ...(flags.repo ? { url: flags.repo } : {}),
-          ...(flags.branch ? { branch: flags.branch } : {}),
-        };
-        const request: ScheduleRequest = {
-          org: flags.org,
-          task: {
-            prompt: words.join(" "),
-            ...(Object.keys(repo).length > 0 ? { repo } : {}),
-            ...(flags.command ? { command: flags.command } : {}),
-            ...(flags.timeout ? { timeout: flags.timeout } : {}),
-            ...(flags.retries !== undefined ? { retries: flags.retries } : {}),
-          } as ScheduleRequest["task"],
-        };
-        const scheduled = await client.request<ScheduleResponse>("POST", "/schedule", request);
-        const ref = { org: scheduled.org, namespace: scheduled.task.namespace, name: scheduled.task.name };
-        write(`scheduled ${ref.namespace}/${ref.name} for Org ${ref.org}`);
-        if (flags.detach) return;
-
-        const stop = new AbortController();
-        const interrupt = () => stop.abort();
-        process.once("SIGINT", interrupt);
-        try {
-          const task = await watchTask(client, ref, process.stdout, stop.signal);
-          const result = outcome(task);
-          for (const line of result.lines) write(line);
-          if (result.code !== EXIT.succeeded) {
-            const tail = await logTail(client, ref, 20);
-            if (tail.length > 0) {
-              write(
-                ["  log (last lines):", ...tail.map((line) => `  │ ${readableLogLine(line)}`)].join("\n"),
-              );
-            }
-          }
-          process.exitCode = result.code;
-        } catch (err) {
-          if (!stop.signal.aborted) throw err;
-          write(`stopped following; the task goes on: agentyard logs -f ${ref.namespace}/${ref.name}`);
-          process.exitCode = EXIT.couldNotFollow;
-        } finally {
-          process.off("SIGINT", interrupt);
-        }
-      }),
+      action((words: string[], flags: RunFlags) =>
+        withClient(flags, (client) => runTask(client, words, flags)),
+      ),
     );
+}
+
+async function runTask(client: ApiClient, words: string[], flags: RunFlags): Promise<void> {
+  const repo = {
+    ...(flags.repo ? { url: flags.repo } : {}),
+    ...(flags.branch ? { branch: flags.branch } : {}),
+  };
+  const request: ScheduleRequest = {
+    org: flags.org,
+    task: {
+      prompt: words.join(" "),
+      ...(Object.keys(repo).length > 0 ? { repo } : {}),
+      ...(flags.command ? { command: flags.command } : {}),
+      ...(flags.timeout ? { timeout: flags.timeout } : {}),
+      ...(flags.retries !== undefined ? { retries: flags.retries } : {}),
+    } as ScheduleRequest["task"],
+  };
+  const scheduled = await client.request<ScheduleResponse>("POST", "/schedule", request);
+  const ref = { org: scheduled.org, namespace: scheduled.task.namespace, name: scheduled.task.name };
+  write(`scheduled ${ref.namespace}/${ref.name} for Org ${ref.org}`);
+  if (flags.detach) return;
+
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once("SIGINT", interrupt);
+  try {
+    const task = await watchTask(client, ref, process.stdout, stop.signal);
+    const result = outcome(task);
+    for (const line of result.lines) write(line);
+    if (result.code !== EXIT.succeeded) {
+      const tail = await logTail(client, ref, 20);
+      if (tail.length > 0) {
+        write(["  log (last lines):", ...tail.map((line) => `  │ ${readableLogLine(line)}`)].join("\n"));
+      }
+    }
+    process.exitCode = result.code;
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+    write(`stopped following; the task goes on: agentyard logs -f ${ref.namespace}/${ref.name}`);
+    process.exitCode = EXIT.couldNotFollow;
+  } finally {
+    process.off("SIGINT", interrupt);
+  }
 }
 
 function tasksCommand(): Command {
@@ -143,10 +152,12 @@ function tasksCommand(): Command {
       .option("-o, --output <format>", "table or json", "table"),
   ).action(
     action(async (flags: ApiFlags & { org?: string; phase?: string; output: string }) => {
-      const tasks = await listTasks(clientOf(flags), {
-        ...(flags.org ? { org: flags.org } : {}),
-        ...(flags.phase ? { phase: flags.phase } : {}),
-      });
+      const tasks = await withClient(flags, (client) =>
+        listTasks(client, {
+          ...(flags.org ? { org: flags.org } : {}),
+          ...(flags.phase ? { phase: flags.phase } : {}),
+        }),
+      );
       if (flags.output === "json") {
         write(JSON.stringify(tasks, null, 2));
         return;
@@ -184,29 +195,30 @@ function logsCommand(): Command {
       .option("--tail <lines>", "lines from the end", positiveInt, 200)
       .option("-f, --follow", "keep printing new lines until the task ends"),
   ).action(
-    action(async (arg: string, flags: ApiFlags & { org?: string; tail: number; follow?: boolean }) => {
-      const client = clientOf(flags);
-      const { ref } = await resolveTask(client, arg, flags.org);
-      let printed = await logTail(client, ref, flags.tail);
-      for (const line of printed) write(line);
-      if (!flags.follow) return;
-      const stop = new AbortController();
-      process.once("SIGINT", () => stop.abort());
-      const printNew = async () => {
-        const now = await logTail(client, ref, flags.tail);
-        for (const line of newLines(printed, now)) write(line);
-        printed = now;
-      };
-      const poll = setInterval(() => void printNew(), 2_000);
-      try {
-        for await (const task of followTask(client, ref, stop.signal)) {
-          if (!task || isTerminal(phaseOf(task))) break;
+    action((arg: string, flags: ApiFlags & { org?: string; tail: number; follow?: boolean }) =>
+      withClient(flags, async (client) => {
+        const { ref } = await resolveTask(client, arg, flags.org);
+        let printed = await logTail(client, ref, flags.tail);
+        for (const line of printed) write(line);
+        if (!flags.follow) return;
+        const stop = new AbortController();
+        process.once("SIGINT", () => stop.abort());
+        const printNew = async () => {
+          const now = await logTail(client, ref, flags.tail);
+          for (const line of newLines(printed, now)) write(line);
+          printed = now;
+        };
+        const poll = setInterval(() => void printNew(), 2_000);
+        try {
+          for await (const task of followTask(client, ref, stop.signal)) {
+            if (!task || isTerminal(phaseOf(task))) break;
+          }
+        } finally {
+          clearInterval(poll);
         }
-      } finally {
-        clearInterval(poll);
-      }
-      await printNew();
-    }),
+        await printNew();
+      }),
+    ),
   );
 }
 
@@ -229,12 +241,13 @@ function cancelCommand(): Command {
       .argument("<task>", "<namespace>/<name>, or a task name")
       .option("--org <org>", "look the name up in this Org"),
   ).action(
-    action(async (arg: string, flags: ApiFlags & { org?: string }) => {
-      const client = clientOf(flags);
-      const { ref } = await resolveTask(client, arg, flags.org);
-      await client.request("POST", taskPath(ref.namespace, ref.name, "/cancel"));
-      write(`cancelling ${ref.namespace}/${ref.name}`);
-    }),
+    action((arg: string, flags: ApiFlags & { org?: string }) =>
+      withClient(flags, async (client) => {
+        const { ref } = await resolveTask(client, arg, flags.org);
+        await client.request("POST", taskPath(ref.namespace, ref.name, "/cancel"));
+        write(`cancelling ${ref.namespace}/${ref.name}`);
+      }),
+    ),
   );
 }
 
@@ -247,7 +260,7 @@ function openCommand(): Command {
       .option("--browser", "open the URL with xdg-open"),
   ).action(
     action(async (arg: string, flags: ApiFlags & { org?: string; browser?: boolean }) => {
-      const { ref, task } = await resolveTask(clientOf(flags), arg, flags.org);
+      const { ref, task } = await withClient(flags, (client) => resolveTask(client, arg, flags.org));
       const url = task.status?.editorURL;
       if (!url)
         throw new ApiError(409, `${ref.namespace}/${ref.name} has no editor yet (phase ${phaseOf(task)})`);
