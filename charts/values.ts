@@ -105,6 +105,12 @@ export const ValuesSchema = z.strictObject({
         .union([z.literal(""), image("code-server image")])
         .default("")
         .describe("code-server image for Orgs that name none; the operator's pinned one when empty."),
+      secretNamespaces: z
+        .array(z.string().regex(DNS_LABEL).max(63))
+        .default([])
+        .describe(
+          "Namespaces where platform admins keep the Secrets Orgs may name (kubeconfigs, git credentials); an Org naming a Secret elsewhere is Stalled. The release namespace when empty.",
+        ),
       metricsPort: port.default(8081).describe("Port of /healthz, /readyz and /metrics."),
       ...workload,
     })

@@ -1,6 +1,7 @@
 import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
+import { DNS_LABEL } from "../schema/formats.ts";
 import { parseDuration } from "../schema/index.ts";
 
 function positiveInt(value: string): number {
@@ -9,6 +10,20 @@ function positiveInt(value: string): number {
     throw new InvalidArgumentError("must be a positive integer");
   }
   return n;
+}
+
+/** A comma-separated list of namespaces, each a DNS-1123 label. */
+function namespaceList(value: string): string[] {
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  for (const name of names) {
+    if (!DNS_LABEL.test(name) || name.length > 63) {
+      throw new InvalidArgumentError(`${JSON.stringify(name)} is not a namespace name (a DNS-1123 label)`);
+    }
+  }
+  return names;
 }
 
 function duration(value: string): number {
@@ -81,6 +96,15 @@ export function operatorCommand(): Command {
         "AGENTYARD_EDITOR_IMAGE",
       ),
     )
+    .addOption(
+      new Option(
+        "--secret-namespaces <ns,...>",
+        "namespaces where the platform team keeps the Secrets Orgs may name (kubeconfigs, git credentials); no Org may take one as its namespace",
+      )
+        .default(defaults.secretNamespaces, defaults.secretNamespaces.join(","))
+        .argParser(namespaceList)
+        .env("AGENTYARD_SECRET_NAMESPACES"),
+    )
     .action(async (flags) => {
       const operator = await runOperator({
         ...defaults,
@@ -91,6 +115,7 @@ export function operatorCommand(): Command {
         leaseDurationMs:
           typeof flags.leaseDuration === "number" ? flags.leaseDuration : parseDuration(flags.leaseDuration),
         identity: flags.identity,
+        secretNamespaces: flags.secretNamespaces,
         concurrency: flags.concurrency,
         metricsAddress: flags.metricsAddress,
         logLevel: flags.logLevel,

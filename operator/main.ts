@@ -26,6 +26,7 @@ import { OPERATOR_IDENTITY } from "./identity.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
+import type { TenancyPolicy } from "./tenancy.ts";
 
 export interface OperatorOptions {
   /** A kubeconfig file; in-cluster config or $KUBECONFIG when omitted. */
@@ -43,6 +44,13 @@ export interface OperatorOptions {
   logLevel: string;
   agentImage?: string;
   editorImage?: string;
+  /** The namespace the operator runs in: no Org may take it (nor the Lease's). */
+  operatorNamespace: string;
+  /**
+   * The namespaces where the platform team keeps the Secrets Orgs reference (kubeconfigs, git
+   * credentials): an Org may name a Secret in no other, and may not take one of them as its own.
+   */
+  secretNamespaces: string[];
   /** How long each step of reaching an Org's own cluster may take; DEFAULT_CLUSTER_DEADLINES otherwise. */
   clusterDeadlines?: Partial<ClusterDeadlines>;
   log?: Logger;
@@ -51,6 +59,8 @@ export interface OperatorOptions {
 export const defaultOperatorOptions = (): OperatorOptions => ({
   leaderElection: true,
   leaseNamespace: process.env.POD_NAMESPACE ?? "agentyard-system",
+  operatorNamespace: process.env.POD_NAMESPACE ?? "agentyard-system",
+  secretNamespaces: [process.env.POD_NAMESPACE ?? "agentyard-system"],
   leaseName: "agentyard-operator",
   leaseDurationMs: 15_000,
   identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
@@ -115,6 +125,10 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     new ClusterRegistry(local, log.child({ component: "clusters" }), options.clusterDeadlines),
   );
   const quota = new QuotaGate(tasks);
+  const tenancy: TenancyPolicy = {
+    operatorNamespaces: [...new Set([options.operatorNamespace, options.leaseNamespace])],
+    secretNamespaces: options.secretNamespaces,
+  };
   const events = new EventRecorder(local, {
     reportingController: OPERATOR_IDENTITY.reportingController,
     identity: options.identity,
@@ -149,6 +163,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     tasks,
     clusters,
     events,
+    tenancy,
     wakeTasks: (orgName) => {
       for (const key of tasksOf(orgName)) taskController.enqueue(key);
     },

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { listMapBy, withRules } from "./extensions.ts";
+import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
+import { celString, listMapBy, withRules } from "./extensions.ts";
 import { boundedString, envName, image, presence } from "./formats.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
 
@@ -23,7 +24,11 @@ export const ResourcesSchema = withRules(
 export type Resources = z.infer<typeof ResourcesSchema>;
 
 export const EnvVarSchema = z.strictObject({
-  name: envName().describe("Variable name."),
+  name: withRules(envName(), {
+    rule: `!self.startsWith(${celString(OPERATOR_ENV_PREFIX)})`,
+    message: `${OPERATOR_ENV_PREFIX}* variables are the operator's (the agent's contract): choose another name`,
+    check: (name) => !name.startsWith(OPERATOR_ENV_PREFIX),
+  }).describe("Variable name."),
   value: boundedString(32768).default("").describe("Variable value."),
 });
 export type EnvVar = z.infer<typeof EnvVarSchema>;
@@ -58,6 +63,12 @@ export const AgentDefaultsSchema = z
       args: CommandSchema.optional().describe("Arguments passed to the command."),
       resources: ResourcesSchema.optional(),
       env: EnvSchema.default([]),
+      allowImageOverride: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Let the Org's tasks choose their own agent image (an AgentTask's spec.agent.image), always pulled with the Org's credentials. Off: a node runs any image it has cached, so a task could run another tenant's private image.",
+        ),
       nodeSelector: z
         .record(z.string(), boundedString(63))
         .optional()
@@ -75,7 +86,11 @@ export type AgentDefaults = z.infer<typeof AgentDefaultsSchema>;
 
 export const AgentOverridesSchema = z
   .strictObject({
-    image: image().optional().describe("Replaces the Org's agent image."),
+    image: image()
+      .optional()
+      .describe(
+        "Replaces the Org's agent image, only in an Org with spec.agent.allowImageOverride; pulled with imagePullPolicy Always.",
+      ),
     resources: ResourcesSchema.optional().describe("Replaces the Org's agent resources."),
     env: EnvSchema.optional().describe("Merged over the Org's agent env, by name."),
   })

@@ -67,6 +67,36 @@ export const rejectedCases: RejectedCase[] = [
     message: DNS_LABEL,
   },
   {
+    name: "Org namespace of Kubernetes itself",
+    manifest: org({ namespace: "kube-system" }),
+    field: "spec.namespace",
+    message: "namespace must not be one of Kubernetes' own",
+  },
+  {
+    name: "Org namespace default",
+    manifest: org({ namespace: "default" }),
+    field: "spec.namespace",
+    message: "namespace must not be one of Kubernetes' own",
+  },
+  {
+    name: "Org env setting an operator variable",
+    manifest: org({ agent: { ...AGENT, env: [{ name: "AGENTYARD_PROMPT", value: "x" }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
+  },
+  {
+    name: "task env setting an operator variable the operator leaves unset",
+    manifest: task({ agent: { env: [{ name: "AGENTYARD_COMMAND", value: '["sh","-c","id"]' }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
+  },
+  {
+    name: "task env setting a variable only the runtime reads",
+    manifest: task({ agent: { env: [{ name: "AGENTYARD_SERVICEACCOUNT_DIR", value: "/tmp" }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
+  },
+  {
     name: "agent image with a space",
     manifest: org({ agent: { image: "ghcr.io/acme/agent 1.0" } }),
     field: "spec.agent.image",
@@ -284,9 +314,10 @@ export const acceptedCases: AcceptedCase[] = [
           tolerations: [{ key: "agentyard.dev/agents", operator: "Exists", effect: "NoSchedule" }],
           resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: 2, memory: "4Gi" } },
           env: [{ name: "GIT_AUTHOR_NAME", value: "agentyard" }, { name: "EMPTY" }],
+          allowImageOverride: true,
         },
         repo: { url: "git@github.com:globex/app.git", branch: "develop" },
-        git: { credentialsSecretRef: { name: "git-credentials" } },
+        git: { credentialsSecretRef: { name: "git-credentials", namespace: "agentyard-secrets" } },
         editor: { enabled: false, image: "codercom/code-server:4.96.4", idleTimeout: "1h30m" },
         mesh: {
           provider: "tailscale",

@@ -32,6 +32,7 @@ const VARIANT = {
   operator: {
     replicas: 3,
     agentImage: "agents.example.com/agent:2",
+    secretNamespaces: ["capi-clusters", "platform-secrets"],
     nodeSelector: { "kubernetes.io/os": "linux" },
     tolerations: [{ key: "dedicated", operator: "Equal", value: "agents", effect: "NoSchedule" }],
     priorityClassName: "system-cluster-critical",

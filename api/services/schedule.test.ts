@@ -44,9 +44,11 @@ describe("the answer to POST /schedule", () => {
 
   it("gives the tailnet name when the Org exposes editors with Tailscale", () => {
     const tailnet = org({ mesh: { provider: "tailscale", tailnetDomain: "tail1234.ts.net" } });
-    expect(scheduleResponse(task, tailnet).agent.editorHostname).toBe("acme-task-x1.tail1234.ts.net");
+    expect(scheduleResponse(task, tailnet).agent.editorHostname).toBe(
+      "acme-task-x1-e96534ff50.tail1234.ts.net",
+    );
     const short = org({ mesh: { provider: "tailscale", hostnamePattern: "ed-{task}" } });
-    expect(scheduleResponse(task, short).agent.editorHostname).toBe("ed-task-x1");
+    expect(scheduleResponse(task, short).agent.editorHostname).toBe("ed-task-x1-e96534ff50");
   });
 
   it("names the Org's own cluster by its kubeconfig Secret", () => {

@@ -9,7 +9,7 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import { TASK_CHILD_KINDS, taskChildNames } from "../../schema/contract/index.ts";
+import { taskChildNames } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -23,18 +23,22 @@ import type { QuotaGate } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
+import { TENANCY_CONDITION } from "../status/org-status.ts";
 import { decideTask, type TaskDecision } from "../status/task-decision.ts";
 import { currentPod, type TaskObservation, taskWorld } from "../status/task-observation.ts";
 import {
   decidedReport,
+  imageOverrideRefused,
   invalidSpec,
   namespaceMismatch,
   orgNotFound,
+  orgRefused,
   stalled,
   taskStatusEvent,
   waitingForCluster,
+  waitingForOrg,
 } from "../status/task-status.ts";
-import { applyChildren } from "./children.ts";
+import { applyChildren, deleteTaskChildren } from "./children.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
 /** Children in an Org's own cluster have no owner references; this finalizer deletes them. */
@@ -87,10 +91,19 @@ export class TaskReconciler {
     const org = this.d.orgs.get(undefined, task.spec.org);
     if (task.metadata.deletionTimestamp) return this.cleanup(task, org, log);
     if (!org) return this.status.report(task, stalled(task, orgNotFound(task)));
-    const stall = namespaceMismatch(task, org) ?? invalidSpec(task);
+    const stall = namespaceMismatch(task, org) ?? invalidSpec(task) ?? imageOverrideRefused(task, org);
     if (stall) return this.status.report(task, stalled(task, stall));
-    const cluster = this.d.clusters.get(org);
-    if (!cluster) return this.status.report(task, waitingForCluster(task, org));
+    // The Org reconciler's verdict on the Org's namespace and Secrets: its tasks run only inside it.
+    const tenancy = org.status?.conditions?.find((c) => c.type === TENANCY_CONDITION);
+    if (tenancy?.status === "False")
+      return this.status.report(task, stalled(task, orgRefused(org, tenancy.message)));
+    const cluster = tenancy ? this.d.clusters.get(org) : undefined;
+    if (!cluster) {
+      return this.status.report(
+        task,
+        org.spec.cluster ? waitingForCluster(task, org) : waitingForOrg(task, org),
+      );
+    }
     if (!cluster.remote) return this.converge(task, org, cluster, log);
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
       apply: (t) => this.converge(t as AgentTask, org, cluster, log),
@@ -188,27 +201,22 @@ export class TaskReconciler {
 
   /**
    * A deleted task: local children go with their owner; remote ones have no owner reference, so
-   * they are deleted here by name.
+   * they are deleted here, and only those whose labels and uid say they are this task's: a task that
+   * names another Org, or carries this finalizer without ever having had remote children, deletes
+   * nothing of anyone else's.
    */
   private async cleanup(task: AgentTask, org: Org | undefined, log: Logger): Promise<ReconcileResult> {
     if (!task.metadata.finalizers?.includes(REMOTE_CLEANUP_FINALIZER)) return undefined;
     return finalizer(this.d.local, task, REMOTE_CLEANUP_FINALIZER, {
       apply: async () => undefined,
-      cleanup: async (t) => {
+      cleanup: async () => {
         const cluster = org ? this.d.clusters.get(org) : undefined;
-        const name = t.metadata?.name as string;
-        if (!cluster) {
+        if (!org || !cluster) {
           log.warn("the task's Org or its cluster is gone; its remote objects cannot be deleted");
           return undefined;
         }
-        const names = taskChildNames(name);
-        for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
-          await deleteIfExists(cluster.client, {
-            apiVersion,
-            kind,
-            metadata: { name: names[taskChild], namespace: cluster.namespace },
-          });
-        }
+        if (namespaceMismatch(task, org)) return undefined;
+        await deleteTaskChildren(cluster, task);
         return undefined;
       },
     });

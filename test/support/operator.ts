@@ -40,6 +40,8 @@ export function startTestOperator(
     leaderElection: false,
     metricsAddress: "127.0.0.1:0",
     resyncMs: 30_000,
+    // Where the suites keep kubeconfig Secrets (orgWithKubeconfig).
+    secretNamespaces: ["capi"],
     log: pino({ level: process.env.AGENTYARD_TEST_LOG ?? "silent" }),
     ...overrides,
   });

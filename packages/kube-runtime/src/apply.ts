@@ -54,19 +54,26 @@ export async function getIfExists<T extends Resource>(
   }
 }
 
-/** Deletes the object; false when it was already gone. */
+/**
+ * Deletes the object; false when it was already gone. With `uid`, only that very object: one
+ * deleted and created again under the same name meanwhile is left alone (false as well).
+ */
 export async function deleteIfExists(
   client: ClusterClient,
   obj: Resource,
-  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan" } = {},
+  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } = {},
 ): Promise<boolean> {
   try {
     await client.request("DELETE", await client.objects.pathOf(obj), {
-      body: { propagationPolicy: options.propagationPolicy ?? "Background" },
+      body: {
+        propagationPolicy: options.propagationPolicy ?? "Background",
+        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      },
     });
     return true;
   } catch (err) {
-    if (statusCode(err) === 404) return false;
+    const code = statusCode(err);
+    if (code === 404 || (options.uid && code === 409)) return false;
     throw err;
   }
 }
