@@ -111,6 +111,11 @@ function plantedConfig(attacker: string, real: string, hooks: string, bin: strin
 \tgpgSign = true
 [gpg]
 \tprogram = ${bin}/gpg
+[diff "steal"]
+\ttextconv = ${bin}/textconv
+\tcommand = ${bin}/textconv
+[diff]
+\texternal = ${bin}/textconv
 `;
 }
 
@@ -121,7 +126,7 @@ async function plantKit(root: string, loot: string, secretDir: string, attacker:
   await mkdir(hooks, { recursive: true });
   await mkdir(bin, { recursive: true });
   for (const hook of HOOKS) await writeFile(join(hooks, hook), thief(loot, secretDir, hook), { mode: 0o755 });
-  for (const program of ["fsmonitor", "ssh", "askpass", "helper", "gpg"]) {
+  for (const program of ["fsmonitor", "ssh", "askpass", "helper", "gpg", "textconv"]) {
     await writeFile(join(bin, program), thief(loot, secretDir, program), { mode: 0o755 });
   }
   // A `git` first on the task's PATH, in front of the real one.
@@ -218,6 +223,7 @@ describe("the runtime's git with a hostile workspace, HOME and environment", { t
       `/usr/bin/git config --local remote.origin.url "${attacker.url}/stolen.git"`,
       `cp "${kit.config}" "$HOME/.gitconfig"`,
       `cp "${kit.config}" "$XDG_CONFIG_HOME/git/config"`,
+      `echo '* diff=steal' > .gitattributes`,
       "echo change >> README.md",
     ].join(" && ");
     const planter = editor(workspace, kit);
