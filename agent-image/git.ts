@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Diffstat } from "../schema/agenttask.ts";
 import { type GitAccess, gitConfigEnv } from "./credentials.ts";
 import { startGroup } from "./process.ts";
@@ -164,7 +165,7 @@ export async function clone(
     const shallow = ["--depth=1", "--single-branch", "--no-tags", `--branch=${branch}`];
     const bare = ["clone", "--bare", "--quiet", "--template=", ...shallow, "--", url, mirror];
     await git({ ...remote, cwd: privateDir }, bare);
-    await git(work, ["clone", "--quiet", ...shallow, "--", `file://${mirror}`, "."]);
+    await git(work, ["clone", "--quiet", ...shallow, "--", pathToFileURL(mirror).href, "."]);
     await git(work, ["remote", "set-url", "origin", url]);
   });
 }
@@ -184,7 +185,7 @@ export async function push(
 ): Promise<void> {
   const ref = `refs/heads/${branch}`;
   await scratch(privateDir, "push-", async (repo) => {
-    const local = { ...work, cwd: privateDir, fd3: undefined };
+    const local = { ...work, cwd: privateDir };
     await git(local, ["init", "--bare", "--quiet", "--template=", repo]);
     await git(local, [
       `--git-dir=${repo}`,
