@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
+import { COMMAND_CONTROL_CHARACTERS, MAX_ARG_STRLEN, MAX_COMMAND_BYTES, utf8Length } from "./exec-limits.ts";
 import { celString, listMapBy, withRules } from "./extensions.ts";
 import { boundedString, envName, image, presence } from "./formats.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
@@ -49,7 +50,28 @@ export const TolerationSchema = z.strictObject({
   tolerationSeconds: z.int().min(0).optional().describe("How long a NoExecute taint is tolerated."),
 });
 
-export const CommandSchema = z.array(boundedString(4096)).max(64, "must have at most 64 entries");
+const COMMAND_CONTROL = new RegExp(COMMAND_CONTROL_CHARACTERS, "u");
+
+/**
+ * A program and its arguments, as execve takes them and as the agent's environment carries them (one
+ * JSON variable): every entry free of NUL, the whole within MAX_COMMAND_BYTES.
+ */
+export const CommandSchema = withRules(
+  z
+    .array(
+      withRules(boundedString(4096), {
+        rule: `!self.matches(${celString(COMMAND_CONTROL_CHARACTERS)})`,
+        message: "must not contain NUL or other control characters except tab, newline and carriage return",
+        check: (entry) => !COMMAND_CONTROL.test(entry),
+      }),
+    )
+    .max(64, "must have at most 64 entries"),
+  {
+    rule: `self.map(entry, bytes(entry).size()).sum() <= ${MAX_COMMAND_BYTES}`,
+    message: `must be at most ${MAX_COMMAND_BYTES} bytes in UTF-8 in all: the agent receives the command in one environment variable, which Linux limits to ${MAX_ARG_STRLEN} bytes`,
+    check: (entries) => entries.reduce((sum, entry) => sum + utf8Length(entry), 0) <= MAX_COMMAND_BYTES,
+  },
+);
 
 export const AgentDefaultsSchema = z
   .strictObject(

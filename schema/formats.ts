@@ -111,7 +111,17 @@ export function gitBranch(): z.ZodString {
   });
 }
 
-/** Text with a length cap, which CEL cost estimation and etcd's object size limit both need. */
+/** Characters as Kubernetes and zod count them (maxLength, CEL's `size()`): code points, not UTF-16 units. */
+export function codePointLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/**
+ * Text with a length cap, which CEL cost estimation and etcd's object size limit both need. zod's
+ * max() counts code points, as the API server's maxLength and CEL's size() do (not UTF-16 units).
+ */
 export function boundedString(maxLength: number): z.ZodString {
   return z.string({ error: presence("a string") }).max(maxLength, `must be at most ${maxLength} characters`);
 }

@@ -146,6 +146,36 @@ describe("POST /schedule", () => {
       ["task.repo: repo must set url, branch or both"],
     ],
     ["a body that is not an object", [1, 2], ["<root>:"]],
+    [
+      "a prompt with a NUL",
+      { org: "acme", task: "fix\u0000 it" },
+      ["task: must not contain NUL or other control characters"],
+    ],
+    [
+      "a prompt with a carriage return",
+      { org: "acme", task: { prompt: "fix\r\nit" } },
+      ["task.prompt: must not contain NUL or other control characters"],
+    ],
+    [
+      "a prompt too large for one environment variable",
+      { org: "acme", task: { prompt: "é".repeat(65_528) } },
+      ["task.prompt: must be at most 131054 bytes in UTF-8"],
+    ],
+    [
+      "a prompt one code point over the limit",
+      { org: "acme", task: { prompt: "😀".repeat(21_000) + "a".repeat(44_537) } },
+      ["task.prompt: must be at most 65536 characters"],
+    ],
+    [
+      "a command with a NUL",
+      { org: "acme", task: { prompt: "x", command: ["sh", "-c", "make\u0000"] } },
+      ["task.command[2]: must not contain NUL"],
+    ],
+    [
+      "a command too large for one environment variable",
+      { org: "acme", task: { prompt: "x", command: Array.from({ length: 16 }, () => "x".repeat(4096)) } },
+      ["task.command: must be at most 65000 bytes in UTF-8 in all"],
+    ],
   ];
 
   it.each(badBodies)(
@@ -160,6 +190,19 @@ describe("POST /schedule", () => {
       expect(await taskNames(kubectl, namespace)).toEqual(before);
     },
   );
+
+  it("creates a task whose prompt is at the length limit in code points, astral characters included", async () => {
+    // 65536 code points but 86536 UTF-16 units: the API server counts code points, and so must zod.
+    const prompt = "😀".repeat(21_000) + "a".repeat(44_536);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: { prompt } },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(202);
+    const { name } = (res.body as { task: { name: string } }).task;
+    const stored = await kubectl(["get", "agenttask", name, "-n", namespace, "-o", "json"]);
+    expect(JSON.parse(stored.stdout).spec.prompt).toBe(prompt);
+  });
 
   it("answers 400 to a body that is not JSON", async () => {
     const res = await call(api, "POST", "/schedule", { token: tokens.alice, body: "{not json" });
