@@ -19,11 +19,15 @@ export function liveChild(cluster: OrgCluster, obj: KubeObject): KubernetesObjec
  * Applies the objects that differ from their cached copies, in order; an unchanged world issues no
  * write. Returns how many were applied.
  */
-export async function applyChildren(cluster: OrgCluster, objects: KubeObject[]): Promise<number> {
+export async function applyChildren(
+  cluster: OrgCluster,
+  objects: KubeObject[],
+  signal?: AbortSignal,
+): Promise<number> {
   let applied = 0;
   for (const obj of objects) {
     if (!needsApply(obj, liveChild(cluster, obj))) continue;
-    await apply(cluster.client, obj);
+    await apply(cluster.client, obj, { signal });
     applied++;
   }
   return applied;

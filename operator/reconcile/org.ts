@@ -62,7 +62,7 @@ export class OrgReconciler {
     });
   }
 
-  async reconcile(name: string, { log }: ReconcileContext): Promise<ReconcileResult> {
+  async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
     const base = orgStatusBase(org, this.d.tasks.byIndex(BY_ORG, name));
@@ -71,12 +71,16 @@ export class OrgReconciler {
       cluster = await this.d.clusters.resolve(org);
     } catch (err) {
       this.markUnusable(name);
-      if (err instanceof KubeconfigRefused) return this.report(org, base, invalidKubeconfig(err.message));
-      if (err instanceof ClusterUnreachable) return this.report(org, base, clusterUnreachable(err.message));
+      if (err instanceof KubeconfigRefused) {
+        return this.report(org, base, invalidKubeconfig(err.message), signal);
+      }
+      if (err instanceof ClusterUnreachable) {
+        return this.report(org, base, clusterUnreachable(err.message), signal);
+      }
       throw err;
     }
     try {
-      await this.applyNamespace(org, cluster);
+      await this.applyNamespace(org, cluster, signal);
     } catch (err) {
       // A remote cluster's answer is told in our words; the whole error goes to the log.
       const why =
@@ -84,10 +88,10 @@ export class OrgReconciler {
           ? describeRemoteError(err)
           : (err as Error).message;
       if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
-      return this.report(org, base, namespaceApplyFailed(cluster.label, why));
+      return this.report(org, base, namespaceApplyFailed(cluster.label, why), signal);
     }
     this.markUsable(name, cluster);
-    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace));
+    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
   }
 
   private forget(name: string): ReconcileResult {
@@ -97,18 +101,18 @@ export class OrgReconciler {
   }
 
   /** The Org's namespace and what lives in it, in its cluster. */
-  private async applyNamespace(org: Org, cluster: OrgCluster): Promise<void> {
+  private async applyNamespace(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
     const objects: KubeObject[] = renderOrg(org);
-    const credentials = await this.gitCredentials(org, cluster);
+    const credentials = await this.gitCredentials(org, cluster, signal);
     if (credentials) objects.push(credentials);
-    for (const obj of objects) await this.ensure(cluster.client, obj);
+    for (const obj of objects) await this.ensure(cluster.client, obj, signal);
     // The Org's AgentTasks live in the management cluster, in a namespace of the same name.
     const namespace = objects[0] as KubeObject;
-    if (cluster.remote) await this.ensure(this.d.local, namespace);
+    if (cluster.remote) await this.ensure(this.d.local, namespace, signal);
   }
 
-  private async ensure(client: ClusterClient, obj: KubeObject): Promise<void> {
-    if (needsApply(obj, await getIfExists(client, obj))) await apply(client, obj);
+  private async ensure(client: ClusterClient, obj: KubeObject, signal: AbortSignal): Promise<void> {
+    if (needsApply(obj, await getIfExists(client, obj, { signal }))) await apply(client, obj, { signal });
   }
 
   /** Wakes the Org's tasks when its cluster became usable, or moved to another cluster or namespace. */
@@ -124,14 +128,21 @@ export class OrgReconciler {
   }
 
   /** Agents in an Org's own cluster need the credentials there: copy the Secret across. */
-  private async gitCredentials(org: Org, cluster: OrgCluster): Promise<KubeObject | undefined> {
+  private async gitCredentials(
+    org: Org,
+    cluster: OrgCluster,
+    signal: AbortSignal,
+  ): Promise<KubeObject | undefined> {
     const ref = org.spec.git?.credentialsSecretRef;
     if (!ref || !cluster.remote) return undefined;
-    const source = (await getIfExists(this.d.local, {
+    const secret = {
       apiVersion: "v1",
       kind: "Secret",
       metadata: { name: ref.name, namespace: orgNamespace(org) },
-    })) as (KubernetesObject & { type?: string; data?: Record<string, string> }) | undefined;
+    };
+    const source = (await getIfExists(this.d.local, secret, { signal })) as
+      | (KubernetesObject & { type?: string; data?: Record<string, string> })
+      | undefined;
     if (!source) {
       throw new MissingGitCredentials(
         `the git credentials Secret ${orgNamespace(org)}/${ref.name} does not exist in the management cluster`,
@@ -140,7 +151,12 @@ export class OrgReconciler {
     return renderGitCredentialsCopy(org, source);
   }
 
-  private report(org: Org, base: OrgStatus, outcome: OrgOutcome): Promise<ReconcileResult> {
-    return this.status.report(org, orgReport(base, outcome));
+  private report(
+    org: Org,
+    base: OrgStatus,
+    outcome: OrgOutcome,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    return this.status.report(org, orgReport(base, outcome), signal);
   }
 }
