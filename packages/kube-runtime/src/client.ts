@@ -20,6 +20,7 @@ import {
 } from "@kubernetes/client-node";
 import { throwIfAborted } from "./deadline.ts";
 import { KubeError, KubeUnreachable } from "./errors.ts";
+import { fenced } from "./fence.ts";
 import { ImpersonatingTransport, type Impersonation } from "./impersonation.ts";
 import { parseJson } from "./json.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
@@ -197,6 +198,7 @@ export function clientFromKubeConfig(
     const deadline = AbortSignal.timeout(options.timeoutMs ?? timeoutMs);
     ctx.setSignal(options.signal ? AbortSignal.any([options.signal, deadline]) : deadline);
     await kc.applySecurityAuthentication(ctx);
+    if (options.signal) ctx.setDispatcher(fenced(ctx.getDispatcher(), options.signal));
     return ctx;
   }
 
