@@ -67,6 +67,18 @@ export function operatorCommand(): Command {
         .argParser(duration),
     )
     .addOption(
+      new Option(
+        "--renew-deadline <duration>",
+        "how long a leader that cannot renew keeps acting (Go duration; default 2/3 of the lease)",
+      ).argParser(duration),
+    )
+    .addOption(
+      new Option(
+        "--retry-period <duration>",
+        "pause between attempts to acquire or renew the Lease (Go duration; default 2/15 of the lease)",
+      ).argParser(duration),
+    )
+    .addOption(
       new Option("--identity <id>", "this replica's name in the Lease")
         .default(defaults.identity)
         .env("POD_NAME"),
@@ -114,6 +126,8 @@ export function operatorCommand(): Command {
         leaseName: flags.leaseName,
         leaseDurationMs:
           typeof flags.leaseDuration === "number" ? flags.leaseDuration : parseDuration(flags.leaseDuration),
+        ...(flags.renewDeadline ? { renewDeadlineMs: flags.renewDeadline } : {}),
+        ...(flags.retryPeriod ? { retryPeriodMs: flags.retryPeriod } : {}),
         identity: flags.identity,
         secretNamespaces: flags.secretNamespaces,
         concurrency: flags.concurrency,
@@ -123,5 +137,11 @@ export function operatorCommand(): Command {
         ...(flags.editorImage ? { editorImage: flags.editorImage } : {}),
       });
       onShutdown(() => operator.stop());
+      // controller-runtime's rule: a replica that lost the Lease exits, and its restart campaigns
+      // again from a clean process (fresh caches, nothing of the old term left running).
+      void operator.leadershipLost.then(async () => {
+        await operator.stop();
+        process.exit(1);
+      });
     });
 }

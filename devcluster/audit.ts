@@ -4,7 +4,12 @@ import { readFile } from "node:fs/promises";
 export interface AuditEvent {
   verb: string;
   user?: { username?: string };
+  /** The User-Agent header: tells apart processes that share a user (replicas of one operator). */
+  userAgent?: string;
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
+  responseStatus?: { code?: number };
+  /** metav1.MicroTime (six fractional digits, UTC): compares as a string. */
+  requestReceivedTimestamp?: string;
 }
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete"]);

@@ -28,11 +28,15 @@ export function liveChild(cluster: OrgCluster, obj: KubeObject): KubernetesObjec
  * Applies the objects that differ from their cached copies, in order; an unchanged world issues no
  * write. Returns how many were applied.
  */
-export async function applyChildren(cluster: OrgCluster, objects: KubeObject[]): Promise<number> {
+export async function applyChildren(
+  cluster: OrgCluster,
+  objects: KubeObject[],
+  signal?: AbortSignal,
+): Promise<number> {
   let applied = 0;
   for (const obj of objects) {
     if (!needsApply(obj, liveChild(cluster, obj))) continue;
-    await apply(cluster.client, obj);
+    await apply(cluster.client, obj, { signal });
     applied++;
   }
   return applied;
@@ -55,14 +59,18 @@ export function isChildOf(obj: KubernetesObject, task: AgentTask): boolean {
  * Deletes the task's children in its cluster, by name, those that are its own only (isChildOf);
  * each delete is conditioned on the uid that was checked. Returns how many were deleted.
  */
-export async function deleteTaskChildren(cluster: OrgCluster, task: AgentTask): Promise<number> {
+export async function deleteTaskChildren(
+  cluster: OrgCluster,
+  task: AgentTask,
+  signal?: AbortSignal,
+): Promise<number> {
   const names = taskChildNames(task.metadata.name as string);
   let deleted = 0;
   for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
     const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: cluster.namespace } };
-    const live = await getIfExists<KubernetesObject>(cluster.client, ref);
+    const live = await getIfExists<KubernetesObject>(cluster.client, ref, { signal });
     if (!live || !isChildOf(live, task)) continue;
-    if (await deleteIfExists(cluster.client, ref, { uid: live.metadata?.uid as string })) deleted++;
+    if (await deleteIfExists(cluster.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
   }
   return deleted;
 }

@@ -65,25 +65,29 @@ export class OrgReconciler {
     });
   }
 
-  async reconcile(name: string, { log }: ReconcileContext): Promise<ReconcileResult> {
+  async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
     const base = orgStatusBase(org, tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org));
     const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
-    if (refusal) return this.refuse(org, base, refusal);
+    if (refusal) return this.refuse(org, base, refusal, signal);
     let cluster: OrgCluster;
     try {
       cluster = await this.d.clusters.resolve(org);
     } catch (err) {
       this.markUnusable(name);
-      if (err instanceof KubeconfigRefused) return this.report(org, base, invalidKubeconfig(err.message));
-      if (err instanceof ClusterUnreachable) return this.report(org, base, clusterUnreachable(err.message));
+      if (err instanceof KubeconfigRefused) {
+        return this.report(org, base, invalidKubeconfig(err.message), signal);
+      }
+      if (err instanceof ClusterUnreachable) {
+        return this.report(org, base, clusterUnreachable(err.message), signal);
+      }
       throw err;
     }
     try {
-      const taken = await this.namespaceTaken(org, cluster);
-      if (taken) return this.refuse(org, base, taken);
-      await this.applyNamespace(org, cluster);
+      const taken = await this.namespaceTaken(org, cluster, signal);
+      if (taken) return this.refuse(org, base, taken, signal);
+      await this.applyNamespace(org, cluster, signal);
     } catch (err) {
       // A remote cluster's answer is told in our words; the whole error goes to the log.
       const why =
@@ -91,10 +95,10 @@ export class OrgReconciler {
           ? describeRemoteError(err)
           : (err as Error).message;
       if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
-      return this.report(org, base, namespaceApplyFailed(cluster.label, why));
+      return this.report(org, base, namespaceApplyFailed(cluster.label, why), signal);
     }
     this.markUsable(name, cluster);
-    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace));
+    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
   }
 
   private forget(name: string): ReconcileResult {
@@ -104,43 +108,47 @@ export class OrgReconciler {
   }
 
   /** Stalled, nothing applied; the Org's tasks read the refusal from its status. */
-  private refuse(org: Org, base: OrgStatus, refusal: string): Promise<ReconcileResult> {
+  private refuse(org: Org, base: OrgStatus, refusal: string, signal: AbortSignal): Promise<ReconcileResult> {
     this.markUnusable(org.metadata.name as string);
-    return this.report(org, base, orgRefused(refusal));
+    return this.report(org, base, orgRefused(refusal), signal);
   }
 
   /**
    * Why the Org's namespace, where it exists already, is not the Org's to take: in its cluster, and
    * for an Org with its own cluster also in the management cluster, where its tasks live.
    */
-  private async namespaceTaken(org: Org, cluster: OrgCluster): Promise<string | undefined> {
+  private async namespaceTaken(
+    org: Org,
+    cluster: OrgCluster,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: orgNamespace(org) } };
     const there = existingNamespaceRefusal(
       org,
-      await getIfExists<KubernetesObject>(cluster.client, namespace),
+      await getIfExists<KubernetesObject>(cluster.client, namespace, { signal }),
       cluster.label,
     );
     if (there || !cluster.remote) return there;
     return existingNamespaceRefusal(
       org,
-      await getIfExists<KubernetesObject>(this.d.local, namespace),
+      await getIfExists<KubernetesObject>(this.d.local, namespace, { signal }),
       "local",
     );
   }
 
   /** The Org's namespace and what lives in it, in its cluster. */
-  private async applyNamespace(org: Org, cluster: OrgCluster): Promise<void> {
+  private async applyNamespace(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
     const objects: KubeObject[] = renderOrg(org);
-    const credentials = await this.gitCredentials(org, cluster);
+    const credentials = await this.gitCredentials(org, cluster, signal);
     if (credentials) objects.push(credentials);
-    for (const obj of objects) await this.ensure(cluster.client, obj);
+    for (const obj of objects) await this.ensure(cluster.client, obj, signal);
     // The Org's AgentTasks live in the management cluster, in a namespace of the same name.
     const namespace = objects[0] as KubeObject;
-    if (cluster.remote) await this.ensure(this.d.local, namespace);
+    if (cluster.remote) await this.ensure(this.d.local, namespace, signal);
   }
 
-  private async ensure(client: ClusterClient, obj: KubeObject): Promise<void> {
-    if (needsApply(obj, await getIfExists(client, obj))) await apply(client, obj);
+  private async ensure(client: ClusterClient, obj: KubeObject, signal: AbortSignal): Promise<void> {
+    if (needsApply(obj, await getIfExists(client, obj, { signal }))) await apply(client, obj, { signal });
   }
 
   /** Wakes the Org's tasks when its cluster became usable, or moved to another cluster or namespace. */
@@ -160,7 +168,11 @@ export class OrgReconciler {
    * designated namespace, or one for an Org's own cluster, is copied there. The copy never replaces
    * a Secret agentyard did not copy.
    */
-  private async gitCredentials(org: Org, cluster: OrgCluster): Promise<KubeObject | undefined> {
+  private async gitCredentials(
+    org: Org,
+    cluster: OrgCluster,
+    signal: AbortSignal,
+  ): Promise<KubeObject | undefined> {
     const ref = org.spec.git?.credentialsSecretRef;
     const namespace = orgNamespace(org);
     const from = ref?.namespace ?? namespace;
@@ -170,7 +182,7 @@ export class OrgReconciler {
       kind: "Secret",
       metadata: { name: ref.name, namespace: where },
     });
-    const source = (await getIfExists(this.d.local, secret(from))) as
+    const source = (await getIfExists(this.d.local, secret(from), { signal })) as
       | (KubernetesObject & { type?: string; data?: Record<string, string> })
       | undefined;
     if (!source) {
@@ -178,7 +190,7 @@ export class OrgReconciler {
         `the git credentials Secret ${from}/${ref.name} does not exist in the management cluster`,
       );
     }
-    const existing = await getIfExists<KubernetesObject>(cluster.client, secret(namespace));
+    const existing = await getIfExists<KubernetesObject>(cluster.client, secret(namespace), { signal });
     if (existing && !isGitCredentialsCopy(existing, org)) {
       throw new GitCredentialsRefused(
         `a Secret ${namespace}/${ref.name} that agentyard did not copy exists in cluster ${cluster.label}: rename spec.git.credentialsSecretRef or remove that Secret`,
@@ -187,7 +199,12 @@ export class OrgReconciler {
     return renderGitCredentialsCopy(org, source);
   }
 
-  private report(org: Org, base: OrgStatus, outcome: OrgOutcome): Promise<ReconcileResult> {
-    return this.status.report(org, orgReport(base, outcome));
+  private report(
+    org: Org,
+    base: OrgStatus,
+    outcome: OrgOutcome,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    return this.status.report(org, orgReport(base, outcome), signal);
   }
 }
