@@ -4,6 +4,8 @@ import { readFile } from "node:fs/promises";
 export interface AuditEvent {
   verb: string;
   user?: { username?: string };
+  userAgent?: string;
+  responseStatus?: { code?: number };
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
 }
 
@@ -24,4 +26,9 @@ export function isWrite(event: AuditEvent): boolean {
 /** How many writes (create, update, patch, delete) `user` has made so far. */
 export async function countWrites(path: string, user: string): Promise<number> {
   return (await readAuditLog(path)).filter((e) => e.user?.username === user && isWrite(e)).length;
+}
+
+/** The writes of the client whose User-Agent starts with `userAgent`, such as the operator's. */
+export async function writesByAgent(path: string, userAgent: string): Promise<AuditEvent[]> {
+  return (await readAuditLog(path)).filter((e) => isWrite(e) && e.userAgent?.startsWith(userAgent));
 }
