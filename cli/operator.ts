@@ -90,6 +90,15 @@ export function operatorCommand(): Command {
         .env("AGENTYARD_CONCURRENCY"),
     )
     .addOption(
+      new Option(
+        "--resync-period <duration>",
+        "how often every Org and AgentTask is reconciled although nothing changed (Go duration)",
+      )
+        .default("10m")
+        .argParser(duration)
+        .env("AGENTYARD_RESYNC_PERIOD"),
+    )
+    .addOption(
       new Option("--metrics-address <host:port>", "where /healthz, /readyz and /metrics are served")
         .default(defaults.metricsAddress)
         .env("AGENTYARD_METRICS_ADDRESS"),
@@ -131,6 +140,8 @@ export function operatorCommand(): Command {
         identity: flags.identity,
         secretNamespaces: flags.secretNamespaces,
         concurrency: flags.concurrency,
+        resyncMs:
+          typeof flags.resyncPeriod === "number" ? flags.resyncPeriod : parseDuration(flags.resyncPeriod),
         metricsAddress: flags.metricsAddress,
         logLevel: flags.logLevel,
         ...(flags.agentImage ? { agentImage: flags.agentImage } : {}),

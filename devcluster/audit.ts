@@ -30,3 +30,8 @@ export function isWrite(event: AuditEvent): boolean {
 export async function countWrites(path: string, user: string): Promise<number> {
   return (await readAuditLog(path)).filter((e) => e.user?.username === user && isWrite(e)).length;
 }
+
+/** The writes of the client whose User-Agent starts with `userAgent`, such as the operator's. */
+export async function writesByAgent(path: string, userAgent: string): Promise<AuditEvent[]> {
+  return (await readAuditLog(path)).filter((e) => isWrite(e) && e.userAgent?.startsWith(userAgent));
+}

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { DevCluster, type KubectlResult, runKubectl } from "../../devcluster/cluster.ts";
+import { type ClusterOptions, DevCluster, type KubectlResult, runKubectl } from "../../devcluster/cluster.ts";
 import { installCrds } from "../../devcluster/crds.ts";
 import { waitFor } from "../../devcluster/http.ts";
 import { kubeconfigYaml } from "../../devcluster/kubeconfig.ts";
@@ -19,8 +19,11 @@ import type { AgentTask, Condition, Org } from "../../schema/index.ts";
  * A cluster of its own with the CRDs, for suites that run an operator: two operators on one cluster
  * would reconcile each other's objects.
  */
-export async function clusterWithCrds(name: string): Promise<DevCluster> {
-  const cluster = await DevCluster.start({ name });
+export async function clusterWithCrds(
+  name: string,
+  options: Omit<ClusterOptions, "name"> = {},
+): Promise<DevCluster> {
+  const cluster = await DevCluster.start({ ...options, name });
   try {
     await installCrds((args) => cluster.kubectl(args));
   } catch (err) {
