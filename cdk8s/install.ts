@@ -34,6 +34,14 @@ type Component = "operator" | "api";
  * Patches land before cdk8s-plus's typed serializer, which reads every quantity's `.value` (and
  * camelCase field names, e.g. setHostnameAsFqdn): hand it Quantity objects, not strings.
  */
+/** authentication.k8s.io resources the api impersonates: the caller's uid and a ServiceAccount token's extras. */
+const IMPERSONATED_IDENTITY = [
+  "uids",
+  ...["credential-id", "node-name", "node-uid", "pod-name", "pod-uid"].map(
+    (key) => `userextras/authentication.kubernetes.io/${key}`,
+  ),
+];
+
 function quantities(resources: Values["operator"]["resources"]) {
   const list = (l: Record<string, string | number> | undefined) =>
     l && Object.fromEntries(Object.entries(l).map(([k, v]) => [k, kplus.k8s.Quantity.fromString(String(v))]));
@@ -162,6 +170,9 @@ export class AgentyardInstall extends Chart {
       ["impersonate"],
       ...["users", "groups", "serviceaccounts"].map((r) =>
         kplus.ApiResource.custom({ apiGroup: "", resourceType: r }),
+      ),
+      ...IMPERSONATED_IDENTITY.map((r) =>
+        kplus.ApiResource.custom({ apiGroup: "authentication.k8s.io", resourceType: r }),
       ),
     );
     new kplus.ClusterRoleBinding(this, "api-clusterrolebinding", {

@@ -4,6 +4,8 @@ import { readFile } from "node:fs/promises";
 export interface AuditEvent {
   verb: string;
   user?: { username?: string };
+  /** Whom the request acted as, when its sender impersonated someone. */
+  impersonatedUser?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
 }
 
