@@ -55,9 +55,15 @@ export class Reviewer {
     this.options = options;
   }
 
+  /** Whether `token`'s answer is at hand, so authenticating it costs the API server nothing. */
+  knows(token: string): boolean {
+    const cached = this.tokens.get(tokenKey(token));
+    return cached !== undefined && cached.expires > Date.now();
+  }
+
   /** The caller a token authenticates, or undefined when the API server refuses it. */
   authenticate(token: string): Promise<Caller | undefined> {
-    const key = createHash("sha256").update(token).digest("base64url");
+    const key = tokenKey(token);
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) {
       reviews.inc({ kind: "TokenReview", result: "cached" });
@@ -126,6 +132,10 @@ export class Reviewer {
     const ttl = caller ? this.options.tokenCacheMs : REFUSED_CACHE_MS;
     this.tokens.set(key, { caller, expires: Date.now() + ttl });
   }
+}
+
+function tokenKey(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
 }
 
 function share<T>(pending: Map<string, Promise<T>>, key: string, run: () => Promise<T>): Promise<T> {

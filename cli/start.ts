@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
@@ -41,26 +42,30 @@ export function startCommand(): Command {
       void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
       await ensureDashboard(log);
-      // Only on loopback, and only because this cluster's admin is the person at the keyboard.
+      // Only on loopback, and only because this cluster's admin is the person at the keyboard. The
+      // run's token keeps other local users and the pages a browser opens from acting as that admin.
+      const localToken = randomBytes(32).toString("base64url");
       const api = await startApi({
         kubeconfig: info.kubeconfig,
         listen: "127.0.0.1:8080",
         auth: "none",
+        localToken,
         logLevel: flags.logLevel,
       });
       beforeStop(() => api.close());
       process.stdout.write(
         [
           "",
-          `agentyard is running. Open the dashboard: ${api.url}/`,
+          `agentyard is running. Open the dashboard: ${api.url}/#token=${localToken}`,
           "",
           `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          `  token:      export AGENTYARD_TOKEN=${localToken}   # this run's; every api request needs it`,
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
           "",
           "In another terminal:",
-          `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
+          `  curl -sS -X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
           `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",
