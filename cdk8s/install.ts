@@ -34,6 +34,9 @@ type Component = "operator" | "api";
  * Patches land before cdk8s-plus's typed serializer, which reads every quantity's `.value` (and
  * camelCase field names, e.g. setHostnameAsFqdn): hand it Quantity objects, not strings.
  */
+/** Where the api's pod mounts the TLS Secret of values.api.tls. */
+const API_TLS_DIR = "/etc/agentyard/tls";
+
 /** authentication.k8s.io resources the api impersonates: the caller's uid and a ServiceAccount token's extras. */
 const IMPERSONATED_IDENTITY = [
   "uids",
@@ -180,13 +183,33 @@ export class AgentyardInstall extends Chart {
       role,
     }).addSubjects(sa);
 
-    this.deployment("api", name, sa, {
+    const tls = v.tls.secretName;
+    const deployment = this.deployment("api", name, sa, {
       replicas: v.replicas,
-      args: ["api", `--listen=:${v.port}`, "--auth=token", `--log-level=${v.logLevel}`],
+      args: [
+        "api",
+        `--listen=:${v.port}`,
+        "--auth=token",
+        `--log-level=${v.logLevel}`,
+        ...(tls ? [`--tls-cert=${API_TLS_DIR}/tls.crt`, `--tls-key=${API_TLS_DIR}/tls.key`] : []),
+      ],
       port: { name: "http", number: v.port },
       env: {},
       workload: v,
     });
+    if (tls) {
+      const pod = "/spec/template/spec";
+      ApiObject.of(deployment).addJsonPatch(
+        JsonPatch.add(`${pod}/volumes/-`, { name: "tls", secret: { secretName: tls } }),
+        JsonPatch.add(`${pod}/containers/0/volumeMounts/-`, {
+          name: "tls",
+          mountPath: API_TLS_DIR,
+          readOnly: true,
+        }),
+        JsonPatch.add(`${pod}/containers/0/livenessProbe/httpGet/scheme`, "HTTPS"),
+        JsonPatch.add(`${pod}/containers/0/readinessProbe/httpGet/scheme`, "HTTPS"),
+      );
+    }
     const service = new kplus.Service(this, "api-service", {
       metadata: { ...this.meta("api", name), annotations: v.service.annotations },
       type: v.service.type as kplus.ServiceType,
