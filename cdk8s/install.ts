@@ -9,6 +9,7 @@ import {
   leaderElectionRules,
   operatorRules,
   type PolicyRule,
+  taskCreatorPolicy,
 } from "../schema/contract/index.ts";
 
 /**
@@ -178,6 +179,9 @@ export class AgentyardInstall extends Chart {
         kplus.ApiResource.custom({ apiGroup: "authentication.k8s.io", resourceType: r }),
       ),
     );
+    const admission = taskCreatorPolicy(`${this.fullname}-task-creator`, this.meta("api", "", false));
+    new ApiObject(this, "api-task-creator-policy", admission.policy as never);
+    new ApiObject(this, "api-task-creator-binding", admission.binding as never);
     new kplus.ClusterRoleBinding(this, "api-clusterrolebinding", {
       metadata: this.meta("api", name, false),
       role,

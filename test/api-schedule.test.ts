@@ -259,7 +259,7 @@ describe("POST /schedule as whom", () => {
     org = uniqueName("whom");
     namespace = await createOrg(kubectl, org);
     for (const user of ["alice", "bob"]) {
-      await grant(kubectl, { kind: "User", name: user }, org, namespace, ["create", "get", "list"]);
+      await grant(kubectl, { kind: "User", name: user }, org, namespace, ["create", "get", "list", "patch"]);
     }
   });
 
@@ -357,5 +357,39 @@ describe("POST /schedule as whom", () => {
     expect(res.status).toBe(409);
     expect(res.body.detail).toContain("send another Idempotency-Key");
     expect(res.body).not.toHaveProperty("task");
+  });
+
+  it("refuses a task that names someone else as its creator, and a change of its creator", async () => {
+    const forged = (annotations: Record<string, string>) =>
+      kubectl(["create", "-f", "-"], {
+        user: "bob",
+        input: JSON.stringify({
+          apiVersion: "agentyard.dev/v1alpha1",
+          kind: "AgentTask",
+          metadata: { name: uniqueName("forged"), namespace, annotations },
+          spec: { org, prompt: "in alice's name" },
+        }),
+      });
+    const asAlice = await forged({ "agentyard.dev/created-by": "alice" });
+    expect(asAlice.code).not.toBe(0);
+    expect(asAlice.stderr).toContain(
+      "agentyard.dev/created-by must be the username of whoever creates the task",
+    );
+    const withAlicesUid = await forged({
+      "agentyard.dev/created-by": "bob",
+      "agentyard.dev/created-by-uid": "alice",
+    });
+    expect(withAlicesUid.code).not.toBe(0);
+    expect(withAlicesUid.stderr).toContain("created-by-uid must be the uid");
+
+    const res = await call(api, "POST", "/schedule", { token: tokens.alice, body: { org, task: "mine" } });
+    expect(res.status).toBe(202);
+    const name = (res.body as { task: { name: string } }).task.name;
+    const changed = await kubectl(
+      ["annotate", "agenttask", name, "-n", namespace, "--overwrite", "agentyard.dev/created-by=bob"],
+      { user: "bob" },
+    );
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain("never changes");
   });
 });

@@ -123,6 +123,12 @@ describe("a retry under an Idempotency-Key", () => {
     expect(retriedTask(existing, hash, alice)).toBe(existing);
   });
 
+  it("records and checks no creator with --auth=none, where the api itself is the one caller", () => {
+    const body = ScheduleRequestSchema.parse({ org: "acme", task: "p" });
+    expect(taskManifest(body, "org-acme", undefined).metadata.annotations).toEqual({});
+    expect(retriedTask(existing, hash, undefined)).toBe(existing);
+  });
+
   it.each([
     ["another user", { username: "bob" }],
     ["a user of the same name with another uid", { username: "alice", uid: "uid-other" }],

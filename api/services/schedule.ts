@@ -48,7 +48,8 @@ export interface Creator {
   uid?: string | undefined;
 }
 
-function creatorAnnotations(creator: Creator): Record<string, string> {
+function creatorAnnotations(creator: Creator | undefined): Record<string, string> {
+  if (!creator) return {};
   return {
     [ANNOTATION_CREATED_BY]: creator.username,
     ...(creator.uid ? { [ANNOTATION_CREATED_BY_UID]: creator.uid } : {}),
@@ -59,7 +60,7 @@ function creatorAnnotations(creator: Creator): Record<string, string> {
 export function taskManifest(
   request: ScheduleRequest,
   namespace: string,
-  creator: Creator,
+  creator: Creator | undefined,
   idempotency?: Idempotency,
 ) {
   return {
@@ -83,13 +84,15 @@ export function taskManifest(
  * The task found under an Idempotency-Key's name: the retry of the same request by the same caller
  * gets it back; a key reused for another request is refused. The name is predictable, so anyone who
  * may create tasks in the namespace can take it first: a task its caller did not create is refused
- * without telling what it holds.
+ * without telling what it holds. The admission policy of schema/contract/admission.ts keeps the
+ * annotations true, so they cannot be written in someone else's name.
  */
-export function retriedTask(existing: AgentTask, hash: string, creator: Creator): AgentTask {
+export function retriedTask(existing: AgentTask, hash: string, creator: Creator | undefined): AgentTask {
   const annotations = existing.metadata.annotations ?? {};
   if (
-    annotations[ANNOTATION_CREATED_BY] !== creator.username ||
-    (annotations[ANNOTATION_CREATED_BY_UID] ?? "") !== (creator.uid ?? "")
+    creator &&
+    (annotations[ANNOTATION_CREATED_BY] !== creator.username ||
+      (annotations[ANNOTATION_CREATED_BY_UID] ?? "") !== (creator.uid ?? ""))
   ) {
     throw new Problem(
       409,
@@ -163,7 +166,10 @@ export async function scheduleTask(
   const namespace = orgNamespace(org);
   await actor.authorize(taskAttributes("create", namespace));
   const idempotency = idempotencyKey ? idempotencyOf(actor.name, idempotencyKey, request) : undefined;
-  const creator: Creator = { username: actor.name, uid: actor.caller?.uid };
+  // With --auth=none there is one caller, the api itself, and no identity of a caller to record.
+  const creator: Creator | undefined = actor.caller
+    ? { username: actor.caller.username, uid: actor.caller.uid }
+    : undefined;
 
   let created: AgentTask;
   try {

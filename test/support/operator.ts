@@ -22,7 +22,7 @@ import type { AgentTask, Condition, Org } from "../../schema/index.ts";
 export async function clusterWithCrds(name: string): Promise<DevCluster> {
   const cluster = await DevCluster.start({ name });
   try {
-    await installCrds((args) => cluster.kubectl(args));
+    await installCrds((args, options) => cluster.kubectl(args, options));
   } catch (err) {
     await cluster.stop();
     throw err;
