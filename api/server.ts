@@ -177,7 +177,13 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   collectProcessMetrics(apiRegistry);
   const app = await buildApi(options, client, log);
   try {
-    await app.listen({ host: listen.host, port: listen.port });
+    await app.listen({
+      host: listen.host,
+      port: listen.port,
+      // fastify names the scheme from its own https option, which a server made by serverFactory skips.
+      listenTextResolver: (address) =>
+        `Server listening at ${options.tls ? address.replace(/^http:/, "https:") : address}`,
+    });
   } catch (err) {
     await client.close();
     throw err;
