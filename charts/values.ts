@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GO_DURATION } from "../schema/duration.ts";
-import { DNS_LABEL, IMAGE } from "../schema/formats.ts";
+import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE } from "../schema/formats.ts";
 import { QUANTITY } from "../schema/quantity.ts";
 
 /**
@@ -127,6 +127,16 @@ export const ValuesSchema = z.strictObject({
           type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
           port: port.default(80),
           annotations: z.record(z.string(), z.string()).default({}),
+        })
+        .prefault({}),
+      tls: z
+        .strictObject({
+          secretName: z
+            .union([z.literal(""), z.string().regex(DNS_SUBDOMAIN).max(253)])
+            .default("")
+            .describe(
+              "A kubernetes.io/tls Secret in the release namespace (cert-manager writes one for a Certificate): the api serves HTTPS with its tls.crt and tls.key, and a renewed pair without a restart. Plain HTTP when empty.",
+            ),
         })
         .prefault({}),
       ...workload,

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
@@ -5,6 +7,7 @@ import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { ensureDemo } from "../devcluster/demo.ts";
 import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
+import { ensureDevCertificate } from "../devcluster/self-signed.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 
@@ -21,7 +24,8 @@ export function startCommand(): Command {
         .choices(["trace", "debug", "info", "warn", "error"])
         .default("info"),
     )
-    .action(async (flags: { logLevel: string }) => {
+    .option("--tls", "serve the api and dashboard over HTTPS, with a self-signed pair made on first run")
+    .action(async (flags: { logLevel: string; tls?: boolean }) => {
       const { cluster, beforeStop } = await serveDevCluster(log);
       const info = cluster.info();
       const operator = await runOperator({
@@ -41,26 +45,35 @@ export function startCommand(): Command {
       void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
       await ensureDashboard(log);
-      // Only on loopback, and only because this cluster's admin is the person at the keyboard.
+      // Only on loopback, and only because this cluster's admin is the person at the keyboard. The
+      // run's token keeps other local users and the pages a browser opens from acting as that admin.
+      const localToken = randomBytes(32).toString("base64url");
+      const tls = flags.tls ? await ensureDevCertificate(join(devStateDir(), "tls")) : undefined;
       const api = await startApi({
+        ...(tls ? { tls } : {}),
         kubeconfig: info.kubeconfig,
         listen: "127.0.0.1:8080",
         auth: "none",
+        localToken,
         logLevel: flags.logLevel,
       });
       beforeStop(() => api.close());
       process.stdout.write(
         [
           "",
-          `agentyard is running. Open the dashboard: ${api.url}/`,
+          `agentyard is running. Open the dashboard: ${api.url}/#token=${localToken}`,
           "",
           `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          `  token:      export AGENTYARD_TOKEN=${localToken}   # this run's; every api request needs it`,
+          ...(tls
+            ? [`  TLS:        self-signed ${tls.certFile}; trust it in the browser, or curl --cacert it`]
+            : []),
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
           "",
           "In another terminal:",
-          `  curl -sS -X POST ${api.url}/schedule -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
+          `  curl -sS ${tls ? `--cacert ${tls.certFile} ` : ""}-X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
           `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",

@@ -6,6 +6,8 @@ export interface AuditEvent {
   user?: { username?: string };
   /** The User-Agent header: tells apart processes that share a user (replicas of one operator). */
   userAgent?: string;
+  /** Whom the request acted as, when its sender impersonated someone. */
+  impersonatedUser?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
   responseStatus?: { code?: number };
   /** metav1.MicroTime (six fractional digits, UTC): compares as a string. */

@@ -25,7 +25,7 @@ export async function clusterWithCrds(
 ): Promise<DevCluster> {
   const cluster = await DevCluster.start({ ...options, name });
   try {
-    await installCrds((args) => cluster.kubectl(args));
+    await installCrds((args, options) => cluster.kubectl(args, options));
   } catch (err) {
     await cluster.stop();
     throw err;
