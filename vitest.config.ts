@@ -22,6 +22,19 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // Faults on real devclusters: `npm run test:chaos`, not part of `npm test`.
+        test: {
+          name: "chaos",
+          include: ["chaos/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          pool: "forks",
+          // Each file starts clusters of its own and loads them hard: one file at a time.
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

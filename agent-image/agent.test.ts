@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -99,8 +99,8 @@ describe("runTask with a repository on disk", { timeout: 60_000 }, () => {
     expect(artifact.summary).toContain("README.md");
     expect(await readFile(join(opts.stateDir, "prompt.txt"), "utf8")).toBe(opts.prompt);
     expect(await exists(join(opts.stateDir, "started"))).toBe(true);
-    // Nothing of the credentials machinery is left behind.
-    expect(await exists(join(opts.stateDir, "git-auth"))).toBe(false);
+    // Nothing of the runtime's git (HOME, clone and push repositories, ssh key) is left behind.
+    expect((await readdir(opts.stateDir)).sort()).toEqual(["last_pr.json", "prompt.txt", "started"]);
   });
 
   it("pushes commits the command made itself", async () => {

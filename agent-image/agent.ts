@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
@@ -10,7 +10,7 @@ import {
   parseAgentState,
   STARTED_FILE,
 } from "../schema/contract/index.ts";
-import { gitConfigEnv, prepareGitAuth } from "./credentials.ts";
+import { loadGitCredentials, withGitAccess } from "./credentials.ts";
 import { watchEditor } from "./editor.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
 import {
@@ -22,6 +22,7 @@ import {
   git,
   hasUncommitted,
   head,
+  isolatedGitEnv,
   push,
 } from "./git.ts";
 import { LineSplitter } from "./lines.ts";
@@ -180,7 +181,7 @@ async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): 
 }
 
 /** Commits and pushes whatever the command changed; the artifact, or undefined when nothing changed. */
-async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: string) {
+async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: string, pushTo: Pusher) {
   const { options } = run;
   const repo = options.repo as { url: string; branch: string };
   const branch = taskBranch(options.task);
@@ -192,7 +193,7 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   } else {
     await git(g, ["checkout", "-B", branch]);
   }
-  await push(g, branch);
+  await pushTo(branch);
   const commit = await head(g);
   const stat = await diffSummary(g, base, commit);
   const artifact: LastPRArtifact = {
@@ -214,33 +215,46 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   return artifact;
 }
 
+/** Pushes a branch of the workspace to the task's remote. */
+type Pusher = (branch: string) => Promise<void>;
+
 async function withRepository(run: Run, command: string[], remote: RemoteUrl): Promise<AgentState> {
   const { options, redactor } = run;
   const repo = options.repo as { url: string; branch: string };
   const base = options.env ?? process.env;
-  const auth = await prepareGitAuth(remote, options.gitCredentialsDir, options.stateDir, redactor);
+  // Read before the command starts and held in memory from then on.
+  const credentials = await loadGitCredentials(remote, options.gitCredentialsDir, redactor);
+  const home = await mkdtemp(join(options.stateDir, "git-home-"));
   try {
-    const g: GitContext = {
-      cwd: options.workspace,
-      env: {
-        ...base,
-        AGENTYARD_REPO_URL: remote.url,
-        ...auth.env,
-        // The workspace volume belongs to root in a pod; git refuses such a directory unless told.
-        ...gitConfigEnv([...auth.config, ["safe.directory", options.workspace]]),
+    const isolated = {
+      home,
+      // The workspace volume belongs to root in a pod; git refuses such a directory unless told.
+      safeDirectories: [options.workspace, join(options.workspace, ".git")],
+      identity: {
         GIT_AUTHOR_NAME: base.GIT_AUTHOR_NAME ?? "agentyard",
         GIT_AUTHOR_EMAIL: base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
         GIT_COMMITTER_NAME: base.GIT_COMMITTER_NAME ?? base.GIT_AUTHOR_NAME ?? "agentyard",
         GIT_COMMITTER_EMAIL: base.GIT_COMMITTER_EMAIL ?? base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
       },
+    };
+    const context = (env: Record<string, string>, fd3?: string): GitContext => ({
+      cwd: options.workspace,
+      env,
       redactor,
       signal: run.signal,
       killGraceMs: run.killGraceMs,
-    };
+      ...(fd3 === undefined ? {} : { fd3 }),
+    });
+    // The work tree's git never holds credentials; only the runtime's own bare repositories do.
+    const g = context(isolatedGitEnv(isolated));
+    const withRemote = (use: (remoteGit: GitContext) => Promise<void>) =>
+      withGitAccess(credentials, options.stateDir, (access) =>
+        use(context(isolatedGitEnv(isolated, access), access.fd3)),
+      );
     let baseCommit: string;
     try {
       run.log.info({ repo: remote.url, branch: repo.branch }, "cloning");
-      await clone(g, remote.url, repo.branch);
+      await withRemote((r) => clone(g, r, options.stateDir, remote.url, repo.branch));
       baseCommit = await head(g);
     } catch (err) {
       if (run.signal.aborted) return finish(run, 143, `${STOPPED} before the command started`);
@@ -254,7 +268,8 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
     const stopped = commandFailure(run, exit);
     if (stopped) return stopped;
     try {
-      const artifact = await pushChanges(run, g, remote, baseCommit);
+      const pushTo: Pusher = (branch) => withRemote((r) => push(g, r, options.stateDir, remote.url, branch));
+      const artifact = await pushChanges(run, g, remote, baseCommit, pushTo);
       if (!artifact) return finish(run, 0, "the command succeeded and changed nothing; nothing was pushed");
       return finish(run, 0, `pushed ${artifact.branch} at ${artifact.commit.slice(0, 12)}`, artifact);
     } catch (err) {
@@ -266,7 +281,7 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
       );
     }
   } finally {
-    await auth.cleanup();
+    await rm(home, { recursive: true, force: true });
   }
 }
 

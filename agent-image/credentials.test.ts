@@ -1,10 +1,11 @@
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { gitConfigEnv, prepareGitAuth } from "./credentials.ts";
+import { type GitCredentials, gitConfigEnv, loadGitCredentials, withGitAccess } from "./credentials.ts";
 import { parseRemote } from "./forge.ts";
 import { Redactor } from "./redact.ts";
 
@@ -20,8 +21,15 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** Asks git, configured as the runtime configures it, for the credentials of a URL. */
-async function credentialFill(env: Record<string, string>, url: string): Promise<string> {
-  const child = execFile("git", ["credential", "fill"], { env: { PATH: process.env.PATH, ...env } });
+async function credentialFill(env: Record<string, string>, url: string, fd3?: string): Promise<string> {
+  const child = spawn("git", ["credential", "fill"], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["pipe", "pipe", "ignore", "pipe"],
+  });
+  const pipe = child.stdio[3] as Writable;
+  // git does not read the pipe when no helper applies to the URL.
+  pipe.on("error", () => {});
+  pipe.end(fd3 ?? "");
   child.stdin?.end(`url=${url}\n\n`);
   let out = "";
   child.stdout?.on("data", (d) => {
@@ -31,82 +39,97 @@ async function credentialFill(env: Record<string, string>, url: string): Promise
   return out;
 }
 
-describe("prepareGitAuth over https", () => {
-  it("answers git with the Secret's token and user name, for the remote's origin only", async () => {
+/** Runs `use` with the access withGitAccess gives, as the environment git would see. */
+function access(
+  credentials: GitCredentials,
+  use: (env: Record<string, string>, fd3?: string) => Promise<void>,
+) {
+  return withGitAccess(credentials, dir, (a) => use({ ...a.env, ...gitConfigEnv(a.config) }, a.fd3));
+}
+
+describe("git credentials over https", () => {
+  it("answers git with the Secret's token and user name through a pipe, for the remote's origin only", async () => {
     await writeFile(join(secret, "token"), "tok-123\n");
     await writeFile(join(secret, "username"), "robot\n");
     const redactor = new Redactor();
-    const auth = await prepareGitAuth(parseRemote("https://git.example.com/a/b.git"), secret, dir, redactor);
-    const env = { ...auth.env, ...gitConfigEnv(auth.config) };
-    expect(JSON.stringify(env)).not.toContain("tok-123");
-    expect(await credentialFill(env, "https://git.example.com/a/b.git")).toContain(
-      "username=robot\npassword=tok-123\n",
+    const credentials = await loadGitCredentials(
+      parseRemote("https://git.example.com/a/b.git"),
+      secret,
+      redactor,
     );
-    // Another host gets nothing (git then fails instead of prompting).
-    expect(await credentialFill(env, "https://elsewhere.example.com/x.git")).not.toContain("tok-123");
+    await access(credentials, async (env, fd3) => {
+      expect(JSON.stringify(env)).not.toContain("tok-123");
+      expect(await credentialFill(env, "https://git.example.com/a/b.git", fd3)).toContain(
+        "username=robot\npassword=tok-123\n",
+      );
+      // Another host gets nothing (git then fails instead of prompting).
+      expect(await credentialFill(env, "https://elsewhere.example.com/x.git", fd3)).not.toContain("tok-123");
+    });
     expect(redactor.redact("tok-123")).toBe("[redacted]");
+    // Nothing was written to disk.
+    expect(await readdir(dir)).toEqual(["secret"]);
   });
 
   it("uses the forge's user name for a bare token, and the URL's credentials over the Secret's", async () => {
     await writeFile(join(secret, "token"), "tok-123");
-    const fromSecret = await prepareGitAuth(
+    const fromSecret = await loadGitCredentials(
       parseRemote("https://gitlab.com/a/b.git"),
       secret,
-      dir,
       new Redactor(),
     );
-    expect(
-      await credentialFill(
-        { ...fromSecret.env, ...gitConfigEnv(fromSecret.config) },
-        "https://gitlab.com/a/b.git",
-      ),
-    ).toContain("username=oauth2\npassword=tok-123\n");
-    const fromUrl = await prepareGitAuth(
+    await access(fromSecret, async (env, fd3) => {
+      expect(await credentialFill(env, "https://gitlab.com/a/b.git", fd3)).toContain(
+        "username=oauth2\npassword=tok-123\n",
+      );
+    });
+    const fromUrl = await loadGitCredentials(
       parseRemote("https://me:p%40ss@gitlab.com/a/b.git"),
       secret,
-      dir,
       new Redactor(),
     );
-    const env = { ...fromUrl.env, ...gitConfigEnv(fromUrl.config) };
-    expect(await credentialFill(env, "https://gitlab.com/a/b.git")).toContain("username=me\npassword=p@ss\n");
-    expect((await stat(join(dir, "git-auth", "password"))).mode & 0o777).toBe(0o600);
-    await fromUrl.cleanup();
-    await expect(stat(join(dir, "git-auth"))).rejects.toThrow();
+    await access(fromUrl, async (env, fd3) => {
+      expect(await credentialFill(env, "https://gitlab.com/a/b.git", fd3)).toContain(
+        "username=me\npassword=p@ss\n",
+      );
+    });
   });
 });
 
-describe("prepareGitAuth over ssh", () => {
-  it("copies the key with the mode ssh demands and pins the Secret's known_hosts", async () => {
+describe("git credentials over ssh", () => {
+  it("writes the key with the mode ssh demands only while git runs, and pins the Secret's known_hosts", async () => {
     await writeFile(join(secret, "ssh-privatekey"), "KEY", { mode: 0o440 });
     await writeFile(join(secret, "known_hosts"), "git.example.com ssh-ed25519 AAAA\n");
-    const auth = await prepareGitAuth(
+    const credentials = await loadGitCredentials(
       parseRemote("git@git.example.com:a/b.git"),
       secret,
-      dir,
       new Redactor(),
     );
-    const key = join(dir, "git-auth", "id");
-    expect(await readFile(key, "utf8")).toBe("KEY");
-    expect((await stat(key)).mode & 0o777).toBe(0o600);
-    const command = auth.env.GIT_SSH_COMMAND as string;
-    // ssh itself reads the options back: -G prints the configuration it would connect with.
-    const { stdout } = await exec("sh", ["-c", `${command} -G git@git.example.com`]);
-    expect(stdout).toMatch(new RegExp(`^identityfile ${key}$`, "m"));
-    expect(stdout).toMatch(new RegExp(`^userknownhostsfile ${join(secret, "known_hosts")}$`, "m"));
-    expect(stdout).toMatch(/^stricthostkeychecking true$/m);
-    expect(stdout).toMatch(/^batchmode yes$/m);
+    let key = "";
+    await withGitAccess(credentials, dir, async (a) => {
+      const command = a.env.GIT_SSH_COMMAND as string;
+      // ssh itself reads the options back: -G prints the configuration it would connect with.
+      const { stdout } = await exec("sh", ["-c", `${command} -G git@git.example.com`]);
+      key = /^identityfile (.+)$/m.exec(stdout)?.[1] ?? "";
+      expect(await readFile(key, "utf8")).toBe("KEY");
+      expect((await stat(key)).mode & 0o777).toBe(0o600);
+      expect(stdout).toMatch(new RegExp(`^userknownhostsfile ${join(secret, "known_hosts")}$`, "m"));
+      expect(stdout).toMatch(/^stricthostkeychecking true$/m);
+      expect(stdout).toMatch(/^batchmode yes$/m);
+    });
+    await expect(stat(key)).rejects.toThrow();
   });
 
   it("trusts a host key on first use when the Secret has no known_hosts", async () => {
     await writeFile(join(secret, "ssh-privatekey"), "KEY");
-    const auth = await prepareGitAuth(
+    const credentials = await loadGitCredentials(
       parseRemote("ssh://git@git.example.com/a/b.git"),
       secret,
-      dir,
       new Redactor(),
     );
-    const { stdout } = await exec("sh", ["-c", `${auth.env.GIT_SSH_COMMAND} -G git@git.example.com`]);
-    expect(stdout).toMatch(new RegExp(`^userknownhostsfile ${join(dir, "git-auth", "known_hosts")}$`, "m"));
-    expect(stdout).toMatch(/^stricthostkeychecking accept-new$/m);
+    await withGitAccess(credentials, dir, async (a) => {
+      const { stdout } = await exec("sh", ["-c", `${a.env.GIT_SSH_COMMAND} -G git@git.example.com`]);
+      expect(stdout).toMatch(new RegExp(`^userknownhostsfile ${join(dir, "known_hosts")}$`, "m"));
+      expect(stdout).toMatch(/^stricthostkeychecking accept-new$/m);
+    });
   });
 });

@@ -1,15 +1,24 @@
-import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultTokenUsername, type RemoteUrl } from "./forge.ts";
 import type { Redactor } from "./redact.ts";
 
-/** What lets git reach the remote with the Org's credentials. */
-export interface GitAuth {
+/**
+ * The Org's git credentials as the runtime holds them: read once, before the task's command starts,
+ * and kept in memory. Nothing of them is written where the command or the editor could read it.
+ */
+export type GitCredentials =
+  | { kind: "none" }
+  | { kind: "http"; origin: string; username: string; password: string }
+  | { kind: "ssh"; key?: string; knownHostsFile?: string };
+
+/** What one git command that talks to the remote needs besides the runtime's isolated environment. */
+export interface GitAccess {
   env: Record<string, string>;
   /** git config entries, for gitConfigEnv. */
   config: [string, string][];
-  /** Removes the files written for this (the copied key, credentials taken from the URL). */
-  cleanup(): Promise<void>;
+  /** The credential helper's answer, for git's file descriptor 3. */
+  fd3?: string;
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -37,92 +46,99 @@ export function gitConfigEnv(entries: [string, string][]): Record<string, string
 }
 
 /**
- * A credential helper that answers git's `get` with the contents of two files. The shell reads the
- * files itself (printf is a builtin), so the secret is never in any process's argv or environment;
- * only the files' paths are.
+ * A credential helper that answers git's `get` with what the runtime wrote to file descriptor 3, a
+ * pipe only git and its helpers inherit: the secret is in no argv, environment or file.
  */
-function credentialHelper(usernameFile: string, passwordFile: string): string {
-  return `!f() { test "$1" = get || exit 0; printf 'username=%s\\npassword=%s\\n' "$(cat ${quote(usernameFile)})" "$(cat ${quote(passwordFile)})"; }; f`;
+const PIPE_HELPER = `!f() { test "$1" = get || exit 0; cat <&3; }; f`;
+
+/**
+ * Reads the credentials for `remote`: over https the password from the URL, else the Secret's `token`
+ * (+ optional `username`); over ssh the Secret's `ssh-privatekey` (+ optional `known_hosts`). Every
+ * secret read is registered with the redactor.
+ */
+export async function loadGitCredentials(
+  remote: RemoteUrl,
+  credentialsDir: string | undefined,
+  redactor: Redactor,
+): Promise<GitCredentials> {
+  const secretFile = (name: string) => (credentialsDir ? readSecret(join(credentialsDir, name)) : undefined);
+  if (remote.kind === "http") {
+    const password = remote.password ?? (await secretFile("token"));
+    redactor.add(password);
+    // A user name alone in an https URL is often a token (https://TOKEN@host/...).
+    if (!remote.password) redactor.add(remote.username);
+    if (!password) return { kind: "none" };
+    const username = remote.username ?? (await secretFile("username")) ?? defaultTokenUsername(remote.host);
+    return { kind: "http", origin: new URL(remote.url).origin, username, password };
+  }
+  if (remote.kind === "ssh") {
+    const keyFile = credentialsDir ? join(credentialsDir, "ssh-privatekey") : "";
+    const key = keyFile && (await exists(keyFile)) ? await readFile(keyFile, "utf8") : undefined;
+    const knownHosts = credentialsDir ? join(credentialsDir, "known_hosts") : "";
+    const credentials: GitCredentials = { kind: "ssh" };
+    if (key) credentials.key = key;
+    if (knownHosts && (await exists(knownHosts))) credentials.knownHostsFile = knownHosts;
+    return credentials;
+  }
+  return { kind: "none" };
 }
 
 /**
- * Prepares git's access to `remote`. Files the runtime has to write go to `privateDir`, which must not
- * be shared with the editor container (the state volume is the agent's own; /tmp is shared).
+ * Runs `use` with access to the remote. Files it needs go to a fresh directory under `privateDir`,
+ * which must not be shared with the editor container, and are removed as soon as `use` returns:
  *
- * - https: the password from the URL, else the Secret's `token` (+ optional `username`), through a
- *   credential helper scoped to the remote's origin;
- * - ssh: the Secret's `ssh-privatekey`, copied with mode 0600 because ssh refuses a group-readable key
- *   and Secret volumes are mounted 0440; the Secret's `known_hosts` when present, else trust on first
- *   use into a private known_hosts file.
+ * - https: a credential helper scoped to the remote's origin, answering from a pipe; the empty helper
+ *   before it clears any other, so the credentials go nowhere else;
+ * - ssh: the key, written with mode 0600 because ssh refuses a group-readable key; the Secret's
+ *   known_hosts when present, else trust on first use into `privateDir`'s known_hosts; no ssh config
+ *   file is read.
  */
-export async function prepareGitAuth(
-  remote: RemoteUrl,
-  credentialsDir: string | undefined,
+export async function withGitAccess<T>(
+  credentials: GitCredentials,
   privateDir: string,
-  redactor: Redactor,
-): Promise<GitAuth> {
-  const dir = join(privateDir, "git-auth");
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  use: (access: GitAccess) => Promise<T>,
+): Promise<T> {
   // Git must never stop to ask a question: there is nobody at the terminal.
   const base = { GIT_TERMINAL_PROMPT: "0" };
-
-  if (remote.kind === "http") {
-    let usernameFile = credentialsDir ? join(credentialsDir, "username") : "";
-    let passwordFile = credentialsDir ? join(credentialsDir, "token") : "";
-    const token = remote.password ?? (passwordFile ? await readSecret(passwordFile) : undefined);
-    redactor.add(token);
-    // A user name alone in an https URL is often a token (https://TOKEN@host/...).
-    if (!remote.password) redactor.add(remote.username);
-    // The empty helper clears helpers from system config, so credentials go nowhere else.
-    if (!token) return { env: base, config: [["credential.helper", ""]], cleanup };
-    const username =
-      remote.username ??
-      (usernameFile ? await readSecret(usernameFile) : undefined) ??
-      defaultTokenUsername(remote.host);
-    if (remote.password || !(await exists(usernameFile))) {
-      usernameFile = join(dir, "username");
-      await writeFile(usernameFile, username, { mode: 0o600 });
-    }
-    if (remote.password) {
-      passwordFile = join(dir, "password");
-      await writeFile(passwordFile, remote.password, { mode: 0o600 });
-    }
-    const origin = new URL(remote.url).origin;
-    const config: [string, string][] = [
-      ["credential.helper", ""],
-      [`credential.${origin}.helper`, credentialHelper(usernameFile, passwordFile)],
-    ];
-    return { env: base, config, cleanup };
+  const cleared: [string, string][] = [["credential.helper", ""]];
+  if (credentials.kind === "http") {
+    return use({
+      env: base,
+      config: [...cleared, [`credential.${credentials.origin}.helper`, PIPE_HELPER]],
+      fd3: `username=${credentials.username}\npassword=${credentials.password}\n`,
+    });
   }
-
-  if (remote.kind === "ssh") {
-    const options = ["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"];
-    const keyFile = credentialsDir ? join(credentialsDir, "ssh-privatekey") : "";
-    if (keyFile && (await exists(keyFile))) {
-      const key = join(dir, "id");
-      await copyFile(keyFile, key);
-      await chmod(key, 0o600);
-      options.push("-i", key);
+  if (credentials.kind === "ssh") {
+    const dir = await mkdtemp(join(privateDir, "git-auth-"));
+    try {
+      const options = ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"];
+      if (credentials.key) {
+        const key = join(dir, "id");
+        await writeFile(key, credentials.key, { mode: 0o600 });
+        options.push("-i", key);
+      }
+      if (credentials.knownHostsFile) {
+        options.push(
+          "-o",
+          `UserKnownHostsFile=${credentials.knownHostsFile}`,
+          "-o",
+          "StrictHostKeyChecking=yes",
+        );
+      } else {
+        options.push(
+          "-o",
+          `UserKnownHostsFile=${join(privateDir, "known_hosts")}`,
+          "-o",
+          "StrictHostKeyChecking=accept-new",
+        );
+      }
+      return await use({
+        env: { ...base, GIT_SSH_COMMAND: ["ssh", ...options].map(quote).join(" ") },
+        config: cleared,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    const knownHosts = credentialsDir ? join(credentialsDir, "known_hosts") : "";
-    if (knownHosts && (await exists(knownHosts))) {
-      options.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "StrictHostKeyChecking=yes");
-    } else {
-      options.push(
-        "-o",
-        `UserKnownHostsFile=${join(dir, "known_hosts")}`,
-        "-o",
-        "StrictHostKeyChecking=accept-new",
-      );
-    }
-    return {
-      env: { ...base, GIT_SSH_COMMAND: ["ssh", ...options].map(quote).join(" ") },
-      config: [],
-      cleanup,
-    };
   }
-
-  return { env: base, config: [], cleanup };
+  return use({ env: base, config: cleared });
 }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { constants } from "node:os";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 export interface Exit {
   /** The exit code, or 128 + the signal's number for a process killed by a signal (as shells report). */
@@ -17,6 +17,11 @@ export interface GroupOptions {
   onStdout: (text: string) => void;
   onStderr: (text: string) => void;
   stdin?: string;
+  /**
+   * Written to the program's file descriptor 3, a pipe that only it and its children inherit: how a
+   * secret reaches a helper without passing through any argv, environment or file.
+   */
+  fd3?: string;
   /** How long the group gets between SIGTERM and SIGKILL. */
   killGraceMs: number;
 }
@@ -91,7 +96,12 @@ export function startGroup(argv: string[], options: GroupOptions): ProcessGroup 
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: [
+      options.stdin === undefined ? "ignore" : "pipe",
+      "pipe",
+      "pipe",
+      ...(options.fd3 === undefined ? [] : (["pipe"] as const)),
+    ],
   });
   // Both are pipes (stdio above); Node's types cannot tell from a computed stdio array.
   const stdout = child.stdout as Readable;
@@ -102,6 +112,11 @@ export function startGroup(argv: string[], options: GroupOptions): ProcessGroup 
     // A program that exits without reading its input must not fail the runtime with EPIPE.
     child.stdin.on("error", () => {});
     child.stdin.end(options.stdin);
+  }
+  const fd3 = child.stdio[3] as Writable | null | undefined;
+  if (fd3 && options.fd3 !== undefined) {
+    fd3.on("error", () => {});
+    fd3.end(options.fd3);
   }
 
   const spawned = new Promise<number | undefined>((resolve) => {

@@ -23,13 +23,29 @@ export class Actor {
   private readonly client: ClusterClient;
   private readonly reviewer: Reviewer | undefined;
 
-  constructor(client: ClusterClient, reviewer?: Reviewer, caller?: Caller) {
+  private readonly revalidate: (() => Promise<boolean>) | undefined;
+
+  constructor(
+    client: ClusterClient,
+    reviewer?: Reviewer,
+    caller?: Caller,
+    revalidate?: () => Promise<boolean>,
+  ) {
     this.client = client;
     this.reviewer = reviewer;
     this.caller = caller;
+    this.revalidate = revalidate;
   }
 
-  /** Who is acting, for logs and idempotency keys. */
+  /**
+   * Whether the credential this request came with still authenticates the same caller: a long-lived
+   * request (an event stream) asks now and then, and ends once a revoked or expired token is refused.
+   */
+  stillValid(): Promise<boolean> {
+    return this.revalidate ? this.revalidate() : Promise.resolve(true);
+  }
+
+  /** Who is acting, for logs, idempotency keys and per-caller limits. */
   get name(): string {
     return this.caller?.username ?? "system:anonymous-local";
   }

@@ -15,7 +15,7 @@ export interface FollowHandlers {
   moved(): void;
   /** The resume position expired: what the client holds may be stale; initial objects follow again. */
   reset(): void;
-  /** The caller may no longer watch, or the request is refused for good. */
+  /** The caller may no longer watch: the API server has refused the watch for REFUSAL_GRACE_MS. */
   fatal(problem: Problem): void;
 }
 
@@ -33,12 +33,27 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 15_000;
 /** A watch silent this long past the end the server promised is a dead connection, not a quiet one. */
 const SILENCE_GRACE_SECONDS = 30;
+/**
+ * How long refusals (401, 403, 404) may last before they end the stream. An API server that has
+ * just restarted refuses until its RBAC cache has synced and serves no custom resource until it
+ * has registered it again; a refusal that lasts this long is meant.
+ */
+export const REFUSAL_GRACE_MS = 30_000;
+
+/** The API server refused the watch: the caller may no longer watch, or it cannot tell yet. */
+class Refusal {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    this.problem = problem;
+  }
+}
 
 /**
  * Follows one collection as the caller, with watches the API server serves from its watch cache:
  * the current objects first (sendInitialEvents), then every change. A watch the server ends is
  * started again from the last resourceVersion seen, so nothing is missed; an expired
- * resourceVersion (410) starts over with the current objects and says so.
+ * resourceVersion (410) starts over with the current objects and says so; a refusal is tried again
+ * until it has lasted REFUSAL_GRACE_MS.
  */
 export class Follower {
   private readonly actor: Actor;
@@ -72,9 +87,22 @@ export class Follower {
 
   private async run(): Promise<void> {
     let delay = RETRY_MIN_MS;
+    let refusedSince: number | undefined;
     while (!this.stopping.signal.aborted) {
       const outcome = await this.watchOnce();
-      if (outcome === "stopped" || outcome === "fatal") return;
+      if (outcome === "stopped") return;
+      if (outcome instanceof Refusal) {
+        refusedSince ??= Date.now();
+        if (Date.now() - refusedSince >= REFUSAL_GRACE_MS) {
+          this.handlers.fatal(outcome.problem);
+          return;
+        }
+        this.options.log.warn({ status: outcome.problem.status }, "watch refused; retrying");
+        await sleep(delay, this.stopping.signal);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        continue;
+      }
+      refusedSince = undefined;
       if (outcome === "gone") {
         this.position = undefined;
         this.live = false;
@@ -90,7 +118,7 @@ export class Follower {
     }
   }
 
-  private async watchOnce(): Promise<"healthy" | "failed" | "gone" | "fatal" | "stopped"> {
+  private async watchOnce(): Promise<"healthy" | "failed" | "gone" | "stopped" | Refusal> {
     const watch = new AbortController();
     const stop = () => watch.abort();
     this.stopping.signal.addEventListener("abort", stop, { once: true });
@@ -127,10 +155,7 @@ export class Follower {
       if (this.stopping.signal.aborted) return "stopped";
       const code = statusCode(err);
       if (code === 410) return "gone";
-      if (code === 401 || code === 403 || code === 404) {
-        this.handlers.fatal(toProblem(err));
-        return "fatal";
-      }
+      if (code === 401 || code === 403 || code === 404) return new Refusal(toProblem(err));
       this.options.log.warn({ error: (err as Error).message }, "watch failed; retrying");
       return "failed";
     } finally {

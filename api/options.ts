@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { Logger } from "pino";
 import type { AuthMode } from "./auth.ts";
+import type { TlsFiles } from "./tls.ts";
 
 export interface ApiOptions {
   /** Kubeconfig of the api's own identity; in-cluster or $KUBECONFIG when omitted. */
@@ -12,6 +13,13 @@ export interface ApiOptions {
   logLevel: string;
   /** Requests per minute per caller (per address before authentication). */
   rateLimitPerMinute: number;
+  /** Tokens not yet known that one address may have reviewed (TokenReview) per minute. */
+  reviewsPerMinutePerAddress: number;
+  /** With auth none: a bearer token every request must carry, e.g. one npm start makes per run. */
+  localToken?: string;
+  /** Event streams open at once, in all and per caller. */
+  maxStreams: number;
+  maxStreamsPerCaller: number;
   bodyLimitBytes: number;
   /** Origins allowed by CORS; none (CORS off) when empty. */
   corsOrigins: string[];
@@ -19,6 +27,8 @@ export interface ApiOptions {
   heartbeatMs: number;
   /** How long an accepted token is trusted before TokenReview is asked again. */
   tokenCacheMs: number;
+  /** Serve HTTPS with this certificate and key (PEM files), served anew when the files change. */
+  tls?: TlsFiles;
   /** A logger to use instead of one made from logLevel (tests pass a silent one). */
   log?: Logger;
   /** Fail every answer its route's response schema does not allow (response-check.ts); the test suites do. */
@@ -31,6 +41,9 @@ export function defaultApiOptions(): ApiOptions {
     auth: "token",
     logLevel: "info",
     rateLimitPerMinute: 600,
+    reviewsPerMinutePerAddress: 300,
+    maxStreams: 1000,
+    maxStreamsPerCaller: 8,
     bodyLimitBytes: 256 * 1024,
     corsOrigins: [],
     heartbeatMs: 15_000,

@@ -20,7 +20,7 @@ export interface Decision {
 
 interface TokenReviewStatus {
   authenticated?: boolean;
-  user?: { username?: string; groups?: string[] };
+  user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   error?: string;
 }
 
@@ -55,9 +55,15 @@ export class Reviewer {
     this.options = options;
   }
 
+  /** Whether `token`'s answer is at hand, so authenticating it costs the API server nothing. */
+  knows(token: string): boolean {
+    const cached = this.tokens.get(tokenKey(token));
+    return cached !== undefined && cached.expires > Date.now();
+  }
+
   /** The caller a token authenticates, or undefined when the API server refuses it. */
   authenticate(token: string): Promise<Caller | undefined> {
-    const key = createHash("sha256").update(token).digest("base64url");
+    const key = tokenKey(token);
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) {
       reviews.inc({ kind: "TokenReview", result: "cached" });
@@ -71,7 +77,7 @@ export class Reviewer {
   }
 
   allowed(caller: Caller, attributes: ResourceAttributes): Promise<Decision> {
-    const key = JSON.stringify([caller.username, caller.groups, attributes]);
+    const key = JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra, attributes]);
     return share(this.pendingAccess, key, async () => {
       const review = await this.client.request<{ status?: { allowed?: boolean; reason?: string } }>(
         "POST",
@@ -80,7 +86,15 @@ export class Reviewer {
           body: {
             apiVersion: "authorization.k8s.io/v1",
             kind: "SubjectAccessReview",
-            spec: { user: caller.username, groups: caller.groups, resourceAttributes: attributes },
+            // The whole identity, as the API server authenticated it: a webhook authorizer or a
+            // ServiceAccount's bound-token rules may decide on the uid and extra, not only the name.
+            spec: {
+              user: caller.username,
+              groups: caller.groups,
+              ...(caller.uid ? { uid: caller.uid } : {}),
+              ...(caller.extra ? { extra: caller.extra } : {}),
+              resourceAttributes: attributes,
+            },
           },
         },
       );
@@ -100,7 +114,14 @@ export class Reviewer {
     const username = status.user?.username;
     const authenticated = status.authenticated === true && Boolean(username);
     reviews.inc({ kind: "TokenReview", result: authenticated ? "authenticated" : "refused" });
-    return authenticated ? { username: username as string, groups: status.user?.groups ?? [] } : undefined;
+    if (!authenticated) return undefined;
+    const { uid, extra } = status.user ?? {};
+    return {
+      username: username as string,
+      groups: status.user?.groups ?? [],
+      ...(uid ? { uid } : {}),
+      ...(extra && Object.keys(extra).length > 0 ? { extra } : {}),
+    };
   }
 
   private remember(key: string, caller: Caller | undefined): void {
@@ -111,6 +132,10 @@ export class Reviewer {
     const ttl = caller ? this.options.tokenCacheMs : REFUSED_CACHE_MS;
     this.tokens.set(key, { caller, expires: Date.now() + ttl });
   }
+}
+
+function tokenKey(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
 }
 
 function share<T>(pending: Map<string, Promise<T>>, key: string, run: () => Promise<T>): Promise<T> {

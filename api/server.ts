@@ -1,3 +1,6 @@
+import type { RequestListener, Server } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import {
   type ClientIdentity,
   type ClusterClient,
@@ -29,6 +32,8 @@ import { scheduleRoutes } from "./routes/schedule.ts";
 import { taskEventRoutes } from "./routes/task-events.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 import { whoamiRoutes } from "./routes/whoami.ts";
+import { loopbackHosts, siteGuardPlugin } from "./site-guard.ts";
+import { readTlsPair, watchTlsPair } from "./tls.ts";
 
 /**
  * The api as a fastify instance, not yet listening. Each feature is an encapsulated plugin mounted
@@ -36,11 +41,23 @@ import { whoamiRoutes } from "./routes/whoami.ts";
  * the root; the others share one scope where authentication and the per-caller rate limit apply.
  */
 export async function buildApi(options: ApiOptions, client: ClusterClient, log: Logger) {
+  const tls = options.tls ? await readTlsPair(options.tls) : undefined;
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimitBytes,
     logController: new RequestLogController(),
+    // An https.Server answers as fastify's http.Server does; only its TLS context is extra.
+    ...(tls
+      ? {
+          serverFactory: (handler: RequestListener) => createHttpsServer(tls, handler) as unknown as Server,
+        }
+      : {}),
   }).withTypeProvider<ZodTypeProvider>();
+  if (options.tls && tls) {
+    const server = app.server as unknown as HttpsServer;
+    const stop = watchTlsPair(options.tls, (pair) => server.setSecureContext(pair), log);
+    app.addHook("onClose", async () => stop());
+  }
   // Route schemas are zod schemas: zod validates, and a ZodError reaches the problem handler whole.
   // Answers are plain JSON: objects from the API server are passed on, not re-validated (but see
   // options.checkResponses).
@@ -62,6 +79,16 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
   });
 
   await app.register(problemPlugin);
+  // Without authentication, the Host and Origin checks are what keeps web pages out.
+  let hosts: Set<string> | undefined;
+  await app.register(siteGuardPlugin, {
+    allowedHosts: () => {
+      if (options.auth !== "none") return undefined;
+      hosts ??= ownLoopbackHosts(app);
+      return hosts;
+    },
+    corsOrigins: options.corsOrigins,
+  });
   if (options.checkResponses) await app.register(responseCheckPlugin);
   if (options.corsOrigins.length > 0) {
     await app.register(cors, {
@@ -77,7 +104,13 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
 
   const reviewer = new Reviewer(client, { tokenCacheMs: options.tokenCacheMs });
   await app.register(async (api) => {
-    await api.register(authPlugin, { mode: options.auth, client, reviewer });
+    await api.register(authPlugin, {
+      mode: options.auth,
+      client,
+      reviewer,
+      localToken: options.localToken,
+      reviewsPerMinutePerAddress: options.reviewsPerMinutePerAddress,
+    });
     await api.register(rateLimit, {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
@@ -96,12 +129,27 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
     await api.register(taskEventRoutes, { prefix: PREFIXES.tasks });
     await api.register(whoamiRoutes, { prefix: PREFIXES.whoami });
     await api.register(orgRoutes, { prefix: PREFIXES.orgs });
-    await api.register(eventRoutes, { prefix: PREFIXES.events, heartbeatMs: options.heartbeatMs });
+    await api.register(eventRoutes, {
+      prefix: PREFIXES.events,
+      heartbeatMs: options.heartbeatMs,
+      recheckMs: Math.max(options.tokenCacheMs, 1_000),
+      maxStreams: options.maxStreams,
+      maxStreamsPerCaller: options.maxStreamsPerCaller,
+    });
   });
   return app;
 }
 
 export type ApiInstance = Awaited<ReturnType<typeof buildApi>>;
+
+/** The names of the address the server listens on; none before it listens (requests injected in tests). */
+function ownLoopbackHosts(app: {
+  server: { address(): string | AddressInfo | null };
+}): Set<string> | undefined {
+  const address = app.server.address();
+  if (!address || typeof address === "string") return undefined;
+  return loopbackHosts(address.address, address.port);
+}
 
 /** The api's own connection to Kubernetes: from a kubeconfig file, else in-cluster or $KUBECONFIG. */
 function kubernetesClient(kubeconfig: string | undefined): ClusterClient {
@@ -114,7 +162,7 @@ function kubernetesClient(kubeconfig: string | undefined): ClusterClient {
 }
 
 export interface RunningApi {
-  /** http://host:port of the listening server. */
+  /** http(s)://host:port of the listening server. */
   url: string;
   app: ApiInstance;
   log: Logger;
@@ -131,7 +179,13 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   collectProcessMetrics(apiRegistry);
   const app = await buildApi(options, client, log);
   try {
-    await app.listen({ host: listen.host, port: listen.port });
+    await app.listen({
+      host: listen.host,
+      port: listen.port,
+      // fastify names the scheme from its own https option, which a server made by serverFactory skips.
+      listenTextResolver: (address) =>
+        `Server listening at ${options.tls ? address.replace(/^http:/, "https:") : address}`,
+    });
   } catch (err) {
     await client.close();
     throw err;
@@ -139,7 +193,7 @@ export async function startApi(overrides: Partial<ApiOptions> = {}): Promise<Run
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : listen.port;
   const host = listen.host.includes(":") ? `[${listen.host}]` : listen.host;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  const url = `${options.tls ? "https" : "http"}://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   if (options.auth === "none") {
     log.warn(
       { url },

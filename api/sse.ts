@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "./actor.ts";
 import { type ChangeType, Follower } from "./follow.ts";
 import { eventStreams } from "./metrics.ts";
+import { Problem, ProblemType } from "./problem.ts";
 import { withoutManagedFields } from "./resources.ts";
 
 /** The kinds a stream carries, by the name of their SSE event. */
@@ -20,6 +21,8 @@ export interface EventStreamOptions {
   /** Where the client's previous stream stopped, from Last-Event-ID. */
   resume: Partial<Record<StreamKind, string>> | undefined;
   heartbeatMs: number;
+  /** How often the caller's credential is checked again; the stream ends once it is refused. */
+  recheckMs: number;
   /** The request path, named in an error event. */
   path: string;
   log: FastifyBaseLogger;
@@ -61,12 +64,15 @@ export class EventStream {
   private readonly options: EventStreamOptions;
   private readonly followers = new Map<StreamKind, Follower>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private recheck: NodeJS.Timeout | undefined;
+  private readonly actor: Actor;
   private lastId: string | undefined;
   private ended = false;
   private readonly onEnd: () => void;
 
   constructor(raw: ServerResponse, actor: Actor, options: EventStreamOptions, onEnd: () => void) {
     this.raw = raw;
+    this.actor = actor;
     this.options = options;
     this.onEnd = onEnd;
     for (const source of options.sources) {
@@ -102,7 +108,32 @@ export class EventStream {
       () => this.write(`: heartbeat ${new Date().toISOString()}\n\n`),
       this.options.heartbeatMs,
     );
+    this.recheck = setInterval(() => void this.checkCredential(), this.options.recheckMs);
     for (const follower of this.followers.values()) follower.start();
+  }
+
+  /**
+   * The watches run with the api's own credentials, impersonating the caller, so they would outlive
+   * the caller's token: a token the API server no longer accepts ends the stream.
+   */
+  private async checkCredential(): Promise<void> {
+    let valid: boolean;
+    try {
+      valid = await this.actor.stillValid();
+    } catch (err) {
+      this.options.log.warn({ error: (err as Error).message }, "could not check the stream's token again");
+      return;
+    }
+    if (valid || this.ended) return;
+    this.send(
+      "error",
+      new Problem(
+        401,
+        ProblemType.unauthenticated,
+        "the bearer token this stream was opened with is no longer accepted (expired or revoked)",
+      ).body(this.options.path),
+    );
+    this.end();
   }
 
   end(): void {
@@ -110,6 +141,7 @@ export class EventStream {
     this.ended = true;
     eventStreams.dec();
     clearInterval(this.heartbeat);
+    clearInterval(this.recheck);
     for (const follower of this.followers.values()) follower.stop();
     this.raw.end();
     this.onEnd();

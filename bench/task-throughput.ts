@@ -33,7 +33,7 @@ async function inParallel(count: number, work: (i: number) => Promise<unknown>):
 // scheduler is never what the benchmark measures.
 const cluster = await DevCluster.start({ name: "bench", nodes: Math.ceil(N / 50), log });
 try {
-  await installCrds((args) => cluster.kubectl(args));
+  await installCrds((args, options) => cluster.kubectl(args, options));
   const client = clientFromKubeconfigFile(cluster.kubeconfigPath(), "bench");
   await cluster.kubectl(["create", "namespace", "baseline"]);
 

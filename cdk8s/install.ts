@@ -9,6 +9,7 @@ import {
   leaderElectionRules,
   operatorRules,
   type PolicyRule,
+  taskCreatorPolicy,
 } from "../schema/contract/index.ts";
 
 /**
@@ -34,6 +35,17 @@ type Component = "operator" | "api";
  * Patches land before cdk8s-plus's typed serializer, which reads every quantity's `.value` (and
  * camelCase field names, e.g. setHostnameAsFqdn): hand it Quantity objects, not strings.
  */
+/** Where the api's pod mounts the TLS Secret of values.api.tls. */
+const API_TLS_DIR = "/etc/agentyard/tls";
+
+/** authentication.k8s.io resources the api impersonates: the caller's uid and a ServiceAccount token's extras. */
+const IMPERSONATED_IDENTITY = [
+  "uids",
+  ...["credential-id", "node-name", "node-uid", "pod-name", "pod-uid"].map(
+    (key) => `userextras/authentication.kubernetes.io/${key}`,
+  ),
+];
+
 function quantities(resources: Values["operator"]["resources"]) {
   const list = (l: Record<string, string | number> | undefined) =>
     l && Object.fromEntries(Object.entries(l).map(([k, v]) => [k, kplus.k8s.Quantity.fromString(String(v))]));
@@ -132,6 +144,7 @@ export class AgentyardInstall extends Chart {
       `--log-level=${v.logLevel}`,
       ...(v.agentImage ? [`--agent-image=${v.agentImage}`] : []),
       ...(v.editorImage ? [`--editor-image=${v.editorImage}`] : []),
+      ...(v.secretNamespaces.length > 0 ? [`--secret-namespaces=${v.secretNamespaces.join(",")}`] : []),
     ];
     this.deployment("operator", name, sa, {
       replicas: v.replicas,
@@ -163,19 +176,45 @@ export class AgentyardInstall extends Chart {
       ...["users", "groups", "serviceaccounts"].map((r) =>
         kplus.ApiResource.custom({ apiGroup: "", resourceType: r }),
       ),
+      ...IMPERSONATED_IDENTITY.map((r) =>
+        kplus.ApiResource.custom({ apiGroup: "authentication.k8s.io", resourceType: r }),
+      ),
     );
+    const admission = taskCreatorPolicy(`${this.fullname}-task-creator`, this.meta("api", "", false));
+    new ApiObject(this, "api-task-creator-policy", admission.policy as never);
+    new ApiObject(this, "api-task-creator-binding", admission.binding as never);
     new kplus.ClusterRoleBinding(this, "api-clusterrolebinding", {
       metadata: this.meta("api", name, false),
       role,
     }).addSubjects(sa);
 
-    this.deployment("api", name, sa, {
+    const tls = v.tls.secretName;
+    const deployment = this.deployment("api", name, sa, {
       replicas: v.replicas,
-      args: ["api", `--listen=:${v.port}`, "--auth=token", `--log-level=${v.logLevel}`],
+      args: [
+        "api",
+        `--listen=:${v.port}`,
+        "--auth=token",
+        `--log-level=${v.logLevel}`,
+        ...(tls ? [`--tls-cert=${API_TLS_DIR}/tls.crt`, `--tls-key=${API_TLS_DIR}/tls.key`] : []),
+      ],
       port: { name: "http", number: v.port },
       env: {},
       workload: v,
     });
+    if (tls) {
+      const pod = "/spec/template/spec";
+      ApiObject.of(deployment).addJsonPatch(
+        JsonPatch.add(`${pod}/volumes/-`, { name: "tls", secret: { secretName: tls } }),
+        JsonPatch.add(`${pod}/containers/0/volumeMounts/-`, {
+          name: "tls",
+          mountPath: API_TLS_DIR,
+          readOnly: true,
+        }),
+        JsonPatch.add(`${pod}/containers/0/livenessProbe/httpGet/scheme`, "HTTPS"),
+        JsonPatch.add(`${pod}/containers/0/readinessProbe/httpGet/scheme`, "HTTPS"),
+      );
+    }
     const service = new kplus.Service(this, "api-service", {
       metadata: { ...this.meta("api", name), annotations: v.service.annotations },
       type: v.service.type as kplus.ServiceType,

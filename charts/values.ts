@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { GO_DURATION } from "../schema/duration.ts";
-import { DNS_LABEL, IMAGE } from "../schema/formats.ts";
+import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE } from "../schema/formats.ts";
 import { QUANTITY } from "../schema/quantity.ts";
 
 /**
@@ -105,6 +105,12 @@ export const ValuesSchema = z.strictObject({
         .union([z.literal(""), image("code-server image")])
         .default("")
         .describe("code-server image for Orgs that name none; the operator's pinned one when empty."),
+      secretNamespaces: z
+        .array(z.string().regex(DNS_LABEL).max(63))
+        .default([])
+        .describe(
+          "Namespaces where platform admins keep the Secrets Orgs may name (kubeconfigs, git credentials); an Org naming a Secret elsewhere is Stalled. The release namespace when empty.",
+        ),
       metricsPort: port.default(8081).describe("Port of /healthz, /readyz and /metrics."),
       ...workload,
     })
@@ -121,6 +127,16 @@ export const ValuesSchema = z.strictObject({
           type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).default("ClusterIP"),
           port: port.default(80),
           annotations: z.record(z.string(), z.string()).default({}),
+        })
+        .prefault({}),
+      tls: z
+        .strictObject({
+          secretName: z
+            .union([z.literal(""), z.string().regex(DNS_SUBDOMAIN).max(253)])
+            .default("")
+            .describe(
+              "A kubernetes.io/tls Secret in the release namespace (cert-manager writes one for a Certificate): the api serves HTTPS with its tls.crt and tls.key, and a renewed pair without a restart. Plain HTTP when empty.",
+            ),
         })
         .prefault({}),
       ...workload,

@@ -60,6 +60,34 @@ export function apiCommand(): Command {
         .env("AGENTYARD_API_RATE_LIMIT"),
     )
     .addOption(
+      new Option(
+        "--review-rate-limit <n>",
+        "tokens not yet known that one address may have reviewed (TokenReview) per minute",
+      )
+        .default(defaults.reviewsPerMinutePerAddress)
+        .argParser(positiveInt)
+        .env("AGENTYARD_API_REVIEW_RATE_LIMIT"),
+    )
+    .addOption(
+      new Option("--max-streams <n>", "event streams open at once, in all")
+        .default(defaults.maxStreams)
+        .argParser(positiveInt)
+        .env("AGENTYARD_API_MAX_STREAMS"),
+    )
+    .addOption(
+      new Option("--max-streams-per-caller <n>", "event streams one caller may hold open")
+        .default(defaults.maxStreamsPerCaller)
+        .argParser(positiveInt)
+        .env("AGENTYARD_API_MAX_STREAMS_PER_CALLER"),
+    )
+    .addOption(
+      new Option(
+        "--tls-cert <path>",
+        "serve HTTPS with this PEM certificate (served anew when it changes)",
+      ).env("AGENTYARD_API_TLS_CERT"),
+    )
+    .addOption(new Option("--tls-key <path>", "the PEM key of --tls-cert").env("AGENTYARD_API_TLS_KEY"))
+    .addOption(
       new Option("--body-limit <bytes>", "largest request body accepted")
         .default(defaults.bodyLimitBytes)
         .argParser(positiveInt)
@@ -74,13 +102,20 @@ export function apiCommand(): Command {
         .env("AGENTYARD_API_CORS_ORIGINS"),
     )
     .action(async (flags) => {
+      if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) {
+        throw new InvalidArgumentError("--tls-cert and --tls-key go together: give both or neither");
+      }
       const api = await startApi({
+        ...(flags.tlsCert ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         listen: flags.listen,
         auth: flags.auth,
         logLevel: flags.logLevel,
         log: programLogger(flags.logLevel, { name: "agentyard-api", label: "api" }, flags.logFormat),
         rateLimitPerMinute: flags.rateLimit,
+        reviewsPerMinutePerAddress: flags.reviewRateLimit,
+        maxStreams: flags.maxStreams,
+        maxStreamsPerCaller: flags.maxStreamsPerCaller,
         bodyLimitBytes: flags.bodyLimit,
         corsOrigins: flags.corsOrigin ?? [],
       });

@@ -2,6 +2,7 @@ import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
+import { DNS_LABEL } from "../schema/formats.ts";
 import { parseDuration } from "../schema/index.ts";
 import { logFormatOption, programLogger } from "./log-output.ts";
 
@@ -11,6 +12,20 @@ function positiveInt(value: string): number {
     throw new InvalidArgumentError("must be a positive integer");
   }
   return n;
+}
+
+/** A comma-separated list of namespaces, each a DNS-1123 label. */
+function namespaceList(value: string): string[] {
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
+  for (const name of names) {
+    if (!DNS_LABEL.test(name) || name.length > 63) {
+      throw new InvalidArgumentError(`${JSON.stringify(name)} is not a namespace name (a DNS-1123 label)`);
+    }
+  }
+  return names;
 }
 
 function duration(value: string): number {
@@ -54,6 +69,18 @@ export function operatorCommand(): Command {
         .argParser(duration),
     )
     .addOption(
+      new Option(
+        "--renew-deadline <duration>",
+        "how long a leader that cannot renew keeps acting (Go duration; default 2/3 of the lease)",
+      ).argParser(duration),
+    )
+    .addOption(
+      new Option(
+        "--retry-period <duration>",
+        "pause between attempts to acquire or renew the Lease (Go duration; default 2/15 of the lease)",
+      ).argParser(duration),
+    )
+    .addOption(
       new Option("--identity <id>", "this replica's name in the Lease")
         .default(defaults.identity)
         .env("POD_NAME"),
@@ -63,6 +90,15 @@ export function operatorCommand(): Command {
         .default(defaults.concurrency)
         .argParser(positiveInt)
         .env("AGENTYARD_CONCURRENCY"),
+    )
+    .addOption(
+      new Option(
+        "--resync-period <duration>",
+        "how often every Org and AgentTask is reconciled although nothing changed (Go duration)",
+      )
+        .default("10m")
+        .argParser(duration)
+        .env("AGENTYARD_RESYNC_PERIOD"),
     )
     .addOption(
       new Option("--metrics-address <host:port>", "where /healthz, /readyz and /metrics are served")
@@ -84,6 +120,15 @@ export function operatorCommand(): Command {
         "AGENTYARD_EDITOR_IMAGE",
       ),
     )
+    .addOption(
+      new Option(
+        "--secret-namespaces <ns,...>",
+        "namespaces where the platform team keeps the Secrets Orgs may name (kubeconfigs, git credentials); no Org may take one as its namespace",
+      )
+        .default(defaults.secretNamespaces, defaults.secretNamespaces.join(","))
+        .argParser(namespaceList)
+        .env("AGENTYARD_SECRET_NAMESPACES"),
+    )
     .action(async (flags) => {
       const operator = await runOperator({
         ...defaults,
@@ -93,8 +138,13 @@ export function operatorCommand(): Command {
         leaseName: flags.leaseName,
         leaseDurationMs:
           typeof flags.leaseDuration === "number" ? flags.leaseDuration : parseDuration(flags.leaseDuration),
+        ...(flags.renewDeadline ? { renewDeadlineMs: flags.renewDeadline } : {}),
+        ...(flags.retryPeriod ? { retryPeriodMs: flags.retryPeriod } : {}),
         identity: flags.identity,
+        secretNamespaces: flags.secretNamespaces,
         concurrency: flags.concurrency,
+        resyncMs:
+          typeof flags.resyncPeriod === "number" ? flags.resyncPeriod : parseDuration(flags.resyncPeriod),
         metricsAddress: flags.metricsAddress,
         logLevel: flags.logLevel,
         log: programLogger(
@@ -106,5 +156,11 @@ export function operatorCommand(): Command {
         ...(flags.editorImage ? { editorImage: flags.editorImage } : {}),
       });
       onShutdown(() => operator.stop());
+      // controller-runtime's rule: a replica that lost the Lease exits, and its restart campaigns
+      // again from a clean process (fresh caches, nothing of the old term left running).
+      void operator.leadershipLost.then(async () => {
+        await operator.stop();
+        process.exit(1);
+      });
     });
 }

@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
@@ -5,10 +8,19 @@ import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { ensureDemo } from "../devcluster/demo.ts";
 import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
+import { ensureDevCertificate } from "../devcluster/self-signed.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
 import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 import { type LogFormat, lineLogger, logFormatOption, programLogger } from "./log-output.ts";
+import { devApiFile } from "./tasks/options.ts";
+
+interface StartFlags {
+  logLevel: string;
+  logFormat: LogFormat;
+  tls?: boolean;
+  listen: string;
+}
 
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
 export function startCommand(): Command {
@@ -22,7 +34,13 @@ export function startCommand(): Command {
         .default("info"),
     )
     .addOption(logFormatOption())
-    .action(async (flags: { logLevel: string; logFormat: LogFormat }) => {
+    .option("--tls", "serve the api and dashboard over HTTPS, with a self-signed pair made on first run")
+    .option(
+      "--listen <host:port>",
+      "where the api and the dashboard listen (loopback only)",
+      "127.0.0.1:8080",
+    )
+    .action(async (flags: StartFlags) => {
       // Four programs share this terminal: each gets its own logger, named and prefixed.
       const logger = (name: string, label: string) =>
         programLogger(flags.logLevel, { name, label }, flags.logFormat);
@@ -47,15 +65,28 @@ export function startCommand(): Command {
       void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
       await ensureDashboard(log);
-      // Only on loopback, and only because this cluster's admin is the person at the keyboard.
+      // Only on loopback, and only because this cluster's admin is the person at the keyboard. The
+      // run's token keeps other local users and the pages a browser opens from acting as that admin.
+      const localToken = randomBytes(32).toString("base64url");
+      const tls = flags.tls ? await ensureDevCertificate(join(devStateDir(), "tls")) : undefined;
       const api = await startApi({
+        ...(tls ? { tls } : {}),
         kubeconfig: info.kubeconfig,
-        listen: "127.0.0.1:8080",
+        listen: flags.listen,
         auth: "none",
+        localToken,
         logLevel: flags.logLevel,
         log: logger("agentyard-api", "api"),
       });
       beforeStop(() => api.close());
+      // `agentyard run` and friends find this run's api and token here (only this user can read it).
+      const apiFile = devApiFile();
+      await writeFile(
+        apiFile,
+        JSON.stringify({ url: api.url, token: localToken, ...(tls ? { ca: tls.certFile } : {}) }),
+        { mode: 0o600 },
+      );
+      beforeStop(() => rm(apiFile, { force: true }));
       process.stdout.write(
         [
           "",
@@ -63,15 +94,20 @@ export function startCommand(): Command {
           "machine with agentyard's CRDs, the operator and a node agent that runs agent pods as local",
           `processes, the api with the dashboard, and an Org "demo" whose agents push to ${demo.repo}.`,
           "",
-          `  dashboard:  ${api.url}/`,
+          `  dashboard:  ${api.url}/#token=${localToken}`,
           `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
+          `  token:      export AGENTYARD_TOKEN=${localToken}   # this run's; every api request needs it`,
+          ...(tls
+            ? [`  TLS:        self-signed ${tls.certFile}; trust it in the browser, or curl --cacert it`]
+            : []),
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
           "",
-          "In another terminal:",
+          "In another terminal (agentyard run finds this run's api and token by itself):",
           '  npx agentyard run --org demo "Add a greeting to the README"   # a task, followed live (docs/cli.md)',
           "  npx agentyard tasks                                            # the tasks and their phases",
+          `  curl -sS ${tls ? `--cacert ${tls.certFile} ` : ""}-X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
           `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",

@@ -188,6 +188,27 @@ export class DevCluster {
     if (component === "kube-apiserver") await this.waitApiserver();
   }
 
+  /**
+   * Compacts etcd's history up to its newest revision, after one write of a key of its own so that
+   * the newest revision is past every resourceVersion a client holds: a watch resumed from any of
+   * them is answered 410 Gone once the API server's own cache no longer has it (fault tests).
+   * Resolves with the revision compacted to.
+   */
+  async compactEtcd(): Promise<number> {
+    const etcd = `http://127.0.0.1:${this.ports.etcdClient}/v3/kv`;
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${etcd}/${path}`, { method: "POST", body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`etcd ${path} answered HTTP ${res.status}`);
+      return (await res.json()) as { header?: { revision?: string } };
+    };
+    const key = Buffer.from("/agentyard-devcluster/compaction").toString("base64");
+    const put = await post("put", { key, value: Buffer.from(String(Date.now())).toString("base64") });
+    const revision = Number(put.header?.revision);
+    if (!Number.isInteger(revision)) throw new Error("etcd put answered no revision");
+    await post("compaction", { revision, physical: true });
+    return revision;
+  }
+
   /** Stops every process, in reverse start order; removes a temporary data folder. */
   async stop(): Promise<void> {
     if (this.stopped) return;

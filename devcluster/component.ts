@@ -59,6 +59,14 @@ export class Component {
     return this.exited;
   }
 
+  /** Sends `signal` and, for one that ends the process, resolves when it has exited (fault tests). */
+  async kill(signal: "SIGKILL" | "SIGTERM" | "SIGSTOP" | "SIGCONT"): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    child.kill(signal);
+    if (signal === "SIGKILL" || signal === "SIGTERM") await this.exited;
+  }
+
   /** SIGTERM, then SIGKILL after the grace period. */
   async stop(graceMs = 5000): Promise<void> {
     const child = this.child;

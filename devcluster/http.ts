@@ -26,7 +26,10 @@ export function httpsGet(url: string, ca: string, token?: string, timeoutMs = 50
   });
 }
 
-/** Polls `check` until it returns a value or the deadline passes; the error names what was awaited. */
+/**
+ * Polls `check` until it returns a value or the deadline passes (on the monotonic clock: a test may
+ * step the wall clock); the error names what was awaited.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
@@ -36,7 +39,7 @@ export async function waitFor<T>(
     abort,
   }: { timeoutMs?: number; intervalMs?: number; abort?: () => Promise<string | undefined> } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let lastError = "";
   for (;;) {
     try {
@@ -47,7 +50,7 @@ export async function waitFor<T>(
     }
     const reason = abort ? await abort() : undefined;
     if (reason) throw new Error(`${what}: ${reason}`);
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       throw new Error(
         `timed out after ${timeoutMs}ms waiting for ${what}${lastError ? ` (last error: ${lastError})` : ""}`,
       );

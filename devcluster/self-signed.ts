@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 /**
@@ -31,4 +34,16 @@ export async function writeSelfSigned(options: {
     "-addext",
     `subjectAltName=IP:${options.ip}`,
   ]);
+}
+
+/**
+ * The serving pair `npm start -- --tls` uses, made on first run and kept in `dir` for the next
+ * runs, so a browser told to trust it once keeps trusting it (as the MVP's dev certificates did).
+ */
+export async function ensureDevCertificate(dir: string): Promise<{ certFile: string; keyFile: string }> {
+  const files = { certFile: join(dir, "api.crt"), keyFile: join(dir, "api.key") };
+  if (existsSync(files.certFile) && existsSync(files.keyFile)) return files;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeSelfSigned({ ...files, commonName: "agentyard-dev", ip: "127.0.0.1", days: 825 });
+  return files;
 }

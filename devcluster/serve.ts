@@ -41,7 +41,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
   process.on("SIGINT", () => void shutdown(0));
   try {
     cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
-    const crds = await installCrds((args) => (cluster as DevCluster).kubectl(args));
+    const crds = await installCrds((args, options) => (cluster as DevCluster).kubectl(args, options));
     log(`[devcluster] installed ${crds.join(", ")}`);
     await writeFile(files.info, JSON.stringify(cluster.info(), null, 2), { mode: 0o600 });
     return { cluster, beforeStop: (hook) => hooks.push(hook) };

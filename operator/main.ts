@@ -26,6 +26,7 @@ import { OPERATOR_IDENTITY } from "./identity.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
+import type { TenancyPolicy } from "./tenancy.ts";
 
 export interface OperatorOptions {
   /** A kubeconfig file; in-cluster config or $KUBECONFIG when omitted. */
@@ -35,6 +36,11 @@ export interface OperatorOptions {
   leaseName: string;
   /** How long a Lease is valid without renewal: the longest a standby waits after a leader dies. */
   leaseDurationMs: number;
+  /** How long after its last renewal a leader that cannot renew stops acting; 2/3 of the lease by default. */
+  renewDeadlineMs?: number;
+  /** Pause between attempts to acquire or renew; 2/15 of the lease by default (2 s of 15 s). */
+  retryPeriodMs?: number;
+  /** This replica's name in the Lease, its Events and, after the operator's, its user agent. */
   identity: string;
   concurrency: number;
   resyncMs: number;
@@ -43,6 +49,13 @@ export interface OperatorOptions {
   logLevel: string;
   agentImage?: string;
   editorImage?: string;
+  /** The namespace the operator runs in: no Org may take it (nor the Lease's). */
+  operatorNamespace: string;
+  /**
+   * The namespaces where the platform team keeps the Secrets Orgs reference (kubeconfigs, git
+   * credentials): an Org may name a Secret in no other, and may not take one of them as its own.
+   */
+  secretNamespaces: string[];
   /** How long each step of reaching an Org's own cluster may take; DEFAULT_CLUSTER_DEADLINES otherwise. */
   clusterDeadlines?: Partial<ClusterDeadlines>;
   log?: Logger;
@@ -51,6 +64,8 @@ export interface OperatorOptions {
 export const defaultOperatorOptions = (): OperatorOptions => ({
   leaderElection: true,
   leaseNamespace: process.env.POD_NAMESPACE ?? "agentyard-system",
+  operatorNamespace: process.env.POD_NAMESPACE ?? "agentyard-system",
+  secretNamespaces: [process.env.POD_NAMESPACE ?? "agentyard-system"],
   leaseName: "agentyard-operator",
   leaseDurationMs: 15_000,
   identity: process.env.POD_NAME ?? `${hostname()}-${process.pid}`,
@@ -64,7 +79,17 @@ export interface RunningOperator {
   /** Where /healthz, /readyz and /metrics are served. */
   metricsUrl: string;
   isLeader(): boolean;
+  /**
+   * Resolves when this replica's term as leader ended: its reconciles were cancelled and have
+   * returned. It does not campaign again; the process stops and exits, and is restarted a standby.
+   */
+  leadershipLost: Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The user agent of a replica's requests: the operator's, then the replica's identity. */
+export function operatorUserAgent(identity: string): string {
+  return `${OPERATOR_IDENTITY.userAgent} (${identity})`;
 }
 
 const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
@@ -75,10 +100,13 @@ const TASKS: ResourceType = {
   namespaced: true,
 };
 
-/** The management cluster's client, named as the operator. */
+/**
+ * The management cluster's client, named as the operator and, in its user agent, as this replica:
+ * the API server's audit log tells the replicas' requests apart.
+ */
 function connect(options: OperatorOptions): ClusterClient {
   const identity = {
-    userAgent: OPERATOR_IDENTITY.userAgent,
+    userAgent: operatorUserAgent(options.identity),
     fieldManager: OPERATOR_IDENTITY.fieldManager,
     metrics: new RuntimeMetrics({ prefix: OPERATOR_IDENTITY.metricPrefix }),
   };
@@ -102,8 +130,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
             name: options.leaseName,
             identity: options.identity,
             leaseDurationMs: options.leaseDurationMs,
-            renewDeadlineMs: Math.round(options.leaseDurationMs * (2 / 3)),
-            retryPeriodMs: Math.max(500, Math.round(options.leaseDurationMs / 7)),
+            renewDeadlineMs: options.renewDeadlineMs ?? Math.round(options.leaseDurationMs * (2 / 3)),
+            retryPeriodMs: options.retryPeriodMs ?? Math.round(options.leaseDurationMs * (2 / 15)),
+            recampaign: false,
           },
         }
       : {}),
@@ -115,6 +144,10 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     new ClusterRegistry(local, log.child({ component: "clusters" }), options.clusterDeadlines),
   );
   const quota = new QuotaGate(tasks);
+  const tenancy: TenancyPolicy = {
+    operatorNamespaces: [...new Set([options.operatorNamespace, options.leaseNamespace])],
+    secretNamespaces: options.secretNamespaces,
+  };
   const events = new EventRecorder(local, {
     reportingController: OPERATOR_IDENTITY.reportingController,
     identity: options.identity,
@@ -149,6 +182,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     tasks,
     clusters,
     events,
+    tenancy,
     wakeTasks: (orgName) => {
       for (const key of tasksOf(orgName)) taskController.enqueue(key);
     },
@@ -160,9 +194,11 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .reconcile((key, ctx) => orgReconciler.reconcile(key, ctx));
 
   await mgr.start();
+  void mgr.leadershipLost.then(() => log.error("lost the leader lease: this replica stops leading for good"));
   return {
     metricsUrl: mgr.healthUrl as string,
     isLeader: () => mgr.isLeader(),
+    leadershipLost: mgr.leadershipLost,
     stop: () => mgr.stop(),
   };
 }

@@ -3,8 +3,15 @@ import { org as makeOrg, task as makeTask } from "../schema/fixtures.test-suppor
 import type { AgentTask } from "../schema/index.ts";
 import { QuotaGate } from "./quota.ts";
 
-function t(name: string, created: string, status?: AgentTask["status"], orgName = "acme"): AgentTask {
+function t(
+  name: string,
+  created: string,
+  status?: AgentTask["status"],
+  orgName = "acme",
+  namespace = `org-${orgName}`,
+): AgentTask {
   const task = makeTask({ org: orgName }, name);
+  task.metadata.namespace = namespace;
   task.metadata.uid = `uid-${name}`;
   task.metadata.creationTimestamp = created;
   if (status) task.status = status;
@@ -51,6 +58,17 @@ describe("QuotaGate", () => {
     const other = t("o", "2026-01-05T00:00:00Z", undefined, "other");
     const g = gate([...busy, other]);
     expect(g.admit(other, makeOrg({ limits: { maxConcurrentTasks: 1 } }, "other")).admitted).toBe(true);
+  });
+
+  it("never counts or queues a task outside the Org's namespace that names the Org", () => {
+    const one = makeOrg({ limits: { maxConcurrentTasks: 1 } });
+    const squatters = [1, 2, 3, 4, 5].map((i) =>
+      t(`s${i}`, `2026-01-0${i}T00:00:00Z`, undefined, "acme", "org-mallory"),
+    );
+    const runningElsewhere = t("r", "2026-01-01T00:00:00Z", { phase: "Running", attempts: 1 }, "acme", "x");
+    const own = t("own", "2026-01-09T00:00:00Z");
+    const g = gate([...squatters, runningElsewhere, own]);
+    expect(g.admit(own, one).admitted).toBe(true);
   });
 
   it("admits the same task again until its status shows it started", () => {

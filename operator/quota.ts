@@ -1,4 +1,5 @@
 import { type AgentTask, isTerminal, type Org, taskKey } from "../schema/index.ts";
+import { tasksInOrg } from "./tenancy.ts";
 
 export const BY_ORG = "org";
 
@@ -19,7 +20,9 @@ function olderFirst(a: AgentTask, b: AgentTask): number {
 }
 
 /**
- * Org.spec.limits.maxConcurrentTasks: tasks beyond it wait, oldest first within their Org. Decisions
+ * Org.spec.limits.maxConcurrentTasks: tasks beyond it wait, oldest first within their Org. Only tasks
+ * in the Org's namespace count: one elsewhere naming the Org is not its, and never takes a place in
+ * its queue. Decisions
  * are synchronous, so two reconciles cannot both take the last slot; a task admitted here counts as
  * running until the cache shows its new status.
  */
@@ -34,7 +37,7 @@ export class QuotaGate {
   admit(task: AgentTask, org: Org): { admitted: boolean; message: string } {
     const orgName = org.metadata.name as string;
     const uid = task.metadata.uid as string;
-    const all = this.tasks.byIndex(BY_ORG, orgName);
+    const all = tasksInOrg(this.tasks.byIndex(BY_ORG, orgName), org);
     const cached = new Map(all.map((t) => [t.metadata.uid as string, t]));
     for (const [id] of this.admitted) {
       const t = cached.get(id);

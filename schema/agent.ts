@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { listMapBy, withRules } from "./extensions.ts";
+import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
+import { COMMAND_CONTROL_CHARACTERS, MAX_ARG_STRLEN, MAX_COMMAND_BYTES, utf8Length } from "./exec-limits.ts";
+import { celString, listMapBy, withRules } from "./extensions.ts";
 import { boundedString, envName, image, presence } from "./formats.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
 
@@ -23,7 +25,11 @@ export const ResourcesSchema = withRules(
 export type Resources = z.infer<typeof ResourcesSchema>;
 
 export const EnvVarSchema = z.strictObject({
-  name: envName().describe("Variable name."),
+  name: withRules(envName(), {
+    rule: `!self.startsWith(${celString(OPERATOR_ENV_PREFIX)})`,
+    message: `${OPERATOR_ENV_PREFIX}* variables are the operator's (the agent's contract): choose another name`,
+    check: (name) => !name.startsWith(OPERATOR_ENV_PREFIX),
+  }).describe("Variable name."),
   value: boundedString(32768).default("").describe("Variable value."),
 });
 export type EnvVar = z.infer<typeof EnvVarSchema>;
@@ -44,7 +50,28 @@ export const TolerationSchema = z.strictObject({
   tolerationSeconds: z.int().min(0).optional().describe("How long a NoExecute taint is tolerated."),
 });
 
-export const CommandSchema = z.array(boundedString(4096)).max(64, "must have at most 64 entries");
+const COMMAND_CONTROL = new RegExp(COMMAND_CONTROL_CHARACTERS, "u");
+
+/**
+ * A program and its arguments, as execve takes them and as the agent's environment carries them (one
+ * JSON variable): every entry free of NUL, the whole within MAX_COMMAND_BYTES.
+ */
+export const CommandSchema = withRules(
+  z
+    .array(
+      withRules(boundedString(4096), {
+        rule: `!self.matches(${celString(COMMAND_CONTROL_CHARACTERS)})`,
+        message: "must not contain NUL or other control characters except tab, newline and carriage return",
+        check: (entry) => !COMMAND_CONTROL.test(entry),
+      }),
+    )
+    .max(64, "must have at most 64 entries"),
+  {
+    rule: `self.map(entry, bytes(entry).size()).sum() <= ${MAX_COMMAND_BYTES}`,
+    message: `must be at most ${MAX_COMMAND_BYTES} bytes in UTF-8 in all: the agent receives the command in one environment variable, which Linux limits to ${MAX_ARG_STRLEN} bytes`,
+    check: (entries) => entries.reduce((sum, entry) => sum + utf8Length(entry), 0) <= MAX_COMMAND_BYTES,
+  },
+);
 
 export const AgentDefaultsSchema = z
   .strictObject(
@@ -58,6 +85,12 @@ export const AgentDefaultsSchema = z
       args: CommandSchema.optional().describe("Arguments passed to the command."),
       resources: ResourcesSchema.optional(),
       env: EnvSchema.default([]),
+      allowImageOverride: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Let the Org's tasks choose their own agent image (an AgentTask's spec.agent.image), always pulled with the Org's credentials. Off: a node runs any image it has cached, so a task could run another tenant's private image.",
+        ),
       nodeSelector: z
         .record(z.string(), boundedString(63))
         .optional()
@@ -75,7 +108,11 @@ export type AgentDefaults = z.infer<typeof AgentDefaultsSchema>;
 
 export const AgentOverridesSchema = z
   .strictObject({
-    image: image().optional().describe("Replaces the Org's agent image."),
+    image: image()
+      .optional()
+      .describe(
+        "Replaces the Org's agent image, only in an Org with spec.agent.allowImageOverride; pulled with imagePullPolicy Always.",
+      ),
     resources: ResourcesSchema.optional().describe("Replaces the Org's agent resources."),
     env: EnvSchema.optional().describe("Merged over the Org's agent env, by name."),
   })

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentOverridesSchema, CommandSchema } from "./agent.ts";
 import { AGENT_TASK_KIND, API_VERSION } from "./api.ts";
 import { duration } from "./duration.ts";
+import { MAX_ARG_STRLEN, MAX_PROMPT_BYTES, PROMPT_CONTROL_CHARACTERS, utf8Length } from "./exec-limits.ts";
 import { celString, withRules, withTransitionRules } from "./extensions.ts";
 import { boundedString, dnsLabel, gitBranch, matching, presence, repoUrl } from "./formats.ts";
 import { ConditionsSchema, objectMeta } from "./meta.ts";
@@ -9,6 +10,7 @@ import { TaskPhaseSchema } from "./phase.ts";
 
 /** 64 KiB: room for a detailed brief, far below etcd's object size limit. */
 export const MAX_PROMPT_LENGTH = 65_536;
+const PROMPT_CONTROL = new RegExp(PROMPT_CONTROL_CHARACTERS, "u");
 /** A task's name becomes its Service's name, which must be a DNS-1035 label. */
 const TASK_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -38,11 +40,25 @@ export const AgentTaskSpecSchema = z
         rule: "self == oldSelf",
         message: "org cannot change; create a new AgentTask in the other Org's namespace",
       }).describe("Name of the Org this task belongs to."),
-      prompt: withRules(boundedString(MAX_PROMPT_LENGTH), {
-        rule: `self.matches(${celString("\\S")})`,
-        message: "prompt must not be empty: describe the work for the agent",
-        check: (prompt) => /\S/.test(prompt),
-      }).describe("What the agent should do."),
+      prompt: withRules(
+        boundedString(MAX_PROMPT_LENGTH),
+        {
+          rule: `self.matches(${celString("\\S")})`,
+          message: "prompt must not be empty: describe the work for the agent",
+          check: (prompt) => /\S/.test(prompt),
+        },
+        {
+          rule: `!self.matches(${celString(PROMPT_CONTROL_CHARACTERS)})`,
+          message:
+            "must not contain NUL or other control characters: only tab and newline are allowed (no carriage return, escape, DEL or C1 controls)",
+          check: (prompt) => !PROMPT_CONTROL.test(prompt),
+        },
+        {
+          rule: `bytes(self).size() <= ${MAX_PROMPT_BYTES}`,
+          message: `must be at most ${MAX_PROMPT_BYTES} bytes in UTF-8: the agent receives the prompt in one environment variable, which Linux limits to ${MAX_ARG_STRLEN} bytes`,
+          check: (prompt) => prompt.length * 3 <= MAX_PROMPT_BYTES || utf8Length(prompt) <= MAX_PROMPT_BYTES,
+        },
+      ).describe("What the agent should do."),
       repo: TaskRepoSchema.optional(),
       command: CommandSchema.optional().describe(
         "Command that runs the agent; the Org's agent command when omitted.",

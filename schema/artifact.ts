@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { COMMIT, DiffstatSchema, type LastPR, LastPRSchema } from "./agenttask.ts";
+import { codePointLength } from "./formats.ts";
 
 /**
  * The agent's last_pr.json. Unknown keys are dropped rather than refused so that an agent image newer
@@ -25,9 +26,13 @@ export type LastPRArtifact = z.infer<typeof LastPRArtifactSchema>;
 /** Marks the end of a text that was cut. */
 export const TRUNCATED = "…";
 
-/** `text` if it fits in `max` characters, else its start and the marker, `max` characters in all. */
+/**
+ * `text` if it fits in `max` characters, else its start and the marker, `max` characters in all.
+ * Characters are code points, as the CRD counts them; a cut never splits a surrogate pair.
+ */
 export function truncate(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max - TRUNCATED.length) + TRUNCATED : text;
+  if (codePointLength(text) <= max) return text;
+  return [...text].slice(0, max - TRUNCATED.length).join("") + TRUNCATED;
 }
 
 function maxLength(schema: z.ZodString): number {
@@ -59,9 +64,11 @@ export function fitArtifact(artifact: LastPRArtifact): FitArtifact {
   const cut: string[] = [];
   for (const [field, max] of Object.entries(ARTIFACT_LIMITS) as [keyof typeof ARTIFACT_LIMITS, number][]) {
     const text = fit[field];
-    if (text === undefined || text.length <= max) continue;
+    if (text === undefined) continue;
+    const length = codePointLength(text);
+    if (length <= max) continue;
     fit[field] = truncate(text, max);
-    cut.push(`${field} (${text.length} characters, at most ${max})`);
+    cut.push(`${field} (${length} characters, at most ${max})`);
   }
   return { artifact: fit, cut };
 }

@@ -8,7 +8,7 @@ import { celString, withRules } from "./extensions.ts";
  */
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/;
@@ -111,7 +111,17 @@ export function gitBranch(): z.ZodString {
   });
 }
 
-/** Text with a length cap, which CEL cost estimation and etcd's object size limit both need. */
+/** Characters as Kubernetes and zod count them (maxLength, CEL's `size()`): code points, not UTF-16 units. */
+export function codePointLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/**
+ * Text with a length cap, which CEL cost estimation and etcd's object size limit both need. zod's
+ * max() counts code points, as the API server's maxLength and CEL's size() do (not UTF-16 units).
+ */
 export function boundedString(maxLength: number): z.ZodString {
   return z.string({ error: presence("a string") }).max(maxLength, `must be at most ${maxLength} characters`);
 }

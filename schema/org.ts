@@ -110,13 +110,23 @@ const LimitsSchema = z
   })
   .describe("Limits on the Org's work.");
 
+/** Namespaces of Kubernetes itself: no Org may take them, whatever the operator is told. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
+
 const NAMESPACE_IMMUTABLE = "namespace cannot change: the Org's tasks live there; create a new Org instead";
 
 export const OrgSpecSchema = withTransitionRules(
   z
     .strictObject(
       {
-        namespace: withTransitionRules(dnsLabel(), { rule: "self == oldSelf", message: NAMESPACE_IMMUTABLE })
+        namespace: withTransitionRules(
+          withRules(dnsLabel(), {
+            rule: `!(self in [${SYSTEM_NAMESPACES.map((n) => `'${n}'`).join(", ")}])`,
+            message: `namespace must not be one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")}): choose a namespace of the Org's own`,
+            check: (ns) => !(SYSTEM_NAMESPACES as readonly string[]).includes(ns),
+          }),
+          { rule: "self == oldSelf", message: NAMESPACE_IMMUTABLE },
+        )
           .optional()
           .describe(
             "Namespace of the Org's tasks and agents, in the Org's cluster. When omitted, org-<name>: consumers compute it with orgNamespace() from schema/ and the operator reports it in status.namespace.",
@@ -135,7 +145,14 @@ export const OrgSpecSchema = withTransitionRules(
           .strictObject({
             credentialsSecretRef: z
               .strictObject(
-                { name: dnsSubdomain().describe("Name of the Secret, in the Org's namespace.") },
+                {
+                  name: dnsSubdomain().describe("Name of the Secret."),
+                  namespace: dnsLabel()
+                    .optional()
+                    .describe(
+                      "Namespace of the Secret in the management cluster: one the platform team designated for Org Secrets (the operator's --secret-namespaces), from where the operator copies it into the Org's namespace. The Org's own namespace when omitted.",
+                    ),
+                },
                 { error: presence("an object") },
               )
               .describe("Secret with the credentials the agent clones and pushes with."),

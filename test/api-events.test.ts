@@ -5,7 +5,7 @@ import type { RunningApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { orgManifest } from "../schema/fixtures.test-support.ts";
+import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import { formatIssues } from "../schema/index.ts";
 import { AgentTaskResourceSchema, OrgResourceSchema, ProblemSchema } from "../schema/rest.ts";
 import { call, type EventsClient, grant, openEvents, type SseEvent, startTestApi } from "./support/api.ts";
@@ -225,5 +225,29 @@ describe("GET /api/v1/events", () => {
     expect(bob.status).toBe(403);
     const anonymous = await openEvents(api, "/api/v1/events");
     expect(anonymous.status).toBe(401);
+  });
+
+  it("goes on through a restart of the API server, which refuses watches until its RBAC has synced", async () => {
+    const stream = await openEvents(api, `/api/v1/events?org=${ORG}`, { token: tokens.alice });
+    await stream.next(
+      "the stream to be live",
+      (e) => e.event === "synced" && (e.data as { kind: string }).kind === "task",
+    );
+    await cluster.restart("kube-apiserver");
+    const name = "after-restart";
+    await waitFor("the task to be created", async () => {
+      const r = await cluster.kubectl(["apply", "-f", "-"], {
+        input: JSON.stringify(taskManifest(name, NS, { org: ORG, prompt: "x" })),
+      });
+      return r.code === 0 ? true : undefined;
+    });
+    await waitFor(
+      "the stream to carry the new task, or end",
+      async () => (stream.events.some((e) => taskEvent(name)(e) || e.event === "error") ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    stream.close();
+    expect(stream.events.filter((e) => e.event === "error")).toEqual([]);
+    expectFramed(stream.events);
   });
 });

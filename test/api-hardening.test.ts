@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApi } from "../api/server.ts";
-import { call, startTestApi } from "./support/api.ts";
-import { kubectl, sharedCluster } from "./support/cluster.ts";
+import { apply, call, createOrg, grant, must, openEvents, startTestApi } from "./support/api.ts";
+import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 describe("limits, CORS and logs", () => {
   const cluster = sharedCluster();
@@ -26,6 +26,79 @@ describe("limits, CORS and logs", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another caller from the same address has a budget of its own.
     expect((await call(api, "GET", "/api/v1/orgs", { token: cluster.tokens.bob })).status).toBe(403);
+  });
+
+  it("limits the tokens an address may have reviewed, before authentication", async () => {
+    api = await startTestApi(cluster, kubectl, { reviewsPerMinutePerAddress: 3 });
+    // A known token costs no review: it is answered from the cache, and keeps working.
+    expect((await call(api, "GET", "/api/v1/orgs", { token: cluster.tokens.admin })).status).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await call(api, "GET", "/api/v1/orgs", { token: `random-${i}` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    const limited = await call(api, "GET", "/api/v1/orgs", { token: "random-again" });
+    expect(limited.body).toMatchObject({ type: "urn:agentyard:problem:rate-limited", status: 429 });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await call(api, "GET", "/api/v1/orgs", { token: cluster.tokens.admin })).status).toBe(200);
+  });
+
+  it("caps the event streams a caller may hold open", async () => {
+    api = await startTestApi(cluster, kubectl, { maxStreamsPerCaller: 2 });
+    const first = await openEvents(api, "/api/v1/events", { token: cluster.tokens.admin });
+    const second = await openEvents(api, "/api/v1/events", { token: cluster.tokens.admin });
+    const third = await call(api, "GET", "/api/v1/events", { token: cluster.tokens.admin });
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    expect(third.body.detail).toContain("has 2 event streams open already");
+    first.close();
+    // A closed stream gives its place back, as soon as the api sees the connection end.
+    await expect
+      .poll(
+        async () => {
+          const again = await openEvents(api as RunningApi, "/api/v1/events", {
+            token: cluster.tokens.admin,
+          });
+          again.close();
+          return again.status;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(200);
+    second.close();
+  });
+
+  it("caps the event streams of all callers together", async () => {
+    api = await startTestApi(cluster, kubectl, { maxStreams: 1 });
+    const first = await openEvents(api, "/api/v1/events", { token: cluster.tokens.admin });
+    const other = await call(api, "GET", "/api/v1/events", { token: cluster.tokens.alice });
+    expect([first.status, other.status]).toEqual([200, 503]);
+    first.close();
+  });
+
+  it("ends an event stream once its token is no longer accepted", async () => {
+    const org = uniqueName("revoke");
+    const namespace = await createOrg(kubectl, org);
+    await apply(kubectl, [
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "watcher", namespace } },
+    ]);
+    await grant(kubectl, { kind: "Group", name: `system:serviceaccounts:${namespace}` }, org, namespace, [
+      "get",
+      "list",
+      "watch",
+    ]);
+    const token = (
+      await must(kubectl(["create", "token", "watcher", "-n", namespace, "--duration=10m"]), "TokenRequest")
+    ).trim();
+    api = await startTestApi(cluster, kubectl, { tokenCacheMs: 1_000 });
+    const stream = await openEvents(api, `/api/v1/events?org=${org}`, { token });
+    expect(stream.status).toBe(200);
+    await stream.next("synced", (e) => e.event === "synced");
+    // Deleting the ServiceAccount invalidates its tokens; the group's rights would still let the
+    // api's impersonated watch go on.
+    await must(kubectl(["delete", "serviceaccount", "watcher", "-n", namespace]), "kubectl delete");
+    const ended = await stream.next("error", (e) => e.event === "error", 30_000);
+    expect(ended.data).toMatchObject({ status: 401, type: "urn:agentyard:problem:unauthenticated" });
+    stream.close();
   });
 
   it("sends no CORS headers unless origins are configured", async () => {

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { IDEMPOTENCY_ANNOTATION, idempotentTaskName, requestHash } from "../api/idempotency.ts";
 import type { RunningApi } from "../api/server.ts";
-import { call, createOrg, grant, startTestApi, taskNames } from "./support/api.ts";
+import { readAuditLog } from "../devcluster/audit.ts";
+import { apply, call, createOrg, grant, must, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 /** POST /schedule against the shared devcluster, with real tokens and real RBAC. */
@@ -146,6 +148,36 @@ describe("POST /schedule", () => {
       ["task.repo: repo must set url, branch or both"],
     ],
     ["a body that is not an object", [1, 2], ["<root>:"]],
+    [
+      "a prompt with a NUL",
+      { org: "acme", task: "fix\u0000 it" },
+      ["task: must not contain NUL or other control characters"],
+    ],
+    [
+      "a prompt with a carriage return",
+      { org: "acme", task: { prompt: "fix\r\nit" } },
+      ["task.prompt: must not contain NUL or other control characters"],
+    ],
+    [
+      "a prompt too large for one environment variable",
+      { org: "acme", task: { prompt: "é".repeat(65_528) } },
+      ["task.prompt: must be at most 131054 bytes in UTF-8"],
+    ],
+    [
+      "a prompt one code point over the limit",
+      { org: "acme", task: { prompt: "😀".repeat(21_000) + "a".repeat(44_537) } },
+      ["task.prompt: must be at most 65536 characters"],
+    ],
+    [
+      "a command with a NUL",
+      { org: "acme", task: { prompt: "x", command: ["sh", "-c", "make\u0000"] } },
+      ["task.command[2]: must not contain NUL"],
+    ],
+    [
+      "a command too large for one environment variable",
+      { org: "acme", task: { prompt: "x", command: Array.from({ length: 16 }, () => "x".repeat(4096)) } },
+      ["task.command: must be at most 65000 bytes in UTF-8 in all"],
+    ],
   ];
 
   it.each(badBodies)(
@@ -160,6 +192,19 @@ describe("POST /schedule", () => {
       expect(await taskNames(kubectl, namespace)).toEqual(before);
     },
   );
+
+  it("creates a task whose prompt is at the length limit in code points, astral characters included", async () => {
+    // 65536 code points but 86536 UTF-16 units: the API server counts code points, and so must zod.
+    const prompt = "😀".repeat(21_000) + "a".repeat(44_536);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: { prompt } },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(202);
+    const { name } = (res.body as { task: { name: string } }).task;
+    const stored = await kubectl(["get", "agenttask", name, "-n", namespace, "-o", "json"]);
+    expect(JSON.parse(stored.stdout).spec.prompt).toBe(prompt);
+  });
 
   it("answers 400 to a body that is not JSON", async () => {
     const res = await call(api, "POST", "/schedule", { token: tokens.alice, body: "{not json" });
@@ -241,5 +286,153 @@ describe("POST /schedule", () => {
     });
     expect(res.status).toBe(409);
     expect(res.body.detail).toContain(`namespace org-${early} of org ${early} does not exist yet`);
+  });
+});
+
+/** Who a task was scheduled by: recorded on the task, honoured by retries, and the whole identity impersonated. */
+describe("POST /schedule as whom", () => {
+  const cluster = sharedCluster();
+  const tokens = cluster.tokens;
+  let api: RunningApi;
+  let org: string;
+  let namespace: string;
+
+  beforeAll(async () => {
+    api = await startTestApi(cluster, kubectl);
+    org = uniqueName("whom");
+    namespace = await createOrg(kubectl, org);
+    for (const user of ["alice", "bob"]) {
+      await grant(kubectl, { kind: "User", name: user }, org, namespace, ["create", "get", "list", "patch"]);
+    }
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** The api's create of a task, as the API server's audit log saw it. */
+  async function auditedCreate(name: string) {
+    return vi.waitFor(
+      async () => {
+        const event = (await readAuditLog(cluster.auditLog)).find(
+          (e) => e.verb === "create" && e.objectRef?.resource === "agenttasks" && e.objectRef.name === name,
+        );
+        if (!event) throw new Error(`no audited create of ${name} yet`);
+        return event;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  }
+
+  it("records the creator on the task and impersonates the caller's uid", async () => {
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body: { org, task: "who am I" },
+      headers: { "idempotency-key": uniqueName("k") },
+    });
+    expect(res.status).toBe(202);
+    const name = (res.body as { task: { name: string } }).task.name;
+    const task = JSON.parse(
+      await must(kubectl(["get", "agenttask", name, "-n", namespace, "-o", "json"]), "kubectl get"),
+    );
+    // devcluster/cluster.ts gives each test user a uid equal to their name.
+    expect(task.metadata.annotations).toMatchObject({
+      "agentyard.dev/created-by": "alice",
+      "agentyard.dev/created-by-uid": "alice",
+    });
+    expect((await auditedCreate(name)).impersonatedUser).toMatchObject({ username: "alice", uid: "alice" });
+  });
+
+  it("impersonates a ServiceAccount with its uid and its token's extras", async () => {
+    await apply(kubectl, [{ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ci", namespace } }]);
+    await grant(kubectl, { kind: "Group", name: `system:serviceaccounts:${namespace}` }, org, namespace, [
+      "create",
+    ]);
+    const token = (
+      await must(kubectl(["create", "token", "ci", "-n", namespace, "--duration=10m"]), "TokenRequest")
+    ).trim();
+    const uid = (
+      await must(
+        kubectl(["get", "serviceaccount", "ci", "-n", namespace, "-o", "jsonpath={.metadata.uid}"]),
+        "kubectl get serviceaccount",
+      )
+    ).trim();
+    // With a key the task is named in the request, so the audit log names it too.
+    const res = await call(api, "POST", "/schedule", {
+      token,
+      body: { org, task: "from CI" },
+      headers: { "idempotency-key": uniqueName("k") },
+    });
+    expect(res.status).toBe(202);
+    const impersonated = (await auditedCreate((res.body as { task: { name: string } }).task.name))
+      .impersonatedUser;
+    expect(impersonated).toMatchObject({ username: `system:serviceaccount:${namespace}:ci`, uid });
+    expect(impersonated?.extra?.["authentication.kubernetes.io/credential-id"]?.[0]).toMatch(/^JTI=/);
+  });
+
+  it("never hands a caller's retry a task another caller created under the same name", async () => {
+    const key = uniqueName("squat");
+    const body = { org, task: "the real work" };
+    // bob may create tasks too, and the name alice's key gives is predictable: he takes it first,
+    // with the very annotation a first request by alice would have left.
+    const name = idempotentTaskName("alice", key);
+    const squatted = await kubectl(["create", "-f", "-"], {
+      user: "bob",
+      input: JSON.stringify({
+        apiVersion: "agentyard.dev/v1alpha1",
+        kind: "AgentTask",
+        metadata: {
+          name,
+          namespace,
+          annotations: {
+            [IDEMPOTENCY_ANNOTATION]: requestHash({ org, task: { prompt: "the real work" } }),
+          },
+        },
+        spec: { org, prompt: "the real work" },
+      }),
+    });
+    expect(squatted.code, squatted.stderr).toBe(0);
+    const res = await call(api, "POST", "/schedule", {
+      token: tokens.alice,
+      body,
+      headers: { "idempotency-key": key },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain("send another Idempotency-Key");
+    expect(res.body).not.toHaveProperty("task");
+  });
+
+  it("refuses a task that names someone else as its creator, and a change of its creator", async () => {
+    const forged = (annotations: Record<string, string>) =>
+      kubectl(["create", "-f", "-"], {
+        user: "bob",
+        input: JSON.stringify({
+          apiVersion: "agentyard.dev/v1alpha1",
+          kind: "AgentTask",
+          metadata: { name: uniqueName("forged"), namespace, annotations },
+          spec: { org, prompt: "in alice's name" },
+        }),
+      });
+    const asAlice = await forged({ "agentyard.dev/created-by": "alice" });
+    expect(asAlice.code).not.toBe(0);
+    expect(asAlice.stderr).toContain(
+      "agentyard.dev/created-by must be the username of whoever creates the task",
+    );
+    const withAlicesUid = await forged({
+      "agentyard.dev/created-by": "bob",
+      "agentyard.dev/created-by-uid": "alice",
+    });
+    expect(withAlicesUid.code).not.toBe(0);
+    expect(withAlicesUid.stderr).toContain("created-by-uid must be the uid");
+
+    const res = await call(api, "POST", "/schedule", { token: tokens.alice, body: { org, task: "mine" } });
+    expect(res.status).toBe(202);
+    const name = (res.body as { task: { name: string } }).task.name;
+    const changed = await kubectl(
+      ["annotate", "agenttask", name, "-n", namespace, "--overwrite", "agentyard.dev/created-by=bob"],
+      { user: "bob" },
+    );
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain("never changes");
   });
 });

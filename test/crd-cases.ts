@@ -43,6 +43,27 @@ function task(spec: Record<string, unknown>, name = "fix-login"): Manifest {
 }
 
 const DNS_LABEL = "must be a DNS-1123 label";
+const PROMPT_CONTROL = "must not contain NUL or other control characters: only tab and newline are allowed";
+const COMMAND_CONTROL =
+  "must not contain NUL or other control characters except tab, newline and carriage return";
+/** Four UTF-8 bytes and two UTF-16 units each: where counting code points and counting units part. */
+const ASTRAL = "😀";
+/**
+ * A prompt of exactly `codePoints` code points, 21000 of them astral: more UTF-16 units than
+ * code points (zod's own max() would count 86536), and within the prompt's byte budget.
+ */
+/** `start` and then arguments of up to 4096 x's until the entries have `bytes` UTF-8 bytes in all (start is ASCII). */
+function commandOfBytes(start: string[], bytes: number): string[] {
+  const command = [...start];
+  let left = bytes - start.join("").length;
+  while (left > 0) {
+    const size = Math.min(left, 4096);
+    command.push("x".repeat(size));
+    left -= size;
+  }
+  return command;
+}
+const astralPrompt = (codePoints: number) => ASTRAL.repeat(21_000) + "a".repeat(codePoints - 21_000);
 const GIT_URL = "must be a git URL";
 const DURATION = "must be a Go duration between";
 const QUANTITY = "must be a Kubernetes quantity such as 500m, 2 or 1Gi";
@@ -65,6 +86,36 @@ export const rejectedCases: RejectedCase[] = [
     manifest: org({ namespace: "Team_A" }),
     field: "spec.namespace",
     message: DNS_LABEL,
+  },
+  {
+    name: "Org namespace of Kubernetes itself",
+    manifest: org({ namespace: "kube-system" }),
+    field: "spec.namespace",
+    message: "namespace must not be one of Kubernetes' own",
+  },
+  {
+    name: "Org namespace default",
+    manifest: org({ namespace: "default" }),
+    field: "spec.namespace",
+    message: "namespace must not be one of Kubernetes' own",
+  },
+  {
+    name: "Org env setting an operator variable",
+    manifest: org({ agent: { ...AGENT, env: [{ name: "AGENTYARD_PROMPT", value: "x" }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
+  },
+  {
+    name: "task env setting an operator variable the operator leaves unset",
+    manifest: task({ agent: { env: [{ name: "AGENTYARD_COMMAND", value: '["sh","-c","id"]' }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
+  },
+  {
+    name: "task env setting a variable only the runtime reads",
+    manifest: task({ agent: { env: [{ name: "AGENTYARD_SERVICEACCOUNT_DIR", value: "/tmp" }] } }),
+    field: "spec.agent.env[0].name",
+    message: "AGENTYARD_* variables are the operator's",
   },
   {
     name: "agent image with a space",
@@ -208,6 +259,56 @@ export const rejectedCases: RejectedCase[] = [
     message: "prompt must not be empty",
   },
   {
+    name: "prompt with a NUL",
+    manifest: task({ prompt: "Fix the login\u0000 redirect" }),
+    field: "spec.prompt",
+    message: PROMPT_CONTROL,
+  },
+  {
+    name: "prompt with an escape sequence",
+    manifest: task({ prompt: "Fix the \u001b[31mred\u001b[0m login" }),
+    field: "spec.prompt",
+    message: PROMPT_CONTROL,
+  },
+  {
+    name: "prompt with a carriage return",
+    manifest: task({ prompt: "Fix the login\r\nredirect" }),
+    field: "spec.prompt",
+    message: PROMPT_CONTROL,
+  },
+  {
+    name: "prompt one code point over the limit, counted in code points",
+    manifest: task({ prompt: astralPrompt(65_537) }),
+    field: "spec.prompt",
+    message: "Too long: may not be more than 65536",
+    zodMessage: "must be at most 65536 characters",
+  },
+  {
+    name: "prompt too large for one environment variable",
+    // 65528 code points, within the length limit; 131056 bytes, over the 131054 execve leaves.
+    manifest: task({ prompt: "é".repeat(65_528) }),
+    field: "spec.prompt",
+    message: "must be at most 131054 bytes in UTF-8",
+  },
+  {
+    name: "command with a NUL in an argument",
+    manifest: task({ command: ["sh", "-c", "make\u0000test"] }),
+    field: "spec.command[2]",
+    message: COMMAND_CONTROL,
+  },
+  {
+    name: "command too large for one environment variable",
+    manifest: task({ command: commandOfBytes(["sh", "-c", "true"], 65_001) }),
+    field: "spec.command",
+    message: "must be at most 65000 bytes in UTF-8 in all",
+  },
+  {
+    name: "Org agent command with a NUL",
+    manifest: org({ agent: { ...AGENT, command: ["agent\u0000"] } }),
+    field: "spec.agent.command[0]",
+    message: COMMAND_CONTROL,
+  },
+  {
     name: "timeout in words",
     manifest: task({ timeout: "2 hours" }),
     field: "spec.timeout",
@@ -269,6 +370,18 @@ export const rejectedCases: RejectedCase[] = [
 
 export const acceptedCases: AcceptedCase[] = [
   { name: "minimal Org", manifest: org({}) },
+  {
+    name: "prompt at the length limit in code points, astral characters included",
+    manifest: task({ prompt: astralPrompt(65_536) }),
+  },
+  {
+    name: "prompt with tabs and newlines",
+    manifest: task({ prompt: "Fix the login.\n\n\tSteps:\n\t1. open /login" }),
+  },
+  {
+    name: "command with tabs, newlines and carriage returns, at the byte budget",
+    manifest: task({ command: commandOfBytes(["sh", "-c", "printf 'a\tb\r\n' \"$@\""], 65_000) }),
+  },
   { name: "Org without agent settings", manifest: { ...org({}), spec: {} } },
   {
     name: "Org with everything",
@@ -284,9 +397,10 @@ export const acceptedCases: AcceptedCase[] = [
           tolerations: [{ key: "agentyard.dev/agents", operator: "Exists", effect: "NoSchedule" }],
           resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: 2, memory: "4Gi" } },
           env: [{ name: "GIT_AUTHOR_NAME", value: "agentyard" }, { name: "EMPTY" }],
+          allowImageOverride: true,
         },
         repo: { url: "git@github.com:globex/app.git", branch: "develop" },
-        git: { credentialsSecretRef: { name: "git-credentials" } },
+        git: { credentialsSecretRef: { name: "git-credentials", namespace: "agentyard-secrets" } },
         editor: { enabled: false, image: "codercom/code-server:4.96.4", idleTimeout: "1h30m" },
         mesh: {
           provider: "tailscale",

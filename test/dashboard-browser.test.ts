@@ -458,17 +458,24 @@ describe("who may not", () => {
 });
 
 describe("with authentication off, as npm start runs it", () => {
-  it("opens without sign-in, says so, and schedules as the api itself", async () => {
+  it("opens from the printed link without sign-in, says so, and schedules as the api itself", async () => {
+    const localToken = "this-run-only";
     const local = await startApi({
       kubeconfig: cluster.kubeconfigPath(),
       listen: "127.0.0.1:0",
       auth: "none",
+      localToken,
       log: pino({ level: "silent" }),
     });
     try {
       const page = await browser.newPage();
       watchErrors(page);
       page.setDefaultTimeout(SEEN_MS);
+      await page.goto(`${local.url}/#token=${localToken}`);
+      await page.getByTestId("identity").waitFor();
+      // The token moved to this tab's sessionStorage; the address bar and history no longer hold it.
+      expect(page.url()).not.toContain(localToken);
+      expect(await page.evaluate(() => sessionStorage.getItem("agentyard.token"))).toBe(localToken);
       await page.goto(`${local.url}/#/schedule?org=globex`);
       expect(await page.getByTestId("identity").textContent()).toContain("Authentication off");
       await page.getByLabel("Prompt").fill("Write the release notes");

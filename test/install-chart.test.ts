@@ -32,6 +32,7 @@ const VARIANT = {
   operator: {
     replicas: 3,
     agentImage: "agents.example.com/agent:2",
+    secretNamespaces: ["capi-clusters", "platform-secrets"],
     nodeSelector: { "kubernetes.io/os": "linux" },
     tolerations: [{ key: "dedicated", operator: "Equal", value: "agents", effect: "NoSchedule" }],
     priorityClassName: "system-cluster-critical",
@@ -45,6 +46,9 @@ const VARIANT = {
     ],
   },
 };
+
+/** The api serving HTTPS from a TLS Secret, as cert-manager would write it. */
+const TLS_VARIANT = { api: { tls: { secretName: "agentyard-api-tls" } } };
 
 /** Every (group, resource, verb) a set of RBAC rules grants: rules grouped differently compare equal. */
 function grants(rules: { apiGroups?: string[]; resources?: string[]; verbs: string[] }[]): string[] {
@@ -144,7 +148,7 @@ describe("the Helm chart", () => {
   it("renders manifests kubeconform -strict accepts, with the API server's schemas and the CRDs", async () => {
     const builtins = await builtinSchemas((args) => cluster.kubectl(args));
     const crds = await crdSchemas(join(scratch, "crd-schemas"));
-    for (const values of [undefined, VARIANT]) {
+    for (const values of [undefined, VARIANT, TLS_VARIANT]) {
       const r = await kubeconform(await helmTemplate({ values, includeCrds: true }), [builtins, crds]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/Invalid: 0, Errors: 0, Skipped: 0/);
@@ -183,7 +187,7 @@ describe("the Helm chart", () => {
   });
 
   it("is accepted by the API server, and the cdk8s app makes the same objects and the same RBAC", async () => {
-    for (const values of [{}, VARIANT]) {
+    for (const values of [{}, VARIANT, TLS_VARIANT]) {
       const fromHelm = parseManifests(await helmTemplate({ values, includeCrds: true }));
       const fromCdk8s = synthesize({ values });
       const [chart, app] = [await asStored(fromHelm), await asStored(fromCdk8s)];

@@ -169,23 +169,36 @@ describe("a task", () => {
     await applyManifest(cluster, taskManifest("oversized", NS, { org: "life", prompt: "x" }));
     await waitForTask(cluster, NS, "oversized", "to be Running", phaseIs("Running"));
     const branch = `agentyard/${"b".repeat(4990)}`;
+    // Astral characters: the status counts code points, so 1500 of them are cut to 1024, not 512.
+    const title = "😀".repeat(1500);
+    const url = `https://git.example.com/acme/app/pull/${"9".repeat(3000)}`;
     const written = await writeAgentState(cluster, NS, "oversized", {
       attempt: "1",
       startedAt: "2026-11-24T12:00:00Z",
       finishedAt: "2026-11-24T12:01:00Z",
       exitCode: "0",
-      lastPR: JSON.stringify({ ...lastPR, task: "oversized", branch, summary: "s".repeat(40_000) }),
+      lastPR: JSON.stringify({
+        ...lastPR,
+        task: "oversized",
+        branch,
+        title,
+        url,
+        summary: "s".repeat(40_000),
+      }),
     });
     expect(written.code, written.stderr).toBe(0);
     const done = await waitForTask(cluster, NS, "oversized", "to succeed", phaseIs("Succeeded"));
     const cutBranch = `${branch.slice(0, 254)}…`;
     expect(done.status?.artifacts?.lastPR).toMatchObject({
       branch: cutBranch,
+      title: `${"😀".repeat(1023)}…`,
       summary: `${"s".repeat(16_383)}…`,
+      url: `${url.slice(0, 2047)}…`,
     });
     expect(done.status?.artifacts?.lastPRError).toBe(
       "last_pr.json is longer than the status allows; cut, marked with …: " +
-        "branch (5000 characters, at most 255), summary (40000 characters, at most 16384)",
+        "branch (5000 characters, at most 255), title (1500 characters, at most 1024), " +
+        "summary (40000 characters, at most 16384), url (3038 characters, at most 2048)",
     );
     expect(done.status?.message).toBe(
       `finished: pushed ${cutBranch} at 0123456789ab; its report was cut to fit the status (see status.artifacts.lastPRError)`,

@@ -311,4 +311,18 @@ describe("server-side apply helpers", () => {
     );
     expect(await deleteIfExists(client, cm)).toBe(false);
   });
+
+  it("deletes only the object of the uid it was given", async () => {
+    const ns = await namespace("del-uid");
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: ns } };
+    const first = await apply<typeof cm & { metadata: { uid?: string } }>(client, cm);
+    await deleteIfExists(client, cm);
+    await waitFor("the first ConfigMap to be gone", async () =>
+      (await getIfExists(client, cm)) ? undefined : true,
+    );
+    const second = await apply<typeof cm & { metadata: { uid?: string } }>(client, cm);
+    expect(await deleteIfExists(client, cm, { uid: first.metadata.uid as string })).toBe(false);
+    expect((await getIfExists<typeof second>(client, cm))?.metadata.uid).toBe(second.metadata.uid);
+    expect(await deleteIfExists(client, cm, { uid: second.metadata.uid as string })).toBe(true);
+  });
 });

@@ -1,4 +1,11 @@
-import { clientFromKubeconfigFile, Manager, RuntimeMetrics } from "@agentyard/kube-runtime";
+import {
+  apply,
+  clientFromKubeconfigFile,
+  Manager,
+  monotonicNow,
+  RuntimeMetrics,
+  sleep,
+} from "@agentyard/kube-runtime";
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
@@ -120,5 +127,107 @@ describe("Manager", () => {
       reconciledBy.some((r) => r.startsWith("second ")) ? true : undefined,
     );
     expect(reconciledBy.filter((r) => r.startsWith("first ")).length).toBeGreaterThan(0);
+  });
+
+  describe("when the Lease is lost mid-reconcile", () => {
+    const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 200 };
+
+    async function leadingManager(ns: string, identity: string) {
+      await must(["create", "namespace", ns]);
+      await must(["apply", "-f", "-"], configMap("a", ns));
+      const mgr = manager(`${ns}-${identity}`, {
+        leaderElection: { namespace: ns, name: "lease", identity, ...TIMING },
+      });
+      stops.push(() => mgr.stop());
+      return { mgr, configMaps: mgr.informer<V1ConfigMap>(CONFIGMAPS, { namespace: ns }) };
+    }
+
+    const takeLease = (ns: string, seconds: number) =>
+      must([
+        "patch",
+        "lease",
+        "lease",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { holderIdentity: "intruder", leaseDurationSeconds: seconds } }),
+      ]);
+
+    it("cancels a reconcile blocked in a slow call, and it writes nothing after", async () => {
+      const ns = uniqueName("mgr-cancel");
+      const { mgr, configMaps } = await leadingManager(ns, "leader");
+      let entered = false;
+      let outcome: Error | undefined;
+      let returned = false;
+      mgr
+        .controller("cancel", { resyncMs: 0 })
+        .for(configMaps)
+        .reconcile(async (key, { signal }) => {
+          if (key !== `${ns}/a` || entered) return undefined;
+          entered = true;
+          try {
+            // A slow call: a watch, which the API server holds open for a minute.
+            await mgr.client.request("GET", `/api/v1/namespaces/${ns}/configmaps`, {
+              query: { watch: true, timeoutSeconds: 60 },
+              timeoutMs: 90_000,
+              signal,
+            });
+            await apply(
+              mgr.client,
+              {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "written-after-loss", namespace: ns },
+              },
+              { signal },
+            );
+          } catch (err) {
+            outcome = err as Error;
+            throw err;
+          } finally {
+            returned = true;
+          }
+          return undefined;
+        });
+      await mgr.start();
+      await waitFor("the reconcile to block", async () => (entered ? true : undefined));
+      await takeLease(ns, 60);
+      await waitFor("the blocked reconcile to return", async () => (returned ? true : undefined), {
+        timeoutMs: 10_000,
+      });
+      expect(outcome?.message).toBe("another replica holds the lease");
+      expect(mgr.isLeader()).toBe(false);
+      const after = await kubectl(["get", "configmap", "written-after-loss", "-n", ns]);
+      expect(after.stderr).toContain("NotFound");
+    });
+
+    it("starts a new term only once every reconcile of the last one has returned", async () => {
+      const ns = uniqueName("mgr-terms");
+      const { mgr, configMaps } = await leadingManager(ns, "leader");
+      const runs: { start: number; end?: number }[] = [];
+      mgr
+        .controller("terms", { resyncMs: 0 })
+        .for(configMaps)
+        .reconcile(async (key) => {
+          if (key !== `${ns}/a`) return undefined;
+          const run: { start: number; end?: number } = { start: monotonicNow() };
+          runs.push(run);
+          // Work that does not heed the signal (no client call): the next term must wait for it.
+          if (runs.length === 1) await sleep(1500);
+          run.end = monotonicNow();
+          return undefined;
+        });
+      await mgr.start();
+      await waitFor("the first reconcile", async () => (runs.length === 1 ? true : undefined));
+      // Taken for a second: the Manager steps down, then leads again once that has passed.
+      await takeLease(ns, 1);
+      await waitFor("a reconcile of the next term", async () => (runs.length >= 2 ? true : undefined), {
+        timeoutMs: 20_000,
+      });
+      const [first, second] = runs as [{ start: number; end: number }, { start: number }];
+      expect(first.end).toBeDefined();
+      expect(second.start).toBeGreaterThanOrEqual(first.end);
+    });
   });
 });

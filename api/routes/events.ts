@@ -1,18 +1,31 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { EventsQuerySchema } from "../../schema/rest.ts";
+import type { Actor } from "../actor.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { problemInstance } from "../problem.ts";
+import { Problem, ProblemType, problemInstance } from "../problem.ts";
 import { streamSources } from "../services/events.ts";
 import { EventStream, parseLastEventId } from "../sse.ts";
 
 export interface EventsOptions {
   /** Comment lines this often keep proxies and browsers from closing an idle stream. */
   heartbeatMs: number;
+  /** How often a stream checks its caller's token again. */
+  recheckMs: number;
+  /** Streams open at once, in all and per caller: each holds watches on the API server. */
+  maxStreams: number;
+  maxStreamsPerCaller: number;
 }
 
-export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { heartbeatMs }) => {
+/** One caller across requests: a uid tells apart a user deleted and made again under the same name. */
+function callerKey(actor: Actor): string {
+  return JSON.stringify([actor.name, actor.caller?.uid ?? ""]);
+}
+
+export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, options) => {
+  const { heartbeatMs, recheckMs, maxStreams, maxStreamsPerCaller } = options;
   const open = new Set<EventStream>();
+  const perCaller = new Map<string, number>();
   // Open streams would keep the server from closing; they end, and clients reconnect elsewhere.
   app.addHook("preClose", async () => {
     for (const stream of open) stream.end();
@@ -50,6 +63,23 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
     },
     async (request, reply) => {
       const { actor } = request;
+      const key = callerKey(actor);
+      if (open.size >= maxStreams) {
+        throw new Problem(
+          503,
+          ProblemType.unavailable,
+          `this api serves ${maxStreams} event streams at once already; retry shortly`,
+          { headers: { "retry-after": "5" } },
+        );
+      }
+      if ((perCaller.get(key) ?? 0) >= maxStreamsPerCaller) {
+        throw new Problem(
+          429,
+          ProblemType.rateLimited,
+          `${actor.name} has ${maxStreamsPerCaller} event streams open already; close one (one stream without ?org= carries every Org)`,
+          { headers: { "retry-after": "5" } },
+        );
+      }
       const sources = await streamSources(actor, request.query.org);
 
       reply.hijack();
@@ -69,12 +99,19 @@ export const eventRoutes: FastifyPluginAsyncZod<EventsOptions> = async (app, { h
           sources,
           resume: parseLastEventId(request.headers["last-event-id"], ["task", "org"]),
           heartbeatMs,
+          recheckMs,
           path: problemInstance(request),
           log: request.log,
         },
-        () => open.delete(stream),
+        () => {
+          open.delete(stream);
+          const left = (perCaller.get(key) ?? 1) - 1;
+          if (left > 0) perCaller.set(key, left);
+          else perCaller.delete(key);
+        },
       );
       open.add(stream);
+      perCaller.set(key, (perCaller.get(key) ?? 0) + 1);
       stream.start();
     },
   );

@@ -1,5 +1,11 @@
 import { KubeError } from "@agentyard/kube-runtime";
-import { LABEL_ORG, tailnetHostname, taskChildNames } from "../../schema/contract/index.ts";
+import {
+  ANNOTATION_CREATED_BY,
+  ANNOTATION_CREATED_BY_UID,
+  LABEL_ORG,
+  tailnetHostname,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -36,15 +42,37 @@ export function idempotencyOf(caller: string, key: string, request: ScheduleRequ
   };
 }
 
-/** The AgentTask a schedule creates in its Org's namespace. */
-export function taskManifest(request: ScheduleRequest, namespace: string, idempotency?: Idempotency) {
+/** Who schedules: the caller's username and, when their authenticator gives one, uid. */
+export interface Creator {
+  username: string;
+  uid?: string | undefined;
+}
+
+function creatorAnnotations(creator: Creator | undefined): Record<string, string> {
+  if (!creator) return {};
+  return {
+    [ANNOTATION_CREATED_BY]: creator.username,
+    ...(creator.uid ? { [ANNOTATION_CREATED_BY_UID]: creator.uid } : {}),
+  };
+}
+
+/** The AgentTask a schedule creates in its Org's namespace, recording who created it. */
+export function taskManifest(
+  request: ScheduleRequest,
+  namespace: string,
+  creator: Creator | undefined,
+  idempotency?: Idempotency,
+) {
   return {
     apiVersion: API_VERSION,
     kind: AGENT_TASK_KIND,
     metadata: {
       ...(idempotency
-        ? { name: idempotency.name, annotations: { [IDEMPOTENCY_ANNOTATION]: idempotency.hash } }
-        : { generateName: GENERATE_NAME }),
+        ? {
+            name: idempotency.name,
+            annotations: { ...creatorAnnotations(creator), [IDEMPOTENCY_ANNOTATION]: idempotency.hash },
+          }
+        : { generateName: GENERATE_NAME, annotations: creatorAnnotations(creator) }),
       namespace,
       labels: { [LABEL_ORG]: request.org },
     },
@@ -53,11 +81,26 @@ export function taskManifest(request: ScheduleRequest, namespace: string, idempo
 }
 
 /**
- * The task found under an Idempotency-Key's name: the retry of the same request gets it back; a
- * key reused for another request is refused.
+ * The task found under an Idempotency-Key's name: the retry of the same request by the same caller
+ * gets it back; a key reused for another request is refused. The name is predictable, so anyone who
+ * may create tasks in the namespace can take it first: a task its caller did not create is refused
+ * without telling what it holds. The admission policy of schema/contract/admission.ts keeps the
+ * annotations true, so they cannot be written in someone else's name.
  */
-export function retriedTask(existing: AgentTask, hash: string): AgentTask {
-  if (existing.metadata.annotations?.[IDEMPOTENCY_ANNOTATION] === hash) return existing;
+export function retriedTask(existing: AgentTask, hash: string, creator: Creator | undefined): AgentTask {
+  const annotations = existing.metadata.annotations ?? {};
+  if (
+    creator &&
+    (annotations[ANNOTATION_CREATED_BY] !== creator.username ||
+      (annotations[ANNOTATION_CREATED_BY_UID] ?? "") !== (creator.uid ?? ""))
+  ) {
+    throw new Problem(
+      409,
+      ProblemType.conflict,
+      `the task name this Idempotency-Key gives (${existing.metadata.name}) is taken by a task that ${creator.username} did not schedule; send another Idempotency-Key`,
+    );
+  }
+  if (annotations[IDEMPOTENCY_ANNOTATION] === hash) return existing;
   throw new Problem(
     422,
     ProblemType.idempotencyMismatch,
@@ -123,16 +166,20 @@ export async function scheduleTask(
   const namespace = orgNamespace(org);
   await actor.authorize(taskAttributes("create", namespace));
   const idempotency = idempotencyKey ? idempotencyOf(actor.name, idempotencyKey, request) : undefined;
+  // With --auth=none there is one caller, the api itself, and no identity of a caller to record.
+  const creator: Creator | undefined = actor.caller
+    ? { username: actor.caller.username, uid: actor.caller.uid }
+    : undefined;
 
   let created: AgentTask;
   try {
     created = await actor.request<AgentTask>("POST", taskPath(namespace), {
-      body: taskManifest(request, namespace, idempotency),
+      body: taskManifest(request, namespace, creator, idempotency),
     });
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;
     if (idempotency && err.code === 409 && err.status.reason === "AlreadyExists") {
-      created = retriedTask(await readTask(actor, namespace, idempotency.name), idempotency.hash);
+      created = retriedTask(await readTask(actor, namespace, idempotency.name), idempotency.hash, creator);
     } else if (err.code === 404 && err.status.details?.kind === "namespaces") {
       throw new Problem(
         409,

@@ -29,3 +29,17 @@ export function elapsed(from: string | undefined, to?: string, now = Date.now())
 }
 
 export const shortCommit = (commit: string) => commit.slice(0, 12);
+
+/**
+ * `url` when it is an absolute http(s) URL, else undefined. An agent writes lastPR.url, so a page
+ * must never turn `javascript:` or `data:` from it into a link.
+ */
+export function webLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "http:" || protocol === "https:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,15 @@
-import { apply, needsApply } from "@agentyard/kube-runtime";
+import { apply, deleteIfExists, getIfExists, needsApply } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { INFORMED_KINDS, type InformerField } from "../../schema/contract/index.ts";
+import {
+  INFORMED_KINDS,
+  type InformerField,
+  LABEL_ORG,
+  LABEL_TASK,
+  LABEL_TASK_UID,
+  TASK_CHILD_KINDS,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
+import { AGENT_TASK_KIND, type AgentTask } from "../../schema/index.ts";
 import type { OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
 
@@ -19,12 +28,49 @@ export function liveChild(cluster: OrgCluster, obj: KubeObject): KubernetesObjec
  * Applies the objects that differ from their cached copies, in order; an unchanged world issues no
  * write. Returns how many were applied.
  */
-export async function applyChildren(cluster: OrgCluster, objects: KubeObject[]): Promise<number> {
+export async function applyChildren(
+  cluster: OrgCluster,
+  objects: KubeObject[],
+  signal?: AbortSignal,
+): Promise<number> {
   let applied = 0;
   for (const obj of objects) {
     if (!needsApply(obj, liveChild(cluster, obj))) continue;
-    await apply(cluster.client, obj);
+    await apply(cluster.client, obj, { signal });
     applied++;
   }
   return applied;
+}
+
+/**
+ * Whether a live object is this task's child: its labels name the task's Org, name and uid, and an
+ * AgentTask owning it is this one. A same-named object of another task, another Org or a person is not.
+ */
+export function isChildOf(obj: KubernetesObject, task: AgentTask): boolean {
+  const uid = task.metadata.uid;
+  const labels = obj.metadata?.labels ?? {};
+  if (!uid || labels[LABEL_TASK_UID] !== uid) return false;
+  if (labels[LABEL_TASK] !== task.metadata.name || labels[LABEL_ORG] !== task.spec.org) return false;
+  const owners = (obj.metadata?.ownerReferences ?? []).filter((r) => r.kind === AGENT_TASK_KIND);
+  return owners.every((r) => r.uid === uid);
+}
+
+/**
+ * Deletes the task's children in its cluster, by name, those that are its own only (isChildOf);
+ * each delete is conditioned on the uid that was checked. Returns how many were deleted.
+ */
+export async function deleteTaskChildren(
+  cluster: OrgCluster,
+  task: AgentTask,
+  signal?: AbortSignal,
+): Promise<number> {
+  const names = taskChildNames(task.metadata.name as string);
+  let deleted = 0;
+  for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
+    const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: cluster.namespace } };
+    const live = await getIfExists<KubernetesObject>(cluster.client, ref, { signal });
+    if (!live || !isChildOf(live, task)) continue;
+    if (await deleteIfExists(cluster.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
+  }
+  return deleted;
 }

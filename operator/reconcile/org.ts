@@ -15,17 +15,19 @@ import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
-import { renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
+import { isGitCredentialsCopy, renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
 import {
   clusterUnreachable,
   invalidKubeconfig,
   namespaceApplyFailed,
   namespaceReady,
   type OrgOutcome,
+  orgRefused,
   orgReport,
   orgStatusBase,
   orgStatusEvent,
 } from "../status/org-status.ts";
+import { existingNamespaceRefusal, orgSpecRefusal, type TenancyPolicy, tasksInOrg } from "../tenancy.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
 export interface OrgReconcilerDeps {
@@ -34,14 +36,15 @@ export interface OrgReconcilerDeps {
   tasks: Informer<AgentTask>;
   clusters: ClusterRegistry;
   events: EventRecorder;
+  tenancy: TenancyPolicy;
   /** Tasks of an Org are woken when its cluster becomes usable or changes. */
   wakeTasks: (orgName: string) => void;
   now?: () => Date;
 }
 
 /** Our own refusal, not the remote cluster's answer: its message may reach status as it is. */
-class MissingGitCredentials extends Error {
-  override readonly name = "MissingGitCredentials";
+class GitCredentialsRefused extends Error {
+  override readonly name = "GitCredentialsRefused";
 }
 
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
@@ -62,32 +65,40 @@ export class OrgReconciler {
     });
   }
 
-  async reconcile(name: string, { log }: ReconcileContext): Promise<ReconcileResult> {
+  async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
-    const base = orgStatusBase(org, this.d.tasks.byIndex(BY_ORG, name));
+    const base = orgStatusBase(org, tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org));
+    const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
+    if (refusal) return this.refuse(org, base, refusal, signal);
     let cluster: OrgCluster;
     try {
       cluster = await this.d.clusters.resolve(org);
     } catch (err) {
       this.markUnusable(name);
-      if (err instanceof KubeconfigRefused) return this.report(org, base, invalidKubeconfig(err.message));
-      if (err instanceof ClusterUnreachable) return this.report(org, base, clusterUnreachable(err.message));
+      if (err instanceof KubeconfigRefused) {
+        return this.report(org, base, invalidKubeconfig(err.message), signal);
+      }
+      if (err instanceof ClusterUnreachable) {
+        return this.report(org, base, clusterUnreachable(err.message), signal);
+      }
       throw err;
     }
     try {
-      await this.applyNamespace(org, cluster);
+      const taken = await this.namespaceTaken(org, cluster, signal);
+      if (taken) return this.refuse(org, base, taken, signal);
+      await this.applyNamespace(org, cluster, signal);
     } catch (err) {
       // A remote cluster's answer is told in our words; the whole error goes to the log.
       const why =
-        cluster.remote && !(err instanceof MissingGitCredentials)
+        cluster.remote && !(err instanceof GitCredentialsRefused)
           ? describeRemoteError(err)
           : (err as Error).message;
       if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
-      return this.report(org, base, namespaceApplyFailed(cluster.label, why));
+      return this.report(org, base, namespaceApplyFailed(cluster.label, why), signal);
     }
     this.markUsable(name, cluster);
-    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace));
+    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
   }
 
   private forget(name: string): ReconcileResult {
@@ -96,19 +107,48 @@ export class OrgReconciler {
     return undefined;
   }
 
-  /** The Org's namespace and what lives in it, in its cluster. */
-  private async applyNamespace(org: Org, cluster: OrgCluster): Promise<void> {
-    const objects: KubeObject[] = renderOrg(org);
-    const credentials = await this.gitCredentials(org, cluster);
-    if (credentials) objects.push(credentials);
-    for (const obj of objects) await this.ensure(cluster.client, obj);
-    // The Org's AgentTasks live in the management cluster, in a namespace of the same name.
-    const namespace = objects[0] as KubeObject;
-    if (cluster.remote) await this.ensure(this.d.local, namespace);
+  /** Stalled, nothing applied; the Org's tasks read the refusal from its status. */
+  private refuse(org: Org, base: OrgStatus, refusal: string, signal: AbortSignal): Promise<ReconcileResult> {
+    this.markUnusable(org.metadata.name as string);
+    return this.report(org, base, orgRefused(refusal), signal);
   }
 
-  private async ensure(client: ClusterClient, obj: KubeObject): Promise<void> {
-    if (needsApply(obj, await getIfExists(client, obj))) await apply(client, obj);
+  /**
+   * Why the Org's namespace, where it exists already, is not the Org's to take: in its cluster, and
+   * for an Org with its own cluster also in the management cluster, where its tasks live.
+   */
+  private async namespaceTaken(
+    org: Org,
+    cluster: OrgCluster,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: orgNamespace(org) } };
+    const there = existingNamespaceRefusal(
+      org,
+      await getIfExists<KubernetesObject>(cluster.client, namespace, { signal }),
+      cluster.label,
+    );
+    if (there || !cluster.remote) return there;
+    return existingNamespaceRefusal(
+      org,
+      await getIfExists<KubernetesObject>(this.d.local, namespace, { signal }),
+      "local",
+    );
+  }
+
+  /** The Org's namespace and what lives in it, in its cluster. */
+  private async applyNamespace(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
+    const objects: KubeObject[] = renderOrg(org);
+    const credentials = await this.gitCredentials(org, cluster, signal);
+    if (credentials) objects.push(credentials);
+    for (const obj of objects) await this.ensure(cluster.client, obj, signal);
+    // The Org's AgentTasks live in the management cluster, in a namespace of the same name.
+    const namespace = objects[0] as KubeObject;
+    if (cluster.remote) await this.ensure(this.d.local, namespace, signal);
+  }
+
+  private async ensure(client: ClusterClient, obj: KubeObject, signal: AbortSignal): Promise<void> {
+    if (needsApply(obj, await getIfExists(client, obj, { signal }))) await apply(client, obj, { signal });
   }
 
   /** Wakes the Org's tasks when its cluster became usable, or moved to another cluster or namespace. */
@@ -123,24 +163,48 @@ export class OrgReconciler {
     if (this.usable.delete(name)) this.d.wakeTasks(name);
   }
 
-  /** Agents in an Org's own cluster need the credentials there: copy the Secret across. */
-  private async gitCredentials(org: Org, cluster: OrgCluster): Promise<KubeObject | undefined> {
+  /**
+   * Agents mount the credentials from the Org's namespace in its cluster: a Secret kept in a
+   * designated namespace, or one for an Org's own cluster, is copied there. The copy never replaces
+   * a Secret agentyard did not copy.
+   */
+  private async gitCredentials(
+    org: Org,
+    cluster: OrgCluster,
+    signal: AbortSignal,
+  ): Promise<KubeObject | undefined> {
     const ref = org.spec.git?.credentialsSecretRef;
-    if (!ref || !cluster.remote) return undefined;
-    const source = (await getIfExists(this.d.local, {
+    const namespace = orgNamespace(org);
+    const from = ref?.namespace ?? namespace;
+    if (!ref || (!cluster.remote && from === namespace)) return undefined;
+    const secret = (where: string) => ({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name: ref.name, namespace: orgNamespace(org) },
-    })) as (KubernetesObject & { type?: string; data?: Record<string, string> }) | undefined;
+      metadata: { name: ref.name, namespace: where },
+    });
+    const source = (await getIfExists(this.d.local, secret(from), { signal })) as
+      | (KubernetesObject & { type?: string; data?: Record<string, string> })
+      | undefined;
     if (!source) {
-      throw new MissingGitCredentials(
-        `the git credentials Secret ${orgNamespace(org)}/${ref.name} does not exist in the management cluster`,
+      throw new GitCredentialsRefused(
+        `the git credentials Secret ${from}/${ref.name} does not exist in the management cluster`,
+      );
+    }
+    const existing = await getIfExists<KubernetesObject>(cluster.client, secret(namespace), { signal });
+    if (existing && !isGitCredentialsCopy(existing, org)) {
+      throw new GitCredentialsRefused(
+        `a Secret ${namespace}/${ref.name} that agentyard did not copy exists in cluster ${cluster.label}: rename spec.git.credentialsSecretRef or remove that Secret`,
       );
     }
     return renderGitCredentialsCopy(org, source);
   }
 
-  private report(org: Org, base: OrgStatus, outcome: OrgOutcome): Promise<ReconcileResult> {
-    return this.status.report(org, orgReport(base, outcome));
+  private report(
+    org: Org,
+    base: OrgStatus,
+    outcome: OrgOutcome,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    return this.status.report(org, orgReport(base, outcome), signal);
   }
 }

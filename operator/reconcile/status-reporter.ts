@@ -36,19 +36,28 @@ export class StatusReporter<S extends ReportedStatus> {
     this.o = options;
   }
 
-  async report(obj: ReportedObject<S>, report: StatusReport<S>): Promise<ReconcileResult> {
+  /** `signal` is the reconcile's: neither write is sent once it aborted. */
+  async report(
+    obj: ReportedObject<S>,
+    report: StatusReport<S>,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     const change = statusChange(obj, report, this.o.eventFor, this.o.now());
     if (change) {
       const { name, namespace } = obj.metadata;
-      await applyStatus(this.o.local, {
-        apiVersion: API_VERSION,
-        kind: this.o.kind,
-        metadata: { name: name as string, ...(namespace ? { namespace } : {}) },
-        status: change.status,
-      });
+      await applyStatus(
+        this.o.local,
+        {
+          apiVersion: API_VERSION,
+          kind: this.o.kind,
+          metadata: { name: name as string, ...(namespace ? { namespace } : {}) },
+          status: change.status,
+        },
+        { signal },
+      );
       if (change.event) {
         const { type, reason, note } = change.event;
-        await this.o.events.event(obj, { type, reason, action: "Reconcile", note });
+        await this.o.events.event(obj, { type, reason, action: "Reconcile", note, signal });
       }
     }
     return report.requeueAfterMs !== undefined ? { requeueAfterMs: report.requeueAfterMs } : undefined;

@@ -1,7 +1,9 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
 import {
   COMPONENT,
   LABEL_COMPONENT,
   LABEL_MANAGED_BY,
+  LABEL_ORG,
   MANAGED_BY,
   ORG_NETWORK_POLICY,
   orgLabels,
@@ -60,8 +62,9 @@ export function renderOrg(org: Org): KubeObject[] {
 }
 
 /**
- * The Org's git credentials copied into its own cluster, where agents mount them. In the management
- * cluster the Secret is already in the Org's namespace and is used as it is.
+ * The Org's git credentials copied into its namespace in its cluster, where agents mount them: from
+ * a designated namespace of the management cluster, or from the Org's namespace there into the
+ * Org's own cluster. A Secret already in the Org's namespace of the management cluster is used as it is.
  */
 export function renderGitCredentialsCopy(
   org: Org,
@@ -80,4 +83,14 @@ export function renderGitCredentialsCopy(
     type: source.type ?? "Opaque",
     data: source.data ?? {},
   };
+}
+
+/** Whether a live Secret is the copy renderGitCredentialsCopy made for this Org, which may be updated. */
+export function isGitCredentialsCopy(secret: KubernetesObject, org: Org): boolean {
+  const labels = secret.metadata?.labels ?? {};
+  return (
+    labels[LABEL_MANAGED_BY] === MANAGED_BY &&
+    labels[LABEL_ORG] === org.metadata.name &&
+    labels[LABEL_COMPONENT] === COMPONENT.gitCredentials
+  );
 }

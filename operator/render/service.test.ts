@@ -22,7 +22,7 @@ describe("the editor Service", () => {
     const svc = render({ provider: "tailscale", tags: ["tag:agents", "tag:acme"], proxyClass: "agents" });
     expect(svc.metadata.annotations).toEqual({
       "tailscale.com/expose": "true",
-      "tailscale.com/hostname": "acme-fix-bug",
+      "tailscale.com/hostname": "acme-fix-bug-4508a94a0c",
       "tailscale.com/tags": "tag:agents,tag:acme",
       "tailscale.com/proxy-class": "agents",
     });
@@ -32,16 +32,27 @@ describe("the editor Service", () => {
   it("asks for a tailscale LoadBalancer in loadBalancer mode", () => {
     const svc = render({ provider: "tailscale", mode: "loadBalancer" });
     expect(svc.spec).toMatchObject({ type: "LoadBalancer", loadBalancerClass: "tailscale" });
-    expect(svc.metadata.annotations).toEqual({ "tailscale.com/hostname": "acme-fix-bug" });
+    expect(svc.metadata.annotations).toEqual({ "tailscale.com/hostname": "acme-fix-bug-4508a94a0c" });
   });
 
   it("expands the hostname pattern into a valid DNS label", () => {
     expect(
       tailnetHostname(task(), org({ mesh: { provider: "tailscale", hostnamePattern: "agent-{task}" } })),
-    ).toBe("agent-fix-bug");
+    ).toBe("agent-fix-bug-4508a94a0c");
     const long = tailnetHostname(task({}, `t${"x".repeat(62)}`), org());
     expect(long.length).toBeLessThanOrEqual(63);
     expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+
+  it("gives two Orgs' tasks two hostnames even where their names expand alike", () => {
+    const tailscale = { mesh: { provider: "tailscale" } };
+    const teamA = tailnetHostname(task({ org: "team-a" }, "x"), org(tailscale, "team-a"));
+    const team = tailnetHostname(task({ org: "team" }, "a-x"), org(tailscale, "team"));
+    expect(teamA).not.toBe(team);
+    const taskOnly = { mesh: { provider: "tailscale", hostnamePattern: "{task}" } };
+    expect(tailnetHostname(task({}, "x"), org(taskOnly, "one"))).not.toBe(
+      tailnetHostname(task({}, "x"), org(taskOnly, "two")),
+    );
   });
 });
 
@@ -50,13 +61,15 @@ describe("editorURL", () => {
   it("prefers the hostname the Tailscale operator publishes", () => {
     const svc = {
       status: {
-        loadBalancer: { ingress: [{ ip: "100.64.0.1" }, { hostname: "acme-fix-bug.tail1234.ts.net" }] },
+        loadBalancer: {
+          ingress: [{ ip: "100.64.0.1" }, { hostname: "acme-fix-bug-4508a94a0c.tail1234.ts.net" }],
+        },
       },
     };
-    expect(editorURL(task(), ts, svc)).toBe("http://acme-fix-bug.tail1234.ts.net:8443/");
+    expect(editorURL(task(), ts, svc)).toBe("http://acme-fix-bug-4508a94a0c.tail1234.ts.net:8443/");
   });
   it("builds the tailnet name from the Org's tailnet domain", () => {
-    expect(editorURL(task(), ts, undefined)).toBe("http://acme-fix-bug.tail1234.ts.net:8443/");
+    expect(editorURL(task(), ts, undefined)).toBe("http://acme-fix-bug-4508a94a0c.tail1234.ts.net:8443/");
   });
   it("uses the loopback address of a pod run as a host process", () => {
     const pod = {

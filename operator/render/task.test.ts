@@ -168,6 +168,7 @@ describe("renderTask", () => {
     const o = org({
       agent: {
         image: "agents/acme:1",
+        allowImageOverride: true,
         command: ["claude", "-p"],
         env: [
           { name: "A", value: "org" },
@@ -188,18 +189,40 @@ describe("renderTask", () => {
     const env = Object.fromEntries(a.env.map((e: { name: string; value: string }) => [e.name, e.value]));
     expect(env).toMatchObject({ A: "org", B: "task", AGENTYARD_COMMAND: '["aider"]' });
     expect(a.image).toBe("agents/special:2");
+    expect(a.imagePullPolicy).toBe("Always");
     expect(a.resources).toEqual({ limits: { memory: "8Gi" } });
     const fromOrg = find(renderTask(task(), o, opts), "Deployment").spec.template.spec.containers[0];
     expect(fromOrg.resources).toEqual({ requests: { cpu: "1" } });
     expect(fromOrg.env).toContainEqual({ name: "AGENTYARD_COMMAND", value: '["claude","-p"]' });
   });
 
-  it("never lets user env replace the variables the runtime relies on", () => {
-    const o = org({ agent: { image: "a:1", env: [{ name: "AGENTYARD_PROMPT", value: "evil" }] } });
-    const a = find(renderTask(task(), o, opts), "Deployment").spec.template.spec.containers[0];
+  it("never lets user env set the variables the runtime relies on, even those it leaves unset", () => {
+    // The schemas refuse these names; an object stored before the rule existed may still hold them.
+    const o = org({ agent: { image: "a:1" } });
+    o.spec.agent.env = [{ name: "AGENTYARD_PROMPT", value: "evil" }];
+    const t = task();
+    t.spec.agent = {
+      env: [
+        { name: "AGENTYARD_COMMAND", value: '["sh","-c","evil"]' },
+        { name: "AGENTYARD_SERVICEACCOUNT_DIR", value: "/tmp" },
+        { name: "KEPT", value: "yes" },
+      ],
+    };
+    const a = find(renderTask(t, o, opts), "Deployment").spec.template.spec.containers[0];
     expect(a.env.filter((e: { name: string }) => e.name === "AGENTYARD_PROMPT")).toEqual([
       { name: "AGENTYARD_PROMPT", value: "Fix the bug" },
     ]);
+    const names = a.env.map((e: { name: string }) => e.name);
+    expect(names).not.toContain("AGENTYARD_COMMAND");
+    expect(names).not.toContain("AGENTYARD_SERVICEACCOUNT_DIR");
+    expect(names).toContain("KEPT");
+  });
+
+  it("never uses a task's image unless its Org allows image overrides", () => {
+    const t = task({ agent: { image: "victim/private:1" } });
+    const a = find(renderTask(t, org(), opts), "Deployment").spec.template.spec.containers[0];
+    expect(a.image).toBe("agents/acme:1");
+    expect(a.imagePullPolicy).toBeUndefined();
   });
 
   it("mounts the Org's git credentials read-only into the agent", () => {

@@ -6,6 +6,7 @@ import {
   COMPONENT,
   EDITOR_CONTAINER,
   EDITOR_PORT_NAME,
+  isOperatorEnv,
   LABEL_COMPONENT,
   MOUNT_PATH,
   STARTED_FILE,
@@ -68,6 +69,14 @@ export function mergeEnv(base: EnvVar[], overrides: EnvVar[] | undefined): EnvVa
   return [...merged].map(([name, value]) => ({ name, value }));
 }
 
+/**
+ * The image a task chose for itself, when its Org lets tasks choose: a task of an Org that does not
+ * is Stalled before anything renders, and its choice is never used.
+ */
+export function taskImage(task: AgentTask, org: Org): string | undefined {
+  return org.spec.agent.allowImageOverride ? task.spec.agent?.image : undefined;
+}
+
 function agentCommand(task: AgentTask, org: Org): string[] | undefined {
   return task.spec.command ?? org.spec.agent.command;
 }
@@ -75,7 +84,9 @@ function agentCommand(task: AgentTask, org: Org): string[] | undefined {
 /**
  * The runtime's variables, then the Org's and the task's own. spec.timeout is not among them: the
  * operator enforces it by stopping the pod, and a runtime that stopped itself first would turn a
- * TimedOut task into a Failed one.
+ * TimedOut task into a Failed one. The schemas refuse an env entry with an operator-owned name; one
+ * that reaches here anyway (a CRD older than the rule) is dropped, including names the operator
+ * leaves unset for this task, such as AGENTYARD_COMMAND.
  */
 function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: string; value: string }[] {
   const repo = effectiveRepo(task, org);
@@ -95,8 +106,7 @@ function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: st
     gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
     editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
   });
-  const reserved = new Set(env.map((e) => e.name));
-  const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !reserved.has(e.name));
+  const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !isOperatorEnv(e.name));
   return [...env, ...user];
 }
 
@@ -121,9 +131,12 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
   if (org.spec.git?.credentialsSecretRef) {
     mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
   }
+  const own = taskImage(task, org);
   return {
     name: AGENT_CONTAINER,
-    image: task.spec.agent?.image ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
+    image: own ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
+    // A node runs any image it has cached; Always makes it check this Org's right to pull.
+    ...(own ? { imagePullPolicy: "Always" } : {}),
     ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
     env: taskEnv(task, org, opts),
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),

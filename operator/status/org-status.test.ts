@@ -9,6 +9,7 @@ import {
   namespaceApplyFailed,
   namespaceReady,
   ORG_RECHECK_MS,
+  orgRefused,
   orgReport,
   orgStatusBase,
   orgStatusEvent,
@@ -140,6 +141,23 @@ describe("the outcomes of an Org's reconcile", () => {
       clusterReachable: true,
       conditions: kstatus("Ready", "Ready", "namespace org-acme is ready in cluster local"),
       requeueAfterMs: ORG_RECHECK_MS,
+      tenancy: { type: "TenancyAdmitted", status: "True", reason: "OwnNamespace", message: "" },
+    });
+  });
+
+  it("is Stalled, and says the tenancy verdict, when the Org reaches outside its own", () => {
+    const report = orgReport(orgStatusBase(makeOrg(), []), orgRefused("namespace payroll already exists"));
+    expect(report.conditions).toContainEqual({
+      type: "Stalled",
+      status: "True",
+      reason: "TenancyRefused",
+      message: "namespace payroll already exists",
+    });
+    expect(report.conditions).toContainEqual({
+      type: "TenancyAdmitted",
+      status: "False",
+      reason: "TenancyRefused",
+      message: "namespace payroll already exists",
     });
   });
 });

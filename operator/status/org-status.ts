@@ -36,7 +36,26 @@ export interface OrgOutcome {
   clusterReachable: boolean;
   conditions: ConditionInput[];
   requeueAfterMs: number;
+  /**
+   * The tenancy verdict, when this reconcile reached one: the detail condition TENANCY_CONDITION,
+   * which the task reconciler follows. Without one the last verdict stands.
+   */
+  tenancy?: ConditionInput;
 }
+
+/**
+ * Whether the Org reaches only what is its own (operator/tenancy.ts): True once its namespace and
+ * Secrets were found to be its own, False with the refusal. Kept in the Org's status, so a restarted
+ * operator knows it before it has looked again.
+ */
+export const TENANCY_CONDITION = "TenancyAdmitted";
+
+const admitted: ConditionInput = {
+  type: TENANCY_CONDITION,
+  status: "True",
+  reason: "OwnNamespace",
+  message: "",
+};
 
 /** Stalled: a kubeconfig the policy refuses needs a person to change it; the recheck sees when they have. */
 export function invalidKubeconfig(message: string): OrgOutcome {
@@ -44,6 +63,19 @@ export function invalidKubeconfig(message: string): OrgOutcome {
     clusterReachable: false,
     conditions: kstatus("Stalled", "InvalidKubeconfig", message),
     requeueAfterMs: ORG_RECHECK_MS,
+  };
+}
+
+/**
+ * Stalled: the Org's spec reaches outside what is its own (see operator/tenancy.ts), and nothing of
+ * it is applied until a person changes it.
+ */
+export function orgRefused(message: string): OrgOutcome {
+  return {
+    clusterReachable: false,
+    conditions: kstatus("Stalled", "TenancyRefused", message),
+    requeueAfterMs: ORG_RECHECK_MS,
+    tenancy: { type: TENANCY_CONDITION, status: "False", reason: "TenancyRefused", message },
   };
 }
 
@@ -55,13 +87,14 @@ export function clusterUnreachable(message: string): OrgOutcome {
   };
 }
 
-/** `why` is safe to show: for a remote cluster, described in the operator's words. */
+/** `why` is safe to show: for a remote cluster, described in the operator's words. Tenancy was checked before. */
 export function namespaceApplyFailed(clusterLabel: string, why: string): OrgOutcome {
   const message = `applying the Org's namespace in cluster ${clusterLabel} failed: ${why}`;
   return {
     clusterReachable: true,
     conditions: kstatus("Reconciling", "ApplyFailed", message),
     requeueAfterMs: UNREACHABLE_RECHECK_MS,
+    tenancy: admitted,
   };
 }
 
@@ -70,6 +103,7 @@ export function namespaceReady(clusterLabel: string, namespace: string): OrgOutc
     clusterReachable: true,
     conditions: kstatus("Ready", "Ready", `namespace ${namespace} is ready in cluster ${clusterLabel}`),
     requeueAfterMs: ORG_RECHECK_MS,
+    tenancy: admitted,
   };
 }
 
@@ -86,10 +120,10 @@ export function reachability(reachable: boolean, conditions: ConditionInput[]): 
 }
 
 export function orgReport(base: OrgStatus, outcome: OrgOutcome): StatusReport<OrgStatus> {
-  const { clusterReachable, conditions, requeueAfterMs } = outcome;
+  const { clusterReachable, conditions, requeueAfterMs, tenancy } = outcome;
   return {
     status: { ...base, clusterReachable },
-    conditions: [...conditions, reachability(clusterReachable, conditions)],
+    conditions: [...conditions, reachability(clusterReachable, conditions), ...(tenancy ? [tenancy] : [])],
     requeueAfterMs,
   };
 }

@@ -7,9 +7,11 @@ import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { TaskDecision } from "./task-decision.ts";
 import {
   decidedReport,
+  imageOverrideRefused,
   invalidSpec,
   namespaceMismatch,
   orgNotFound,
+  orgRefused,
   stalled,
   taskStatusEvent,
   waitingForCluster,
@@ -103,6 +105,24 @@ describe("the stalls of a task nobody can run as it is", () => {
       message: 'tasks of Org "acme" live in namespace "org-acme", not "default": create the task there',
     });
     expect(namespaceMismatch(makeTask(), makeOrg())).toBeUndefined();
+  });
+
+  it("refuses a task's own image unless its Org allows image overrides", () => {
+    const own = makeTask({ agent: { image: "victim/private:1" } });
+    expect(imageOverrideRefused(own, makeOrg())).toEqual({
+      reason: "ImageOverrideRefused",
+      message:
+        'spec.agent.image: Org "acme" does not let its tasks choose their image (its spec.agent.allowImageOverride is off): remove spec.agent.image',
+    });
+    expect(imageOverrideRefused(own, makeOrg({ agent: { allowImageOverride: true } }))).toBeUndefined();
+    expect(imageOverrideRefused(makeTask(), makeOrg())).toBeUndefined();
+  });
+
+  it("says which Org was refused, and why", () => {
+    expect(orgRefused(makeOrg(), "namespace payroll already exists")).toEqual({
+      reason: "OrgRefused",
+      message: 'Org "acme" is Stalled: namespace payroll already exists',
+    });
   });
 
   it("names each invalid field", () => {

@@ -36,6 +36,20 @@ export function namespaceMismatch(task: AgentTask, org: Org): Stall | undefined 
   };
 }
 
+/** A node runs any image it has cached: a task may choose its image only where its Org allows it. */
+export function imageOverrideRefused(task: AgentTask, org: Org): Stall | undefined {
+  if (task.spec.agent?.image === undefined || org.spec.agent.allowImageOverride) return undefined;
+  return {
+    reason: "ImageOverrideRefused",
+    message: `spec.agent.image: Org "${org.metadata.name}" does not let its tasks choose their image (its spec.agent.allowImageOverride is off): remove spec.agent.image`,
+  };
+}
+
+/** The Org reconciler refused the Org: nothing of its tasks runs until its spec is fixed. */
+export function orgRefused(org: Org, refusal: string): Stall {
+  return { reason: "OrgRefused", message: `Org "${org.metadata.name}" is Stalled: ${refusal}` };
+}
+
 export function invalidSpec(task: AgentTask): Stall | undefined {
   const valid = AgentTaskSchema.safeParse(task);
   if (valid.success) return undefined;
@@ -59,6 +73,19 @@ export function waitingForCluster(task: AgentTask, org: Org): StatusReport<Agent
       "Reconciling",
       "WaitingForCluster",
       `waiting for the cluster of Org ${org.metadata.name}: ${why}`,
+    ),
+    requeueAfterMs: 10_000,
+  };
+}
+
+/** The Org reconciler has not yet found the Org's namespace to be its own; it wakes the task when it has. */
+export function waitingForOrg(task: AgentTask, org: Org): StatusReport<AgentTaskStatus> {
+  return {
+    status: { ...task.status, phase: task.status?.phase ?? "Pending" },
+    conditions: kstatus(
+      "Reconciling",
+      "WaitingForOrg",
+      `waiting for Org ${org.metadata.name} to be reconciled`,
     ),
     requeueAfterMs: 10_000,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AGENT_ENV, type AgentEnv, agentEnvVars, readAgentEnv } from "./agent-env.ts";
+import { AGENT_ENV, type AgentEnv, agentEnvVars, isOperatorEnv, readAgentEnv } from "./agent-env.ts";
 
 const values: AgentEnv = {
   task: "fix-bug",
@@ -43,5 +43,11 @@ describe("the agent's environment", () => {
     const names = Object.values(AGENT_ENV).map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^AGENTYARD_[A-Z_]+$/);
+  });
+
+  it("owns every name of the table, and every other AGENTYARD_ name, against an Org's or a task's env", () => {
+    for (const { name } of Object.values(AGENT_ENV)) expect(isOperatorEnv(name)).toBe(true);
+    expect(isOperatorEnv("AGENTYARD_SERVICEACCOUNT_DIR")).toBe(true);
+    expect(isOperatorEnv("GIT_AUTHOR_NAME")).toBe(false);
   });
 });

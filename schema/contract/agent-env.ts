@@ -74,6 +74,18 @@ export const AGENT_ENV = {
 
 export type AgentEnvKey = keyof typeof AGENT_ENV;
 
+/**
+ * Every variable of the table starts with this (a unit test checks it), and so does every variable
+ * the runtime reads beyond it: names the operator owns. An Org's or a task's env may not set them —
+ * not even those the operator leaves unset for a task, such as AGENTYARD_COMMAND.
+ */
+export const OPERATOR_ENV_PREFIX = "AGENTYARD_";
+
+/** Whether a variable is the operator's to set, whatever it sets for this task. */
+export function isOperatorEnv(name: string): boolean {
+  return name.startsWith(OPERATOR_ENV_PREFIX);
+}
+
 type AlwaysSet = {
   [K in AgentEnvKey]: (typeof AGENT_ENV)[K]["always"] extends true ? K : never;
 }[AgentEnvKey];

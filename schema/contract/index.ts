@@ -3,6 +3,8 @@
  * agent runtime, the devcluster and the install read it. Kept out of schema/index.ts, which the
  * dashboard bundles for the browser: this module needs Node.
  */
+
+export * from "./admission.ts";
 export * from "./agent-env.ts";
 export * from "./agent-pod.ts";
 export * from "./kinds.ts";

@@ -20,6 +20,14 @@ export const ANNOTATION_ATTEMPT = "agentyard.dev/attempt";
  */
 export const LOCAL_PORTS_ANNOTATION = "agentyard.dev/local-ports";
 
+/**
+ * Who created a task through the api, as the API server authenticated them: their username and uid
+ * (the uid is absent for identities without one). A retry under an Idempotency-Key gets the task
+ * back only when it comes from this same identity.
+ */
+export const ANNOTATION_CREATED_BY = "agentyard.dev/created-by";
+export const ANNOTATION_CREATED_BY_UID = "agentyard.dev/created-by-uid";
+
 /** A label selector in the API server's query syntax. */
 export function selectorString(labels: Record<string, string>): string {
   return Object.entries(labels)

@@ -32,13 +32,21 @@ export function fitLabel(name: string, max = 63): string {
   return `${clean.slice(0, max - 9).replace(/-+$/, "")}-${hash}`;
 }
 
+/** Hex digits of the hash that ends a tailnet hostname: 40 bits, no collision in any tailnet's lifetime. */
+const HOST_HASH_LENGTH = 10;
+
 /**
- * The tailnet hostname of a task's editor: the Org's pattern with {org} and {task} expanded. The
- * operator asks the Tailscale operator for it; the api promises it in its answer to a schedule.
+ * The tailnet hostname of a task's editor: the Org's pattern with {org} and {task} expanded, then a
+ * hash of the Org's and the task's names. Names may hold '-', so the expansion alone is not unique
+ * (Org team-a's task x and Org team's task a-x both read team-a-x, and a pattern may leave {org}
+ * out); the hash is, so one tenant's link never opens another's editor. The operator asks the
+ * Tailscale operator for it; the api promises it in its answer to a schedule.
  */
 export function tailnetHostname(task: AgentTask, org: Org): string {
-  const expanded = org.spec.mesh.hostnamePattern
-    .replaceAll("{org}", org.metadata.name as string)
-    .replaceAll("{task}", task.metadata.name as string);
-  return fitLabel(expanded);
+  const orgName = org.metadata.name as string;
+  const taskName = task.metadata.name as string;
+  const expanded = org.spec.mesh.hostnamePattern.replaceAll("{org}", orgName).replaceAll("{task}", taskName);
+  // '/' is in neither name, so the hashed text names one pair.
+  const hash = createHash("sha256").update(`${orgName}/${taskName}`).digest("hex").slice(0, HOST_HASH_LENGTH);
+  return `${fitLabel(expanded, 63 - HOST_HASH_LENGTH - 1)}-${hash}`;
 }

@@ -18,7 +18,7 @@ export default async function setup(project: TestProject) {
   await ensureBinaries(log);
   const cluster = await DevCluster.start({ name: "test", log });
   try {
-    await installCrds((args) => cluster.kubectl(args));
+    await installCrds((args, options) => cluster.kubectl(args, options));
   } catch (err) {
     await cluster.stop();
     throw err;

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { DevCluster, type KubectlResult, runKubectl } from "../../devcluster/cluster.ts";
+import { type ClusterOptions, DevCluster, type KubectlResult, runKubectl } from "../../devcluster/cluster.ts";
 import { installCrds } from "../../devcluster/crds.ts";
 import { waitFor } from "../../devcluster/http.ts";
 import { kubeconfigYaml } from "../../devcluster/kubeconfig.ts";
@@ -19,10 +19,13 @@ import type { AgentTask, Condition, Org } from "../../schema/index.ts";
  * A cluster of its own with the CRDs, for suites that run an operator: two operators on one cluster
  * would reconcile each other's objects.
  */
-export async function clusterWithCrds(name: string): Promise<DevCluster> {
-  const cluster = await DevCluster.start({ name });
+export async function clusterWithCrds(
+  name: string,
+  options: Omit<ClusterOptions, "name"> = {},
+): Promise<DevCluster> {
+  const cluster = await DevCluster.start({ ...options, name });
   try {
-    await installCrds((args) => cluster.kubectl(args));
+    await installCrds((args, options) => cluster.kubectl(args, options));
   } catch (err) {
     await cluster.stop();
     throw err;
@@ -40,6 +43,8 @@ export function startTestOperator(
     leaderElection: false,
     metricsAddress: "127.0.0.1:0",
     resyncMs: 30_000,
+    // Where the suites keep kubeconfig Secrets (orgWithKubeconfig).
+    secretNamespaces: ["capi"],
     log: pino({ level: process.env.AGENTYARD_TEST_LOG ?? "silent" }),
     ...overrides,
   });

@@ -90,6 +90,10 @@ export function forwardTo(
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
+      // The server went away mid-answer (a watch, say): so does the answer, as a load balancer's would.
+      answer.on("close", () => {
+        if (!answer.complete) res.destroy();
+      });
     },
   );
   upstream.on("error", () => res.destroy());

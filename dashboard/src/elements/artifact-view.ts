@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from "lit";
 import type { LastPR } from "../../../schema/index.ts";
-import { shortCommit } from "../format.ts";
+import { shortCommit, webLink } from "../format.ts";
 import { base } from "../styles.ts";
 import "./copy-button.ts";
 
@@ -37,6 +37,14 @@ export class AyArtifactView extends LitElement {
     `,
   ];
 
+  /** The agent writes the URL: only http(s) becomes a link; anything else is shown as text. */
+  private link(url: string) {
+    const safe = webLink(url);
+    return safe
+      ? html`<a href=${safe} target="_blank" rel="noopener noreferrer" data-artifact="url">${safe}</a>`
+      : html`<code data-artifact="url">${url}</code>`;
+  }
+
   override render() {
     const pr = this.pr;
     const { files, insertions, deletions } = pr.diffstat;
@@ -55,12 +63,7 @@ export class AyArtifactView extends LitElement {
           <span class="del">−${deletions}</span>
           <span class="visually-hidden">(${insertions} lines added, ${deletions} removed)</span>
         </dd>
-        ${
-          pr.url
-            ? html`<dt>Pull request</dt>
-              <dd><a href=${pr.url} target="_blank" rel="noopener noreferrer" data-artifact="url">${pr.url}</a></dd>`
-            : nothing
-        }
+        ${pr.url ? html`<dt>Pull request</dt><dd>${this.link(pr.url)}</dd>` : nothing}
       </dl>
       ${pr.summary ? html`<div class="summary">${pr.summary}</div>` : nothing}`;
   }

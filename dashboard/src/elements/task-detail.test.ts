@@ -69,6 +69,26 @@ describe("<ay-task-detail>", () => {
     expect(shown).toContain("hello");
   });
 
+  it("links the pull request only when its URL is http(s)", async () => {
+    stubTaskReads();
+    const artifactUrl = async (url: string) => {
+      const el = await detail(
+        aTask({ phase: "Succeeded", status: { artifacts: { lastPR: { ...lastPR, url } } } }),
+      );
+      const shown = find(el.shadowRoot as ShadowRoot, '[data-artifact="url"]') as HTMLElement;
+      el.remove();
+      return { tag: shown.tagName.toLowerCase(), href: shown.getAttribute("href"), text: text(shown) };
+    };
+    expect(await artifactUrl(lastPR.url)).toEqual({ tag: "a", href: lastPR.url, text: lastPR.url });
+    for (const url of [
+      "javascript:alert(document.domain)",
+      "data:text/html,<script>1</script>",
+      "//evil.example/x",
+    ]) {
+      expect(await artifactUrl(url)).toEqual({ tag: "code", href: null, text: url });
+    }
+  });
+
   it("disables what RBAC refuses, and Cancel once the task has finished", async () => {
     stubTaskReads();
     const refused = await detail(aTask(), { cancel: false, delete: false });

@@ -4,7 +4,12 @@ import type { ReconcileResult } from "./controller.ts";
 import { sameQuantity } from "./quantity.ts";
 import type { Resource } from "./store.ts";
 
-export interface ApplyOptions {
+/** The signal of the reconcile a request is part of: it is not sent, or is cut off, once that aborts. */
+export interface SignalOption {
+  signal?: AbortSignal;
+}
+
+export interface ApplyOptions extends SignalOption {
   /** Take over fields another manager owns (default true: the operator is the authority on what it renders). */
   force?: boolean;
   /** The client's own field manager when omitted. */
@@ -32,6 +37,7 @@ export async function applyStatus<T extends Resource>(
 
 function applyRequest(client: ClusterClient, obj: Resource, options: ApplyOptions) {
   return {
+    signal: options.signal,
     body: obj,
     contentType: PatchStrategy.ServerSideApply,
     query: {
@@ -45,28 +51,37 @@ function applyRequest(client: ClusterClient, obj: Resource, options: ApplyOption
 export async function getIfExists<T extends Resource>(
   client: ClusterClient,
   obj: Resource,
+  options: SignalOption = {},
 ): Promise<T | undefined> {
   try {
-    return await client.request<T>("GET", await client.objects.pathOf(obj));
+    return await client.request<T>("GET", await client.objects.pathOf(obj), { signal: options.signal });
   } catch (err) {
     if (statusCode(err) === 404) return undefined;
     throw err;
   }
 }
 
-/** Deletes the object; false when it was already gone. */
+/**
+ * Deletes the object; false when it was already gone. With `uid`, only that very object: one
+ * deleted and created again under the same name meanwhile is left alone (false as well).
+ */
 export async function deleteIfExists(
   client: ClusterClient,
   obj: Resource,
-  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan" } = {},
+  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } & SignalOption = {},
 ): Promise<boolean> {
   try {
     await client.request("DELETE", await client.objects.pathOf(obj), {
-      body: { propagationPolicy: options.propagationPolicy ?? "Background" },
+      signal: options.signal,
+      body: {
+        propagationPolicy: options.propagationPolicy ?? "Background",
+        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+      },
     });
     return true;
   } catch (err) {
-    if (statusCode(err) === 404) return false;
+    const code = statusCode(err);
+    if (code === 404 || (options.uid && code === 409)) return false;
     throw err;
   }
 }
@@ -143,6 +158,7 @@ export async function finalizer<T extends Resource>(
   obj: T,
   name: string,
   handlers: FinalizerHandlers<T>,
+  options: SignalOption = {},
 ): Promise<ReconcileResult> {
   const finalizers = obj.metadata?.finalizers ?? [];
   const index = finalizers.indexOf(name);
@@ -150,10 +166,15 @@ export async function finalizer<T extends Resource>(
     if (index < 0) return undefined;
     const result = await handlers.cleanup(obj);
     if (result?.requeueAfterMs !== undefined) return result;
-    await jsonPatch(client, obj, [
-      { op: "test", path: `/metadata/finalizers/${index}`, value: name },
-      { op: "remove", path: `/metadata/finalizers/${index}` },
-    ]);
+    await jsonPatch(
+      client,
+      obj,
+      [
+        { op: "test", path: `/metadata/finalizers/${index}`, value: name },
+        { op: "remove", path: `/metadata/finalizers/${index}` },
+      ],
+      options,
+    );
     return undefined;
   }
   if (index >= 0) return handlers.apply(obj);
@@ -169,12 +190,19 @@ export async function finalizer<T extends Resource>(
           { op: "test", path: "/metadata/finalizers", value: finalizers },
           { op: "add", path: "/metadata/finalizers/-", value: name },
         ],
+    options,
   );
   return handlers.apply(added);
 }
 
-async function jsonPatch<T extends Resource>(client: ClusterClient, obj: T, ops: unknown[]): Promise<T> {
+async function jsonPatch<T extends Resource>(
+  client: ClusterClient,
+  obj: T,
+  ops: unknown[],
+  options: SignalOption,
+): Promise<T> {
   return client.request<T>("PATCH", await client.objects.pathOf(obj), {
+    signal: options.signal,
     body: ops,
     contentType: PatchStrategy.JsonPatch,
   });

@@ -18,7 +18,9 @@ import {
   VersionApi,
   Watch,
 } from "@kubernetes/client-node";
+import { throwIfAborted } from "./deadline.ts";
 import { KubeError, KubeUnreachable } from "./errors.ts";
+import { fenced } from "./fence.ts";
 import { ImpersonatingTransport, type Impersonation } from "./impersonation.ts";
 import { parseJson } from "./json.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
@@ -37,6 +39,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Acts as this user and these groups, whose RBAC the API server applies; the kubeconfig's identity when omitted. */
   as?: Impersonation;
+  /**
+   * Aborts the request, and refuses to send it once aborted: a reconcile passes its own, so that a
+   * replica that lost its Lease neither starts a write nor waits for one.
+   */
+  signal?: AbortSignal;
 }
 
 export interface WatchOptions {
@@ -188,13 +195,20 @@ export function clientFromKubeConfig(
       ctx.setHeaderParam("Content-Type", options.contentType ?? "application/json");
       ctx.setBody(JSON.stringify(options.body));
     }
-    ctx.setSignal(AbortSignal.timeout(options.timeoutMs ?? timeoutMs));
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? timeoutMs);
+    ctx.setSignal(options.signal ? AbortSignal.any([options.signal, deadline]) : deadline);
     await kc.applySecurityAuthentication(ctx);
+    if (options.signal) ctx.setDispatcher(fenced(ctx.getDispatcher(), options.signal));
     return ctx;
   }
 
-  /** Sends a prepared request; one that impersonates goes out over HTTP/1.1 (impersonation.ts). */
-  function send(ctx: RequestContext, as: Impersonation | undefined): Promise<ResponseContext> {
+  /**
+   * Sends a prepared request; one that impersonates goes out over HTTP/1.1 (impersonation.ts). An
+   * aborted `signal` is checked last, after everything that awaits, and is its reason when it fails.
+   */
+  function send(ctx: RequestContext, options: RequestOptions): Promise<ResponseContext> {
+    const { as, signal } = options;
+    throwIfAborted(signal);
     const via = as
       ? countingHttpLibrary({ send: (c) => new Observable(impersonating.send(c, as)) }, observe)
       : transport;
@@ -202,14 +216,18 @@ export function clientFromKubeConfig(
       .send(ctx)
       .toPromise()
       .catch((err: unknown) => {
+        if (signal?.aborted) throw signal.reason;
         throw new KubeUnreachable(err);
       });
   }
 
   /** The body of a 2xx answer; any other status throws KubeError. */
   async function exchange(verb: Verb, path: string, options: RequestOptions): Promise<string> {
-    const response = await send(await prepare(verb, path, options), options.as);
-    const text = await response.body.text();
+    const response = await send(await prepare(verb, path, options), options);
+    const text = await response.body.text().catch((err: unknown) => {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw err;
+    });
     if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
       throw new KubeError(`${verb} ${path}`, response.httpStatusCode, text, response.headers);
     }

@@ -1,4 +1,5 @@
 import type { BackoffOptions } from "./backoff.ts";
+import { throwIfAborted } from "./deadline.ts";
 import type { InformerHandler, ResourceType } from "./informer.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
@@ -11,6 +12,11 @@ export type ReconcileResult = WorkResult;
 export interface ReconcileContext {
   /** Carries the controller and the key. */
   log: Logger;
+  /**
+   * Aborts when this replica may no longer act (its leader term ended): hand it to every client
+   * call, so that a write in flight is cut off and no new one is sent.
+   */
+  signal: AbortSignal;
 }
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
 export type KeyMapper<T> = (obj: T) => string[];
@@ -57,6 +63,7 @@ export class Controller {
   private readonly sources: Watch[] = [];
   private reconciler: Reconciler | undefined;
   private queue: WorkQueue | undefined;
+  private signal: AbortSignal = new AbortController().signal;
   private unsubscribe: (() => void)[] = [];
   private resync: ReturnType<typeof setInterval> | undefined;
 
@@ -115,13 +122,17 @@ export class Controller {
     return this.queue !== undefined;
   }
 
-  /** Starts reconciling: every known key of the primary now, then on changes and resyncs. */
-  start(): void {
+  /**
+   * Starts reconciling: every known key of the primary now, then on changes and resyncs. Every
+   * reconcile gets `signal` (a leader term's), and none starts once it aborted.
+   */
+  start(signal: AbortSignal = new AbortController().signal): void {
     const primary = this.primary;
     if (!primary || !this.reconciler) {
       throw new Error(`controller ${this.name}: needs for(...) and reconcile(...) before start()`);
     }
     if (this.queue) return;
+    this.signal = signal;
     const queue = new WorkQueue((key) => this.run(key), {
       name: this.name,
       ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
@@ -179,12 +190,24 @@ export class Controller {
     const log = this.log.child({ key });
     const reconciler = this.reconciler as Reconciler;
     const metrics = this.metrics;
+    const signal = this.signal;
+    try {
+      throwIfAborted(signal);
+    } catch {
+      // The term ended; the queue is being shut down and drops the key.
+      return undefined;
+    }
     const done = metrics.reconcileDuration.startTimer({ controller: this.name });
     try {
-      const result = await reconciler(key, { log });
+      const result = await reconciler(key, { log, signal });
       done({ result: result?.requeueAfterMs === undefined ? "success" : "requeue" });
       return result;
     } catch (err) {
+      if (signal.aborted) {
+        done({ result: "cancelled" });
+        log.info({ reason: (signal.reason as Error).message }, "reconcile cancelled");
+        return undefined;
+      }
       done({ result: "error" });
       metrics.reconcileErrors.inc({ controller: this.name });
       log.error({ err }, "reconcile failed; retrying with backoff");

@@ -13,6 +13,8 @@ export interface EventInput {
   /** What the operator did or failed to do: `Reconcile`, `Delete`. */
   action: string;
   note?: string;
+  /** The signal of the reconcile that emits it: an event is not written once that aborted. */
+  signal?: AbortSignal;
 }
 
 export interface EventRecorderOptions {
@@ -74,13 +76,16 @@ export class EventRecorder {
         seen.count++;
         seen.lastSeen = now;
         this.remember(key, seen);
-        if (now - seen.lastWritten >= this.seriesUpdateMs) await this.writeSeries(key, seen, now);
+        if (now - seen.lastWritten >= this.seriesUpdateMs) {
+          await this.writeSeries(key, seen, now, input.signal);
+        }
         return;
       }
       // Events about cluster-scoped objects live in `default`, as kubectl and client-go put them.
       const namespace = meta.namespace ?? "default";
       const name = `${(meta.name ?? "object").slice(0, 200)}.${randomBytes(6).toString("hex")}`;
       await this.client.request("POST", `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+        signal: input.signal,
         body: {
           apiVersion: "events.k8s.io/v1",
           kind: "Event",
@@ -112,10 +117,16 @@ export class EventRecorder {
     }
   }
 
-  private async writeSeries(key: string, tracked: Tracked, now: number): Promise<void> {
+  private async writeSeries(
+    key: string,
+    tracked: Tracked,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const path = `/apis/events.k8s.io/v1/namespaces/${tracked.namespace}/events/${tracked.name}`;
     try {
       await this.client.request("PATCH", path, {
+        signal,
         body: { series: { count: tracked.count, lastObservedTime: microTime(now) } },
         contentType: "application/merge-patch+json",
       });

@@ -6,10 +6,27 @@ import { Agent, type Dispatcher } from "undici";
 export interface Impersonation {
   username: string;
   groups: string[];
+  /** The user's uid, as their authenticator reported it (Impersonate-Uid). */
+  uid?: string;
+  /** What else the authenticator said about them, e.g. a ServiceAccount token's pod and credential id. */
+  extra?: Record<string, string[]>;
 }
 
 /**
- * Sends requests that act as someone else (Impersonate-User, Impersonate-Group) through one pooled
+ * An extra's key as an Impersonate-Extra-<key> header name: keys such as
+ * `authentication.kubernetes.io/credential-id` hold characters a header name may not, so the API
+ * server reads the name percent-encoded.
+ */
+export function extraHeaderName(key: string): string {
+  const encoded = Array.from(new TextEncoder().encode(key), (byte) => {
+    const c = String.fromCharCode(byte);
+    return /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }).join("");
+  return `impersonate-extra-${encoded}`;
+}
+
+/**
+ * Sends requests that act as someone else (Impersonate-User, -Group, -Uid, -Extra-*) through one pooled
  * HTTP/1.1 undici Agent with the kubeconfig's TLS settings. Impersonation needs one
  * Impersonate-Group line per group, and both fetch and undici's HTTP/2 fold repeated headers into
  * one comma-separated value that the API server reads as a single group.
@@ -31,6 +48,10 @@ export class ImpersonatingTransport {
     const headers = Object.entries(ctx.getHeaders()).flat();
     headers.push("impersonate-user", as.username);
     for (const group of as.groups) headers.push("impersonate-group", group);
+    if (as.uid) headers.push("impersonate-uid", as.uid);
+    for (const [key, values] of Object.entries(as.extra ?? {})) {
+      for (const value of values) headers.push(extraHeaderName(key), value);
+    }
     const body = ctx.getBody();
     const response = await dispatcher.request({
       origin: url.origin,

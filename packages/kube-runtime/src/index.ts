@@ -12,6 +12,7 @@ export {
   finalizer,
   getIfExists,
   needsApply,
+  type SignalOption,
 } from "./apply.ts";
 export { Backoff, type BackoffOptions, backoffDelay } from "./backoff.ts";
 export {
@@ -39,12 +40,13 @@ export {
   type Reconciler,
   type Source,
 } from "./controller.ts";
+export { Deadline, DeadlineExceeded, monotonicNow, throwIfAborted } from "./deadline.ts";
 export { KubeError, type KubeStatus, KubeUnreachable } from "./errors.ts";
 export { type EventInput, EventRecorder, type EventRecorderOptions } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
 export type { Impersonation } from "./impersonation.ts";
 export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
-export { type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
+export { JITTER_FACTOR, type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
 export { createLogger, type Logger, silentLogger } from "./log.ts";
 export { Manager, type ManagerOptions, type Runnable } from "./manager.ts";
 export { collectProcessMetrics, RuntimeMetrics, type RuntimeMetricsOptions } from "./metrics.ts";

@@ -1,4 +1,5 @@
 import { type ClusterClient, statusCode } from "./client.ts";
+import { Deadline, monotonicNow } from "./deadline.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { sleep } from "./sleep.ts";
 import { microTime } from "./time.ts";
@@ -8,21 +9,37 @@ export interface LeaderElectorOptions {
   name: string;
   /** Unique per process (pod name): written into the Lease as its holder. */
   identity: string;
-  /** How long a holder's claim lasts without renewal; standbys take over after it. */
+  /** How long a standby waits, from when it last saw the Lease change, before it takes the Lease. */
   leaseDurationMs?: number;
-  /** A leader that could not renew for this long stops leading (must be below leaseDurationMs). */
+  /**
+   * How long after its last successful renewal a leader stops acting: its term signal aborts, a
+   * renewal in flight included. Shorter than leaseDurationMs, so that it stops before a standby may lead.
+   */
   renewDeadlineMs?: number;
-  /** Pause between attempts to acquire or renew. */
+  /** Pause between attempts to acquire (jittered by up to JITTER_FACTOR) or renew. */
   retryPeriodMs?: number;
+  /**
+   * Campaign again after a term ended (default true). False ends `run()` after the first term, as
+   * client-go's Run does, for a process that exits then and is restarted as a standby.
+   */
+  recampaign?: boolean;
   log?: Logger;
 }
 
 export interface LeaderCallbacks {
-  /** Called without waiting for it: renewals go on while it runs. */
-  onStartedLeading(): void | Promise<void>;
+  /**
+   * Called without waiting for it, with the term's signal: it aborts the moment this replica may no
+   * longer act (the Lease taken, the renew deadline passed, or stop), and the work it started must end.
+   */
+  onStartedLeading(term: AbortSignal): void | Promise<void>;
   /** Awaited before campaigning again, so a new term never overlaps the end of the last one. */
   onStoppedLeading(): void | Promise<void>;
 }
+
+/** client-go's: a standby's pause between attempts is retryPeriod plus up to this much more of it. */
+export const JITTER_FACTOR = 1.2;
+
+const DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
 type Attempt = "acquired" | "held" | "failed";
 
@@ -41,10 +58,14 @@ interface Lease {
 }
 
 /**
- * client-go's leader election on a coordination.k8s.io/v1 Lease. Expiry is judged by the local
- * clock from when this process last saw the Lease change, never from the timestamps in it, so
- * skewed clocks cannot make two leaders. Writes carry the resourceVersion read, so of two
- * candidates racing for an expired Lease exactly one wins.
+ * client-go's leader election on a coordination.k8s.io/v1 Lease, with its rules
+ * (renewDeadline < leaseDuration, retryPeriod × JITTER_FACTOR < renewDeadline). Every duration is
+ * measured on this process's monotonic clock, never from the timestamps in the Lease, so skewed or
+ * stepped wall clocks cannot make two leaders: a standby takes over only once the Lease's record
+ * (holder, renewTime, …) has not changed for leaseDuration of its own observation, and a leader's
+ * term ends renewDeadline after the start of its last successful renewal — each attempt is cut off
+ * when that time comes. Writes carry the resourceVersion read, so of two candidates racing for an
+ * expired Lease exactly one wins.
  */
 export class LeaderElector {
   private readonly client: ClusterClient;
@@ -54,55 +75,64 @@ export class LeaderElector {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  private readonly recampaign: boolean;
   private readonly log: Logger;
   private readonly stopping = new AbortController();
-  private leading = false;
+  private term: Deadline | undefined;
   private campaign: Promise<void> | undefined;
   private lease: Lease | undefined;
-  private observed: { resourceVersion: string | undefined; at: number } | undefined;
+  /** The Lease's record as last seen, and when (monotonic) it was first seen so. */
+  private observed: { record: string; at: number } | undefined;
 
   constructor(client: ClusterClient, options: LeaderElectorOptions) {
     this.client = client;
     this.namespace = options.namespace;
     this.name = options.name;
     this.identity = options.identity;
-    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
-    this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    if (this.renewDeadlineMs >= this.leaseDurationMs) {
-      throw new Error("leader election: renewDeadlineMs must be shorter than leaseDurationMs");
-    }
+    this.leaseDurationMs = options.leaseDurationMs ?? DEFAULTS.leaseDurationMs;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULTS.renewDeadlineMs;
+    this.retryPeriodMs = options.retryPeriodMs ?? DEFAULTS.retryPeriodMs;
+    this.recampaign = options.recampaign ?? true;
+    validateTimings(this.leaseDurationMs, this.renewDeadlineMs, this.retryPeriodMs);
+    if (!this.identity) throw new Error("leader election: identity must not be empty");
     this.log = (options.log ?? silentLogger()).child({ lease: `${this.namespace}/${this.name}` });
   }
 
+  /** Whether a term is running; false the moment its deadline passes, even before its timer fires. */
   isLeader(): boolean {
-    return this.leading;
+    return this.term !== undefined && !this.term.check();
   }
 
-  /** Campaigns until stopped: leads while it holds the Lease, stands by otherwise. */
+  /** Campaigns until stopped (or for one term, without `recampaign`): leads while it holds the Lease. */
   run(callbacks: LeaderCallbacks): Promise<void> {
     this.campaign ??= this.loop(callbacks);
     return this.campaign;
   }
 
-  /** Stops campaigning and renewing; the Lease stays as it is, so a standby waits for it to expire. */
+  /** Stops campaigning and ends the term; the Lease stays as it is, so a standby waits for it to expire. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.term?.end("stopped");
     await this.campaign;
   }
 
-  /** Stops, and clears the holder so a standby takes over at once: the graceful-shutdown path. */
+  /**
+   * Stops, and when it was leading clears the holder so that a standby takes over at once: the
+   * graceful-shutdown path. A replica whose term already ended writes nothing.
+   */
   async release(): Promise<void> {
+    const leading = this.isLeader();
     await this.stop();
     const lease = this.lease;
-    if (!lease?.spec || lease.spec.holderIdentity !== this.identity) return;
+    if (!leading || !lease?.spec || lease.spec.holderIdentity !== this.identity) return;
     const now = microTime(Date.now());
     const { holderIdentity: _, ...rest } = lease.spec;
     try {
-      this.lease = await this.write("PUT", {
-        ...lease,
-        spec: { ...rest, leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
-      });
+      this.lease = await this.write(
+        "PUT",
+        { ...lease, spec: { ...rest, leaseDurationSeconds: 1, renewTime: now, acquireTime: now } },
+        AbortSignal.timeout(this.renewDeadlineMs),
+      );
       this.log.info("released the lease");
     } catch (err) {
       this.log.warn(
@@ -114,108 +144,146 @@ export class LeaderElector {
 
   private async loop(callbacks: LeaderCallbacks): Promise<void> {
     const stopped = this.stopping.signal;
-    while (!stopped.aborted) {
-      while (!stopped.aborted && (await this.tryAcquireOrRenew()) !== "acquired") {
-        await sleep(this.retryPeriodMs * (1 + 0.2 * Math.random()), stopped);
-      }
-      if (stopped.aborted) return;
+    do {
+      const term = await this.acquire(stopped);
+      if (!term) return;
+      this.term = term;
       this.setLeading(true);
       this.log.info({ identity: this.identity }, "acquired the lease: leading");
       Promise.resolve()
-        .then(() => callbacks.onStartedLeading())
+        .then(() => callbacks.onStartedLeading(term.signal))
         .catch((err) => this.log.error({ err }, "onStartedLeading threw"));
-
-      let renewed = Date.now();
-      while (!stopped.aborted) {
-        await sleep(this.retryPeriodMs, stopped);
-        if (stopped.aborted) break;
-        const attempt = await this.tryAcquireOrRenew();
-        if (attempt === "acquired") renewed = Date.now();
-        else if (attempt === "held" || Date.now() - renewed >= this.renewDeadlineMs) {
-          this.log.warn({ attempt }, "lost the lease: no longer leading");
-          break;
-        }
-      }
+      await this.renew(term);
       this.setLeading(false);
+      this.log.warn({ reason: (term.signal.reason as Error).message }, "no longer leading");
       try {
         await callbacks.onStoppedLeading();
       } catch (err) {
         this.log.error({ err }, "onStoppedLeading threw");
       }
+      this.term = undefined;
+    } while (this.recampaign && !stopped.aborted);
+  }
+
+  /** Tries until it holds the Lease (the new term) or is stopped (undefined). */
+  private async acquire(stopped: AbortSignal): Promise<Deadline | undefined> {
+    while (!stopped.aborted) {
+      const started = monotonicNow();
+      const attempt = AbortSignal.any([stopped, AbortSignal.timeout(this.renewDeadlineMs)]);
+      if ((await this.tryAcquireOrRenew(attempt)) === "acquired" && !stopped.aborted) {
+        return new Deadline(started + this.renewDeadlineMs, "the renew deadline passed");
+      }
+      await sleep(this.retryPeriodMs * (1 + JITTER_FACTOR * Math.random()), stopped);
+    }
+    return undefined;
+  }
+
+  /** Renews every retry period until the term ends: the Lease taken, the deadline passed, or stop. */
+  private async renew(term: Deadline): Promise<void> {
+    while (!term.check()) {
+      await sleep(this.retryPeriodMs, term.signal);
+      if (term.check()) return;
+      const started = monotonicNow();
+      const attempt = await this.tryAcquireOrRenew(term.signal);
+      if (attempt === "acquired") term.extend(started + this.renewDeadlineMs);
+      else if (attempt === "held") term.end("another replica holds the lease");
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<Attempt> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<Attempt> {
     try {
-      return await this.attempt();
+      return await this.attempt(signal);
     } catch (err) {
-      return this.failed(err);
+      return this.failed(err, signal);
     }
   }
 
-  private async attempt(): Promise<Attempt> {
-    const now = Date.now();
+  private async attempt(signal: AbortSignal): Promise<Attempt> {
     let lease: Lease;
     try {
-      lease = await this.client.request<Lease>("GET", this.path, { timeoutMs: this.requestTimeoutMs });
+      lease = await this.client.request<Lease>("GET", this.path, { signal });
     } catch (err) {
-      if (statusCode(err) === 404) return this.create(now);
+      if (statusCode(err) === 404) return this.create(signal);
       throw err;
     }
     const spec = lease.spec ?? {};
-    if (this.observed?.resourceVersion !== lease.metadata?.resourceVersion) {
-      this.observed = { resourceVersion: lease.metadata?.resourceVersion, at: now };
-    }
+    this.observe(spec);
     const holder = spec.holderIdentity;
     const durationMs = (spec.leaseDurationSeconds ?? this.leaseDurationMs / 1000) * 1000;
-    const observedAt = this.observed?.at ?? now;
-    if (holder && holder !== this.identity && observedAt + durationMs > now) {
+    const observedAt = this.observed?.at ?? monotonicNow();
+    if (holder && holder !== this.identity && observedAt + durationMs > monotonicNow()) {
       this.lease = lease;
       return "held";
     }
     const ours = holder === this.identity;
-    const stamp = microTime(now);
-    this.lease = await this.write("PUT", {
-      ...lease,
-      spec: {
-        ...spec,
-        holderIdentity: this.identity,
-        leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-        renewTime: stamp,
-        acquireTime: ours ? spec.acquireTime : stamp,
-        leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
+    // Wall-clock stamps are for people and tools reading the Lease; no decision here reads them.
+    const stamp = microTime(Date.now());
+    const written = await this.write(
+      "PUT",
+      {
+        ...lease,
+        spec: {
+          ...spec,
+          holderIdentity: this.identity,
+          leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+          renewTime: stamp,
+          acquireTime: ours ? spec.acquireTime : stamp,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
+        },
       },
-    });
-    this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
+      signal,
+    );
+    this.lease = written;
+    this.observe(written.spec ?? {});
     return "acquired";
   }
 
-  private async create(now: number): Promise<Attempt> {
-    const stamp = microTime(now);
-    this.lease = await this.write("POST", {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: {
-        holderIdentity: this.identity,
-        leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-        acquireTime: stamp,
-        renewTime: stamp,
-        leaseTransitions: 0,
+  private async create(signal: AbortSignal): Promise<Attempt> {
+    const stamp = microTime(Date.now());
+    const created = await this.write(
+      "POST",
+      {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          holderIdentity: this.identity,
+          leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+          acquireTime: stamp,
+          renewTime: stamp,
+          leaseTransitions: 0,
+        },
       },
-    });
-    this.observed = { resourceVersion: this.lease.metadata?.resourceVersion, at: now };
+      signal,
+    );
+    this.lease = created;
+    this.observe(created.spec ?? {});
     return "acquired";
   }
 
-  private write(verb: "POST" | "PUT", lease: Lease): Promise<Lease> {
+  /** client-go's observedTime: when this process first saw the Lease's record as it is now. */
+  private observe(spec: NonNullable<Lease["spec"]>): void {
+    const record = JSON.stringify([
+      spec.holderIdentity,
+      spec.renewTime,
+      spec.acquireTime,
+      spec.leaseDurationSeconds,
+      spec.leaseTransitions,
+    ]);
+    if (this.observed?.record !== record) this.observed = { record, at: monotonicNow() };
+  }
+
+  private write(verb: "POST" | "PUT", lease: Lease, signal: AbortSignal): Promise<Lease> {
     const path = verb === "POST" ? this.path.slice(0, this.path.lastIndexOf("/")) : this.path;
-    return this.client.request<Lease>(verb, path, { body: lease, timeoutMs: this.requestTimeoutMs });
+    return this.client.request<Lease>(verb, path, { body: lease, signal });
   }
 
-  private failed(err: unknown): Attempt {
-    // 409: another candidate wrote first; it is the leader now, or will be.
-    if (statusCode(err) !== 409) this.log.warn({ err: (err as Error).message }, "lease request failed");
+  private failed(err: unknown, signal: AbortSignal): Attempt {
+    // 409: another candidate wrote first; it is the leader now, or will be. An aborted attempt is
+    // the end of a term or of the campaign, which the caller reports.
+    if (statusCode(err) !== 409 && !signal.aborted) {
+      this.log.warn({ err: (err as Error).message }, "lease request failed");
+    }
     return "failed";
   }
 
@@ -223,13 +291,29 @@ export class LeaderElector {
     return `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases/${this.name}`;
   }
 
-  /** A request may not outlive the time left to renew in. */
-  private get requestTimeoutMs(): number {
-    return Math.max(1000, Math.floor(this.renewDeadlineMs / 2));
-  }
-
   private setLeading(leading: boolean): void {
-    this.leading = leading;
     this.client.identity.metrics.leader.set({ lease: `${this.namespace}/${this.name}` }, leading ? 1 : 0);
+  }
+}
+
+/** client-go's rules, with messages that name the option and the fix. */
+function validateTimings(leaseDurationMs: number, renewDeadlineMs: number, retryPeriodMs: number): void {
+  const timings = { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+  for (const [name, value] of Object.entries(timings)) {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new Error(`leader election: ${name} must be a positive number of milliseconds, not ${value}`);
+    }
+  }
+  if (renewDeadlineMs >= leaseDurationMs) {
+    throw new Error(
+      `leader election: renewDeadlineMs (${renewDeadlineMs}) must be shorter than leaseDurationMs ` +
+        `(${leaseDurationMs}), so that a leader stops acting before a standby may take the lease`,
+    );
+  }
+  if (retryPeriodMs * JITTER_FACTOR >= renewDeadlineMs) {
+    throw new Error(
+      `leader election: retryPeriodMs × ${JITTER_FACTOR} (${retryPeriodMs * JITTER_FACTOR}) must be ` +
+        `shorter than renewDeadlineMs (${renewDeadlineMs}), so that a leader can retry a failed renewal`,
+    );
   }
 }

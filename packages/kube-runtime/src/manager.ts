@@ -21,7 +21,10 @@ export interface ManagerOptions {
   log?: Logger;
   /** host:port of /healthz, /readyz and /metrics (the client's metrics registry); none when omitted. */
   healthAddress?: string;
-  /** Reconcile only while holding this Lease; always when omitted. */
+  /**
+   * Reconcile only while holding this Lease; always when omitted. A term's reconciles get its
+   * signal, aborted when the term ends; the next term starts once they all returned.
+   */
   leaderElection?: Omit<LeaderElectorOptions, "log">;
   /** Defaults of every controller made with `controller()`. */
   controllerDefaults?: Pick<ControllerOptions, "concurrency" | "resyncMs" | "backoff">;
@@ -35,8 +38,9 @@ type SharedOptions<T> = Pick<
 /**
  * controller-runtime's Manager: one informer per kind and selector shared by every controller that
  * reads it, caches and other runnables started (and synced) before any controller, /healthz,
- * /readyz and /metrics, leader election that starts the controllers on leading and stops them —
- * waiting for reconciles in flight — before it campaigns again, and one graceful stop.
+ * /readyz and /metrics, leader election that starts the controllers on leading and, when the term
+ * ends, cancels the reconciles in flight and waits for them before it campaigns again, and one
+ * graceful stop.
  */
 export class Manager {
   readonly client: ClusterClient;
@@ -48,6 +52,7 @@ export class Manager {
   private elector: LeaderElector | undefined;
   private health: HealthServer | undefined;
   private state: "new" | "started" | "stopped" = "new";
+  private readonly lost = Promise.withResolvers<void>();
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -108,6 +113,15 @@ export class Manager {
     );
   }
 
+  /**
+   * Resolves once a term ended and, with `recampaign: false`, this Manager will not lead again:
+   * its reconciles have returned, and the process should stop it and exit, to be restarted as a
+   * standby (controller-runtime's "leader election lost").
+   */
+  get leadershipLost(): Promise<void> {
+    return this.lost.promise;
+  }
+
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : this.state === "started";
   }
@@ -142,13 +156,17 @@ export class Manager {
       ...election,
       log: this.log.child({ component: "leader-election" }),
     });
-    void this.elector.run({
-      onStartedLeading: () => this.startControllers(),
-      onStoppedLeading: async () => {
-        this.log.warn("lost the lease: stopping reconciles");
-        await this.stopControllers();
-      },
-    });
+    void this.elector
+      .run({
+        onStartedLeading: (term) => this.startControllers(term),
+        onStoppedLeading: async () => {
+          this.log.warn("no longer leading: reconciles cancelled, waiting for them to return");
+          await this.stopControllers();
+        },
+      })
+      .then(() => {
+        if (this.state === "started") this.lost.resolve();
+      });
   }
 
   /** Stops reconciling (waiting for reconciles in flight), gives up the Lease, stops the caches. */
@@ -165,10 +183,10 @@ export class Manager {
     await this.health?.close();
   }
 
-  private startControllers(): void {
+  private startControllers(term?: AbortSignal): void {
     if (this.state !== "started") return;
     this.log.info("leading: reconciling");
-    for (const controller of this.controllers) controller.start();
+    for (const controller of this.controllers) controller.start(term);
   }
 
   private async stopControllers(): Promise<void> {
