@@ -40,6 +40,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
   process.on("SIGTERM", () => void shutdown(0));
   process.on("SIGINT", () => void shutdown(0));
   try {
+    log(`[devcluster] starting the control plane in ${files.clusterDir}`);
     cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
     const crds = await installCrds((args, options) => (cluster as DevCluster).kubectl(args, options));
     log(`[devcluster] installed ${crds.join(", ")}`);
