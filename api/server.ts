@@ -22,6 +22,7 @@ import { openapiPlugin } from "./openapi.ts";
 import { type ApiOptions, checkAuthMode, defaultApiOptions, parseListen } from "./options.ts";
 import { PREFIXES } from "./prefixes.ts";
 import { Problem, ProblemType, problemPlugin } from "./problem.ts";
+import { RequestLogController } from "./request-log.ts";
 import { responseCheckPlugin } from "./response-check.ts";
 import { Reviewer } from "./review.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -44,6 +45,7 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: options.bodyLimitBytes,
+    logController: new RequestLogController(),
     // An https.Server answers as fastify's http.Server does; only its TLS context is extra.
     ...(tls
       ? {

@@ -5,6 +5,7 @@ import { crdsCommand } from "./crds.ts";
 import { devCommand } from "./dev.ts";
 import { operatorCommand } from "./operator.ts";
 import { startCommand } from "./start.ts";
+import { taskCommands } from "./tasks/commands.ts";
 
 const program = new Command("agentyard")
   .description("runs coding agents for many organizations on Kubernetes")
@@ -15,6 +16,7 @@ program.addCommand(crdsCommand());
 program.addCommand(devCommand());
 program.addCommand(operatorCommand());
 program.addCommand(startCommand());
+for (const command of taskCommands()) program.addCommand(command);
 
 try {
   await program.parseAsync();

@@ -2,6 +2,7 @@ import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { defaultApiOptions } from "../api/options.ts";
 import { startApi } from "../api/server.ts";
+import { logFormatOption, programLogger } from "./log-output.ts";
 
 function positiveInt(value: string): number {
   const n = Number.parseInt(value, 10);
@@ -51,6 +52,7 @@ export function apiCommand(): Command {
         .default(defaults.logLevel)
         .env("LOG_LEVEL"),
     )
+    .addOption(logFormatOption())
     .addOption(
       new Option("--rate-limit <n>", "requests per minute per caller")
         .default(defaults.rateLimitPerMinute)
@@ -109,6 +111,7 @@ export function apiCommand(): Command {
         listen: flags.listen,
         auth: flags.auth,
         logLevel: flags.logLevel,
+        log: programLogger(flags.logLevel, { name: "agentyard-api", label: "api" }, flags.logFormat),
         rateLimitPerMinute: flags.rateLimit,
         reviewsPerMinutePerAddress: flags.reviewRateLimit,
         maxStreams: flags.maxStreams,

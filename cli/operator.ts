@@ -1,8 +1,10 @@
 import { onShutdown } from "@agentyard/kube-runtime";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 import { DNS_LABEL } from "../schema/formats.ts";
 import { parseDuration } from "../schema/index.ts";
+import { logFormatOption, programLogger } from "./log-output.ts";
 
 function positiveInt(value: string): number {
   const n = Number.parseInt(value, 10);
@@ -109,6 +111,7 @@ export function operatorCommand(): Command {
         .choices(["trace", "debug", "info", "warn", "error"])
         .env("LOG_LEVEL"),
     )
+    .addOption(logFormatOption())
     .addOption(
       new Option("--agent-image <image>", "agent image for Orgs that name none").env("AGENTYARD_AGENT_IMAGE"),
     )
@@ -144,6 +147,11 @@ export function operatorCommand(): Command {
           typeof flags.resyncPeriod === "number" ? flags.resyncPeriod : parseDuration(flags.resyncPeriod),
         metricsAddress: flags.metricsAddress,
         logLevel: flags.logLevel,
+        log: programLogger(
+          flags.logLevel,
+          { name: OPERATOR_IDENTITY.logName, label: "operator" },
+          flags.logFormat,
+        ),
         ...(flags.agentImage ? { agentImage: flags.agentImage } : {}),
         ...(flags.editorImage ? { editorImage: flags.editorImage } : {}),
       });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { startApi } from "../api/server.ts";
@@ -9,9 +10,17 @@ import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
 import { ensureDevCertificate } from "../devcluster/self-signed.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
+import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
+import { type LogFormat, lineLogger, logFormatOption, programLogger } from "./log-output.ts";
+import { devApiFile } from "./tasks/options.ts";
 
-const log = (line: string) => process.stderr.write(`${line}\n`);
+interface StartFlags {
+  logLevel: string;
+  logFormat: LogFormat;
+  tls?: boolean;
+  listen: string;
+}
 
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
 export function startCommand(): Command {
@@ -24,8 +33,18 @@ export function startCommand(): Command {
         .choices(["trace", "debug", "info", "warn", "error"])
         .default("info"),
     )
+    .addOption(logFormatOption())
     .option("--tls", "serve the api and dashboard over HTTPS, with a self-signed pair made on first run")
-    .action(async (flags: { logLevel: string; tls?: boolean }) => {
+    .option(
+      "--listen <host:port>",
+      "where the api and the dashboard listen (loopback only)",
+      "127.0.0.1:8080",
+    )
+    .action(async (flags: StartFlags) => {
+      // Four programs share this terminal: each gets its own logger, named and prefixed.
+      const logger = (name: string, label: string) =>
+        programLogger(flags.logLevel, { name, label }, flags.logFormat);
+      const log = lineLogger(logger("devcluster", "devcluster"));
       const { cluster, beforeStop } = await serveDevCluster(log);
       const info = cluster.info();
       const operator = await runOperator({
@@ -35,10 +54,11 @@ export function startCommand(): Command {
         leaderElection: false,
         metricsAddress: "127.0.0.1:0",
         logLevel: flags.logLevel,
+        log: logger(OPERATOR_IDENTITY.logName, "operator"),
       });
       beforeStop(() => operator.stop());
       // Pods on the node agentyard-local run as local processes: the agent runtime and code-server.
-      const nodeAgent = await startDevNodeAgent(info, { logLevel: flags.logLevel });
+      const nodeAgent = await startDevNodeAgent(info, { log: logger("node-agent", "node-agent") });
       beforeStop(() => nodeAgent.stop());
       const demo = await ensureDemo((args, options) => cluster.kubectl(args, options), devStateDir());
       // The first editor would otherwise wait for this install; meanwhile agents already run.
@@ -52,17 +72,29 @@ export function startCommand(): Command {
       const api = await startApi({
         ...(tls ? { tls } : {}),
         kubeconfig: info.kubeconfig,
-        listen: "127.0.0.1:8080",
+        listen: flags.listen,
         auth: "none",
         localToken,
         logLevel: flags.logLevel,
+        log: logger("agentyard-api", "api"),
       });
       beforeStop(() => api.close());
+      // `agentyard run` and friends find this run's api and token here (only this user can read it).
+      const apiFile = devApiFile();
+      await writeFile(
+        apiFile,
+        JSON.stringify({ url: api.url, token: localToken, ...(tls ? { ca: tls.certFile } : {}) }),
+        { mode: 0o600 },
+      );
+      beforeStop(() => rm(apiFile, { force: true }));
       process.stdout.write(
         [
           "",
-          `agentyard is running. Open the dashboard: ${api.url}/#token=${localToken}`,
+          "agentyard is running. What just happened: a Kubernetes control plane started on this",
+          "machine with agentyard's CRDs, the operator and a node agent that runs agent pods as local",
+          `processes, the api with the dashboard, and an Org "demo" whose agents push to ${demo.repo}.`,
           "",
+          `  dashboard:  ${api.url}/#token=${localToken}`,
           `  api:        ${api.url}  (API docs: ${api.url}/docs)`,
           `  token:      export AGENTYARD_TOKEN=${localToken}   # this run's; every api request needs it`,
           ...(tls
@@ -72,12 +104,14 @@ export function startCommand(): Command {
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
           "",
-          "In another terminal:",
+          "In another terminal (agentyard run finds this run's api and token by itself):",
+          '  npx agentyard run --org demo "Add a greeting to the README"   # a task, followed live (docs/cli.md)',
+          "  npx agentyard tasks                                            # the tasks and their phases",
           `  curl -sS ${tls ? `--cacert ${tls.certFile} ` : ""}-X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
           `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",
-          "Ctrl-C stops everything.",
+          "Docs: README.md, docs/cli.md, docs/api.md, docs/operator.md. Ctrl-C stops everything.",
           "",
         ].join("\n"),
       );

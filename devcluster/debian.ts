@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import lockfile from "proper-lockfile";
 import { cleanEnv } from "./child-env.ts";
 import { exists, type Log } from "./go-build.ts";
+import { runToCompletion } from "./uninterruptible.ts";
 
 const run = promisify(execFile);
 
@@ -31,12 +33,28 @@ export async function missingPackages(wanted: DebianPackage[]): Promise<string[]
   return wanted.filter((_, i) => !found[i]).map((pkg) => pkg.name);
 }
 
+/** The one command that repairs a package database an interrupted dpkg left behind. */
+export const DPKG_REPAIR = "dpkg --configure -a";
+
+/**
+ * dpkg journals each package it is unpacking or configuring in `updates/` and empties it when done:
+ * entries there mean a dpkg run stopped half-way, and apt-get refuses to work until it is repaired.
+ */
+export async function dpkgInterrupted(adminDir = "/var/lib/dpkg"): Promise<boolean> {
+  const entries = await readdir(`${adminDir}/updates`).catch(() => [] as string[]);
+  return entries.some((name) => /^\d+$/.test(name));
+}
+
 /**
  * Installs what `wanted` lacks with apt-get, as root (a fresh machine, CI); elsewhere it fails with
  * the command to run. One lock for every caller: test files that start at once would otherwise
  * fight over dpkg's lock, and the loser fails.
  */
-export async function ensureDebianPackages(wanted: DebianPackage[], log: Log = () => {}): Promise<void> {
+export async function ensureDebianPackages(
+  wanted: DebianPackage[],
+  log: Log = () => {},
+  options: { dpkgAdminDir?: string } = {},
+): Promise<void> {
   if ((await missingPackages(wanted)).length === 0) return;
   // dpkg is the machine's, whatever cache a caller uses: so is the lock.
   const root = tmpdir();
@@ -50,17 +68,25 @@ export async function ensureDebianPackages(wanted: DebianPackage[], log: Log = (
     const missing = await missingPackages(wanted);
     if (missing.length === 0) return;
     const command = `apt-get install -y --no-install-recommends ${missing.join(" ")}`;
-    if (process.getuid?.() !== 0)
-      throw new Error(`this needs the Debian packages ${missing.join(", ")}: sudo ${command}`);
+    const sudo = process.getuid?.() === 0 ? "" : "sudo ";
+    if (await dpkgInterrupted(options.dpkgAdminDir)) {
+      throw new Error(
+        `an earlier package install was interrupted and dpkg is half-configured: run \`${sudo}${DPKG_REPAIR}\`, then start again (this needs ${missing.join(", ")})`,
+      );
+    }
+    if (sudo) throw new Error(`this needs the Debian packages ${missing.join(", ")}: sudo ${command}`);
     log(`[debian] ${command}`);
-    const options = { env: cleanEnv({ DEBIAN_FRONTEND: "noninteractive" }), maxBuffer: 64 * 1024 * 1024 };
+    const aptOptions = { env: cleanEnv({ DEBIAN_FRONTEND: "noninteractive" }), maxBuffer: 64 * 1024 * 1024 };
     const started = Date.now();
-    await run("apt-get", ["update"], options);
-    await run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], options).catch(
-      (err: Error & { stderr?: string }) => {
-        throw new Error(`${command} failed: ${err.stderr?.slice(-2000) || err.message}`);
-      },
-    );
+    // Never half-way: a Ctrl-C of the caller waits for these to finish (uninterruptible.ts).
+    await runToCompletion("apt-get", ["update"], aptOptions);
+    await runToCompletion(
+      "apt-get",
+      ["install", "-y", "--no-install-recommends", ...missing],
+      aptOptions,
+    ).catch((err: Error & { stderr?: string }) => {
+      throw new Error(`${command} failed: ${err.stderr?.slice(-2000) || err.message}`);
+    });
     log(`[debian] installed ${missing.join(", ")} in ${Math.round((Date.now() - started) / 1000)}s`);
     const still = await missingPackages(wanted);
     if (still.length > 0)

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { goEnv } from "./go-env.ts";
@@ -102,9 +102,23 @@ export async function buildOnce(options: {
     onCompromised: (err) => options.log(`${options.prefix} build lock lost: ${err.message}`),
   });
   try {
-    if (!(await exists(join(target, options.marker)))) await options.build(target);
+    if (!(await exists(join(target, options.marker)))) {
+      await removeLeftovers(options.root, options.key);
+      await options.build(target);
+    }
   } finally {
     await release();
   }
   return target;
+}
+
+/**
+ * Builds write to `<key>.partial-*` beside their target and rename it into place; one that was
+ * stopped (Ctrl-C, a killed process) leaves its partial folder behind. Under the key's lock no
+ * other build of that key runs, so any such folder is a leftover.
+ */
+async function removeLeftovers(root: string, key: string): Promise<void> {
+  for (const name of await readdir(root)) {
+    if (name.startsWith(`${key}.partial-`)) await rm(join(root, name), { recursive: true, force: true });
+  }
 }

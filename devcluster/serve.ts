@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { DevCluster } from "./cluster.ts";
 import { installCrds } from "./crds.ts";
 import { devFiles, runningDevCluster } from "./dev.ts";
+import { settleUninterruptible } from "./uninterruptible.ts";
 
 /**
  * Runs the dev cluster in this process and registers it in .agentyard/dev so that `agentyard dev
@@ -26,6 +27,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await settleUninterruptible(log);
     for (const hook of hooks.reverse()) {
       await hook().catch((err: Error) => log(`[agentyard] stopping failed: ${err.message}`));
     }
@@ -38,6 +40,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
   process.on("SIGTERM", () => void shutdown(0));
   process.on("SIGINT", () => void shutdown(0));
   try {
+    log(`[devcluster] starting the control plane in ${files.clusterDir}`);
     cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
     const crds = await installCrds((args, options) => (cluster as DevCluster).kubectl(args, options));
     log(`[devcluster] installed ${crds.join(", ")}`);

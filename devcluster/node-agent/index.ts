@@ -166,12 +166,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
 /** For `npm start`: the node agent of a running devcluster, its files in the cluster's folder. */
 export function startDevNodeAgent(
   info: ClusterInfo,
-  options: { logLevel?: string } = {},
+  options: { logLevel?: string; log?: Logger } = {},
 ): Promise<NodeAgent> {
   return startNodeAgent({
     kubeconfig: info.kubeconfig,
     workDir: join(info.dir, "node-agent"),
-    log: createLogger(options.logLevel ?? "info", { name: "node-agent" }),
+    log: options.log ?? createLogger(options.logLevel ?? "info", { name: "node-agent" }),
   });
 }
 

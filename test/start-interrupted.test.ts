@@ -1,0 +1,121 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../devcluster/http.ts";
+import { cacheRoot, projectRoot } from "../devcluster/paths.ts";
+
+const CLI = join(projectRoot, "cli", "agentyard.ts");
+
+let work: string;
+let env: NodeJS.ProcessEnv;
+let running: ChildProcess | undefined;
+
+/**
+ * A machine that has never run agentyard, but for the control plane (ten minutes to build, keyed by
+ * version: reused): an empty cache, so code-server is installed by the first start, and a dev state
+ * folder of its own.
+ */
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "agentyard-first-start-"));
+  await mkdir(join(work, "cache", "agentyard"), { recursive: true });
+  await symlink(join(cacheRoot(), "bin"), join(work, "cache", "agentyard", "bin"));
+  env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AGENTYARD_"))),
+    XDG_CACHE_HOME: join(work, "cache"),
+    AGENTYARD_DEV_DIR: join(work, "dev"),
+  };
+});
+
+afterAll(async () => {
+  if (running?.exitCode === null) running.kill("SIGKILL");
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+interface Start {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a terminal runs it: a job in a process group of its own. */
+function start(): Start {
+  const child = spawn(process.execPath, [CLI, "start", "--listen", "127.0.0.1:0", "--log-format", "json"], {
+    cwd: projectRoot,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running = child;
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+const said = (s: Start, text: string, timeoutMs: number) =>
+  waitFor(`npm start to say "${text}"`, async () => (s.output().includes(text) ? true : undefined), {
+    timeoutMs,
+    abort: async () =>
+      s.child.exitCode !== null
+        ? `it exited with ${s.child.exitCode}:\n${s.output().slice(-3000)}`
+        : undefined,
+  });
+
+/** Ctrl-C at the keyboard: SIGINT to the whole job. It must stop cleanly, leaving nothing running. */
+async function interrupt(s: Start): Promise<void> {
+  process.kill(-(s.child.pid as number), "SIGINT");
+  const code = await Promise.race([
+    s.exited,
+    new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 120_000).unref()),
+  ]);
+  expect(code, s.output().slice(-3000)).toBe(0);
+  const left = await new Promise<string>((resolve) =>
+    execFile("pgrep", ["-f", work], (_err, stdout) => resolve(stdout.trim())),
+  );
+  expect(left, "processes of the interrupted start still running").toBe("");
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+describe("a first npm start interrupted at each step", () => {
+  it("stops cleanly each time, and the next start installs what is missing and runs", {
+    timeout: 20 * 60_000,
+  }, async () => {
+    const whileStarting = start();
+    await said(whileStarting, "starting the control plane", 60_000);
+    await interrupt(whileStarting);
+
+    const whileInstalling = start();
+    await said(whileInstalling, "npm install code-server@", 5 * 60_000);
+    await interrupt(whileInstalling);
+
+    const last = start();
+    await said(last, "agentyard is running", 5 * 60_000);
+    await said(last, "code-server installed in", 15 * 60_000);
+    const cache = await readdir(join(work, "cache", "agentyard"));
+    expect(cache.filter((name) => name.includes(".partial-"))).toEqual([]);
+    expect(cache.some((name) => name.startsWith("code-server-"))).toBe(true);
+
+    // agentyard run and friends find this run's api and token without being told.
+    const tasks = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [CLI, "tasks"], { env }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(tasks.code, tasks.stderr).toBe(0);
+    expect(tasks.stdout).toMatch(/^NAMESPACE\s+NAME\s+ORG\s+PHASE/);
+
+    await interrupt(last);
+    expect(await exists(join(work, "dev", "api.json"))).toBe(false);
+  });
+});
