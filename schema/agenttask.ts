@@ -144,6 +144,12 @@ export const AgentTaskStatusSchema = z
       .datetime()
       .optional()
       .describe("When the current attempt started; its timeout counts from here."),
+    runningAt: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        "When an agent of the task was first seen running; with creationTimestamp, how long it waited.",
+      ),
     finishedAt: z.iso.datetime().optional().describe("When the task reached a final phase."),
     message: z.string().max(32768).optional().describe("One line on the current state, for people."),
     artifacts: z

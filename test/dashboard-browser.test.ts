@@ -10,11 +10,13 @@ import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
+import type { AgentTask } from "../schema/index.ts";
 import { apply, grant, startTestApi } from "./support/api.ts";
 import { ensureChromium, launchBrowser } from "./support/browser.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  getJson,
   getOrg,
   phaseIs,
   startTestOperator,
@@ -394,6 +396,74 @@ describe("as admin, who sees everything", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator("ay-task-table tr").nth(1).waitFor();
     await screenshot(page, "tasks-phone");
+    await page.context().close();
+  });
+});
+
+/** What the charts' first table should total: the tasks as the API server has them now. */
+async function expectedTotals(): Promise<Record<string, string>> {
+  const list = await getJson<{ items: AgentTask[] }>(cluster, ["agenttasks", "-A"]);
+  const tasks = list?.items ?? [];
+  const totals: Record<string, string> = {
+    Started: String(tasks.filter((t) => t.status?.startedAt).length),
+  };
+  for (const outcome of ["Succeeded", "Failed", "Cancelled", "TimedOut"]) {
+    totals[outcome] = String(tasks.filter((t) => t.status?.finishedAt && t.status.phase === outcome).length);
+  }
+  return totals;
+}
+
+/** The totals row of a chart's table, by column. */
+function tableTotals(page: Page, chart: string): Promise<Record<string, string>> {
+  return page
+    .locator(`ay-overview table[data-table="${chart}"] tfoot td`)
+    .evaluateAll((cells) =>
+      Object.fromEntries(cells.map((c) => [c.getAttribute("data-total"), c.textContent?.trim()])),
+    );
+}
+
+/** How many pixels of a chart's canvas are drawn on: zero for a blank canvas. */
+function inkedPixels(page: Page, chart: string): Promise<number> {
+  return page.locator(`ay-overview figure[data-chart="${chart}"] canvas`).evaluate((canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const pixels = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
+    let inked = 0;
+    for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] as number) > 0) inked += 1;
+    return inked;
+  });
+}
+
+describe("the charts of recent work", () => {
+  it("draws the tasks this suite ran, with the same numbers in a table, light and dark", async () => {
+    const page = await signedIn("admin");
+    await page.locator(".charts[data-scheme=light]").waitFor();
+    const totals = await waitFor(
+      "the chart's table to count the suite's tasks",
+      async () => {
+        const [want, got] = await Promise.all([expectedTotals(), tableTotals(page, "throughput")]);
+        return JSON.stringify(want) === JSON.stringify(got) ? got : undefined;
+      },
+      { timeoutMs: SEEN_MS },
+    );
+    // The suite started tasks in two Orgs; one succeeded, one failed (the cancelled one is deleted).
+    expect(Number(totals.Started)).toBeGreaterThanOrEqual(3);
+    for (const outcome of ["Succeeded", "Failed"]) expect(Number(totals[outcome])).toBeGreaterThan(0);
+    // Time to Running comes from status.runningAt, which the operator set as the agents ran.
+    const waits = await page.locator('ay-overview table[data-table="wait"] tbody td').allTextContents();
+    expect(waits.some((w) => /^\d/.test(w))).toBe(true);
+    for (const chart of ["throughput", "wait", "duration", "queue"]) {
+      const figure = page.locator(`ay-overview figure[data-chart="${chart}"]`);
+      expect(await figure.locator('[role="img"]').getAttribute("aria-describedby")).toBe(`summary-${chart}`);
+      expect(await figure.locator("table caption").textContent()).toContain("intervals");
+      expect(await inkedPixels(page, chart)).toBeGreaterThan(1000);
+    }
+    const charts = page.locator('ay-overview section[aria-labelledby="recent"]');
+    await charts.screenshot({ path: join(IMAGES, "charts.png"), animations: "disabled" });
+
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.locator(".charts[data-scheme=dark]").waitFor();
+    expect(await inkedPixels(page, "throughput")).toBeGreaterThan(1000);
+    await charts.screenshot({ path: join(IMAGES, "charts-dark.png"), animations: "disabled" });
     await page.context().close();
   });
 });

@@ -80,6 +80,23 @@ describe("decideTask", () => {
     );
   });
 
+  it("records when the task first ran: the agent's start, else when its pod was first ready", () => {
+    expect(decideTask(world({}, started, { state: state({}) })).status.runningAt).toBe(at(-50));
+    const ready = decideTask(world({}, started, { pod: { ready: true, restarts: 0 } }));
+    expect(ready.status.runningAt).toBe(at(0));
+    const retried = { ...started, attempts: 2, phase: "Running" as const, runningAt: at(-40) };
+    expect(
+      decideTask(world({ retries: 1 }, retried, { state: state({ attempt: 2 }) })).status.runningAt,
+    ).toBe(at(-40));
+    expect(decideTask(world({}, started)).status.runningAt).toBeUndefined();
+  });
+
+  it("records the agent's start of a task that finished before it was seen running", () => {
+    const d = decideTask(world({}, started, { state: state({ finishedAt: at(-1), exitCode: 0 }) }));
+    expect(d.status).toMatchObject({ phase: "Succeeded", runningAt: at(-50), finishedAt: at(-1) });
+    expect(AgentTaskStatusSchema.safeParse(d.status).success).toBe(true);
+  });
+
   it("succeeds with the artifact mirrored into status, keeping the editor up", () => {
     const d = decideTask(
       world(

@@ -134,6 +134,19 @@ function withArtifacts(status: AgentTaskStatus, state: AgentState | undefined): 
   return { ...status, artifacts };
 }
 
+/**
+ * The status with when the task first ran: the agent's report of its start when there is one (a quick
+ * agent may finish before the operator sees it running), else `seenNow`. Kept once set, across retries.
+ */
+function withRunningAt(
+  status: AgentTaskStatus,
+  state: AgentState | undefined,
+  seenNow?: string,
+): AgentTaskStatus {
+  const since = state?.startedAt ?? seenNow;
+  return status.runningAt || !since ? status : { ...status, runningAt: since };
+}
+
 /** The message of a task whose agent exited 0: a push, a push whose report was cut or refused, or none. */
 function succeededMessage(pr: LastPR | undefined, state: AgentState | undefined): string {
   const error = state?.lastPRError;
@@ -189,7 +202,7 @@ export function decideTask(world: TaskWorld): TaskDecision {
   if (state?.finishedAt || crashed) {
     const exitCode = state?.finishedAt ? (state.exitCode ?? 1) : (pod?.terminated?.exitCode ?? 1);
     const finishedAt = state?.finishedAt ?? rfc3339(now);
-    const withPR = withArtifacts(status, state);
+    const withPR = withRunningAt(withArtifacts(status, state), state);
     if (exitCode === 0) {
       const message = succeededMessage(withPR.artifacts?.lastPR, state);
       return finished(world, { ...withPR, phase: "Succeeded", finishedAt, message });
@@ -226,7 +239,8 @@ export function decideTask(world: TaskWorld): TaskDecision {
   // The agent's readiness probe passes once it has started, so a ready pod means a running agent.
   if (state?.startedAt || pod?.ready) {
     const message = `the agent is running attempt ${attempts}`;
-    return decide(withArtifacts(status, state), "Running", "Running", message, "running", untilTimeout);
+    const running = withRunningAt(withArtifacts(status, state), state, rfc3339(now));
+    return decide(running, "Running", "Running", message, "running", untilTimeout);
   }
   const waiting = pod?.waiting?.reason
     ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ""}`

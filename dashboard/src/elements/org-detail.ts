@@ -4,6 +4,7 @@ import { clusterHealth } from "../health.ts";
 import { href } from "../router.ts";
 import { base } from "../styles.ts";
 import "./conditions-table.ts";
+import "./task-charts.ts";
 import "./task-table.ts";
 
 /** One Org: where its agents run, its limits, its conditions and its tasks. */
@@ -98,6 +99,10 @@ export class AyOrgDetail extends LitElement {
           </section>`
           : nothing
       }
+      <section aria-labelledby="recent">
+        <h2 id="recent">Recent work</h2>
+        <ay-task-charts .tasks=${this.tasks}></ay-task-charts>
+      </section>
       <section aria-labelledby="tasks">
         <h2 id="tasks">Tasks</h2>
         <ay-task-table .tasks=${this.tasks} caption="Tasks of ${this.name}" empty="No tasks in this Org yet."></ay-task-table>

@@ -6,6 +6,7 @@ import { countByPhase, PHASE_NAMES, toneOf } from "../phases.ts";
 import { href } from "../router.ts";
 import { base } from "../styles.ts";
 import "./health-card.ts";
+import "./task-charts.ts";
 
 const HEALTH_REFRESH_MS = 10_000;
 
@@ -119,6 +120,10 @@ export class AyOverview extends LitElement {
             </a>`,
           )}
         </div>
+      </section>
+      <section aria-labelledby="recent">
+        <h2 id="recent">Recent work</h2>
+        <ay-task-charts .tasks=${this.tasks}></ay-task-charts>
       </section>`;
   }
 }
