@@ -459,3 +459,129 @@ describe("a resync of an unchanged world", () => {
     expect((await writesByAdmin()) - before).toBe(0);
   });
 });
+
+/** The agent objects a task has left in a namespace of a cluster, by the labels the operator puts on them. */
+async function agentObjects(c: DevCluster, namespace: string, selector: string): Promise<string> {
+  const r = await c.kubectl([
+    "get",
+    "deployment,service,configmap,secret,serviceaccount,role,rolebinding",
+    "-n",
+    namespace,
+    "-l",
+    selector,
+    "-o",
+    "name",
+  ]);
+  return r.stdout.trim();
+}
+
+const agentsRemovedCondition = (t: { status?: { conditions?: { type: string }[] } } | undefined) =>
+  t?.status?.conditions?.find((c) => c.type === "AgentsRemoved");
+
+describe("a deleted Org", () => {
+  it("ends its tasks, removes their agents and its NetworkPolicy, keeps the tasks as records, then goes", async () => {
+    const ns = "org-ending";
+    await applyManifest(cluster, orgManifest("ending"));
+    await waitFor("Org ending to be Ready", async () => {
+      const org = await getOrg(cluster, "ending");
+      return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+    });
+    await applyManifest(cluster, taskManifest("busy", ns, { org: "ending", prompt: "x" }));
+    await applyManifest(cluster, taskManifest("done", ns, { org: "ending", prompt: "x" }));
+    await waitForTask(cluster, ns, "busy", "to be Running", phaseIs("Running"));
+    await waitForTask(cluster, ns, "done", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, ns, "done", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitForTask(cluster, ns, "done", "to succeed", phaseIs("Succeeded"));
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=done")).not.toBe("");
+
+    expect((await cluster.kubectl(["delete", "org", "ending", "--wait=false"])).code).toBe(0);
+    await waitFor("Org ending to go", async () => ((await getOrg(cluster, "ending")) ? undefined : true), {
+      timeoutMs: 60_000,
+    });
+
+    const busy = await getTask(cluster, ns, "busy");
+    expect(busy?.status?.phase).toBe("Cancelled");
+    expect(busy?.status?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("OrgDeleted");
+    expect(busy?.status?.message).toBe('cancelled: Org "ending" is being deleted');
+    expect(agentsRemovedCondition(busy)).toMatchObject({ status: "True", reason: "OrgDeleted" });
+    expect(busy?.status?.deployment).toBeUndefined();
+    const done = await getTask(cluster, ns, "done");
+    expect(done?.status?.phase).toBe("Succeeded");
+    expect(agentsRemovedCondition(done)).toMatchObject({ status: "True" });
+    expect(await agentObjects(cluster, ns, "agentyard.dev/org=ending")).toBe("");
+    expect(await getJson(cluster, ["networkpolicy", "agentyard-agents", "-n", ns])).toBeUndefined();
+    expect(await getJson(cluster, ["namespace", ns])).toBeDefined();
+  });
+});
+
+describe("a task whose Org is missing", () => {
+  it("has its agent stopped, and is still cancelled and timed out", async () => {
+    const ns = "org-vanishing";
+    await applyManifest(cluster, orgManifest("vanishing"));
+    await waitFor("Org vanishing to be Ready", async () => {
+      const org = await getOrg(cluster, "vanishing");
+      return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+    });
+    await applyManifest(cluster, taskManifest("left-over", ns, { org: "vanishing", prompt: "x" }));
+    await applyManifest(
+      cluster,
+      taskManifest("left-running", ns, { org: "vanishing", prompt: "x", timeout: "25s" }),
+    );
+    await waitForTask(cluster, ns, "left-over", "to be Running", phaseIs("Running"));
+    await waitForTask(cluster, ns, "left-running", "to be Running", phaseIs("Running"));
+
+    // The Org goes without its cleanup: as when a person removes its finalizer while the operator is down.
+    await operator.stop();
+    await cluster.kubectl([
+      "patch",
+      "org",
+      "vanishing",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    expect((await cluster.kubectl(["delete", "org", "vanishing", "--wait=true"])).code).toBe(0);
+    operator = await startTestOperator(cluster);
+
+    await waitFor("the agents to be removed", async () =>
+      (await agentObjects(cluster, ns, "agentyard.dev/org=vanishing")) === "" ? true : undefined,
+    );
+    const stalledTask = await waitForTask(
+      cluster,
+      ns,
+      "left-over",
+      "to say its agents were removed",
+      (t) => agentsRemovedCondition(t) !== undefined,
+    );
+    expect(agentsRemovedCondition(stalledTask)).toMatchObject({ status: "True", reason: "OrgNotFound" });
+    expect(stalledTask.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({
+      status: "True",
+      reason: "OrgNotFound",
+    });
+
+    await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "left-over",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"spec":{"cancel":true}}',
+    ]);
+    await waitForTask(cluster, ns, "left-over", "to be Cancelled", phaseIs("Cancelled"));
+    const timedOut = await waitForTask(
+      cluster,
+      ns,
+      "left-running",
+      "to time out",
+      phaseIs("TimedOut"),
+      60_000,
+    );
+    expect(timedOut.status?.message).toBe("attempt 1 ran longer than spec.timeout (25s)");
+  });
+});

@@ -1,7 +1,12 @@
-import { apply, needsApply } from "@agentyard/kube-runtime";
+import { apply, deleteIfExists, needsApply } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { INFORMED_KINDS, type InformerField } from "../../schema/contract/index.ts";
-import type { OrgCluster } from "../clusters.ts";
+import {
+  INFORMED_KINDS,
+  type InformerField,
+  TASK_CHILD_KINDS,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
+import type { ClusterTarget, OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
 
 const INFORMER_OF_KIND = new Map<string, InformerField>(
@@ -27,4 +32,20 @@ export async function applyChildren(cluster: OrgCluster, objects: KubeObject[]):
     applied++;
   }
   return applied;
+}
+
+/**
+ * Deletes a task's children by name, in the contract's order (the Deployment first, so the agent
+ * stops before its rights go). Used where owner references do not reach: an Org's own cluster, and
+ * tasks that stay while their agents go.
+ */
+export async function deleteTaskChildren(target: ClusterTarget, task: string): Promise<void> {
+  const names = taskChildNames(task);
+  for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
+    await deleteIfExists(target.client, {
+      apiVersion,
+      kind,
+      metadata: { name: names[taskChild], namespace: target.namespace },
+    });
+  }
 }
