@@ -4,9 +4,11 @@ import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
+import type { AgentTask } from "../schema/index.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  condition,
   getJson,
   getOrg,
   getTask,
@@ -475,8 +477,7 @@ async function agentObjects(c: DevCluster, namespace: string, selector: string):
   return r.stdout.trim();
 }
 
-const agentsRemovedCondition = (t: { status?: { conditions?: { type: string }[] } } | undefined) =>
-  t?.status?.conditions?.find((c) => c.type === "AgentsRemoved");
+const agentsRemovedCondition = (t: AgentTask | undefined) => condition(t, "AgentsRemoved");
 
 describe("a deleted Org", () => {
   it("ends its tasks, removes their agents and its NetworkPolicy, keeps the tasks as records, then goes", async () => {
@@ -519,7 +520,7 @@ describe("a deleted Org", () => {
 });
 
 describe("a task whose Org is missing", () => {
-  it("has its agent stopped, and is still cancelled and timed out", async () => {
+  it("has its agent stopped, is still cancelled and timed out, and runs again when its Org is back", async () => {
     const ns = "org-vanishing";
     await applyManifest(cluster, orgManifest("vanishing"));
     await waitFor("Org vanishing to be Ready", async () => {
@@ -529,10 +530,12 @@ describe("a task whose Org is missing", () => {
     await applyManifest(cluster, taskManifest("left-over", ns, { org: "vanishing", prompt: "x" }));
     await applyManifest(
       cluster,
-      taskManifest("left-running", ns, { org: "vanishing", prompt: "x", timeout: "25s" }),
+      taskManifest("left-running", ns, { org: "vanishing", prompt: "x", timeout: "40s" }),
     );
-    await waitForTask(cluster, ns, "left-over", "to be Running", phaseIs("Running"));
-    await waitForTask(cluster, ns, "left-running", "to be Running", phaseIs("Running"));
+    await applyManifest(cluster, taskManifest("left-waiting", ns, { org: "vanishing", prompt: "x" }));
+    for (const name of ["left-over", "left-running", "left-waiting"]) {
+      await waitForTask(cluster, ns, name, "to be Running", phaseIs("Running"));
+    }
 
     // The Org goes without its cleanup: as when a person removes its finalizer while the operator is down.
     await operator.stop();
@@ -580,8 +583,24 @@ describe("a task whose Org is missing", () => {
       "left-running",
       "to time out",
       phaseIs("TimedOut"),
-      60_000,
+      90_000,
     );
-    expect(timedOut.status?.message).toBe("attempt 1 ran longer than spec.timeout (25s)");
+    expect(timedOut.status?.message).toBe("attempt 1 ran longer than spec.timeout (40s)");
+
+    // The Org back: the task that had not ended runs again; the ended ones get no agents back.
+    await applyManifest(cluster, orgManifest("vanishing"));
+    const back = await waitForTask(
+      cluster,
+      ns,
+      "left-waiting",
+      "to run again",
+      (t) => agentsRemovedCondition(t)?.status === "False",
+    );
+    expect(agentsRemovedCondition(back)).toMatchObject({ reason: "Placed" });
+    await waitFor("its Deployment to be back", async () =>
+      (await getJson(cluster, ["deployment", "left-waiting", "-n", ns])) ? true : undefined,
+    );
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=left-over")).toBe("");
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=left-running")).toBe("");
   });
 });
