@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import { task as makeTask } from "../../schema/fixtures.test-support.ts";
 import type { AgentTaskStatus } from "../../schema/index.ts";
 import { decideSettled, decideWithdrawn, type Withdrawal } from "./task-decision.ts";
+import {
+  agentsAt,
+  clusterChanged,
+  notRemovedCondition,
+  REMOVAL_RETRY_MS,
+  removedCondition,
+  withdrawnReport,
+} from "./task-status.ts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
 const at = (offsetS: number) =>
@@ -99,5 +107,67 @@ describe("decideSettled", () => {
   it("deletes the task once ttlSecondsAfterFinished passed", () => {
     const d = decideSettled(taskWith(ended, { ttlSecondsAfterFinished: 5 }), NOW);
     expect(d.deleteTask).toBe(true);
+  });
+});
+
+describe("where a task's agents are", () => {
+  const removed = (reason: string) => ({
+    ...running,
+    conditions: [
+      {
+        type: "AgentsRemoved",
+        status: "True" as const,
+        reason,
+        message: "",
+        observedGeneration: 1,
+        lastTransitionTime: at(-1),
+      },
+    ],
+  });
+
+  it("is the cluster the task recorded, until they were removed", () => {
+    expect(agentsAt(taskWith(running))).toEqual({ label: "local", namespace: "org-acme" });
+    expect(agentsAt(taskWith(removed("OrgDeleted")))).toBeUndefined();
+    expect(agentsAt(taskWith(undefined))).toBeUndefined();
+  });
+
+  it("moved when the Org names another cluster than a started task recorded", () => {
+    const t = taskWith({ ...running, cluster: "capi/east" });
+    expect(clusterChanged(t, { label: "capi/east", namespace: "org-acme" })).toBeUndefined();
+    expect(clusterChanged(t, { label: "local", namespace: "org-acme" })).toMatchObject({
+      reason: "ClusterChanged",
+      message: expect.stringContaining("moved from cluster capi/east to local while attempt 1 ran"),
+    });
+  });
+
+  it("did not move for a task that had not started, or whose agents are gone", () => {
+    const now = { label: "local", namespace: "org-acme" };
+    expect(clusterChanged(taskWith({ phase: "Queued", cluster: "capi/east" }), now)).toBeUndefined();
+    expect(
+      clusterChanged(taskWith({ ...removed("OrgNotFound"), cluster: "capi/east" }), now),
+    ).toBeUndefined();
+  });
+});
+
+describe("withdrawnReport", () => {
+  const decision = decideWithdrawn(
+    taskWith({ ...running, deployment: "fix-bug", service: "fix-bug", editorURL: "http://x/" }),
+    NOW,
+    deleted,
+  );
+
+  it("no longer names the agent's objects once they are gone", () => {
+    const r = withdrawnReport(decision, removedCondition("OrgDeleted", "local", "org-acme"));
+    expect(r.status).not.toHaveProperty("deployment");
+    expect(r.status).not.toHaveProperty("editorURL");
+    expect(r.status.cluster).toBe("local");
+    expect(r.conditions.at(-1)).toMatchObject({ type: "AgentsRemoved", status: "True" });
+  });
+
+  it("keeps naming them, and tries again soon, while removing them fails", () => {
+    const r = withdrawnReport(decision, notRemovedCondition("capi/east", "org-acme", "timed out"));
+    expect(r.status.deployment).toBe("fix-bug");
+    expect(r.requeueAfterMs).toBe(REMOVAL_RETRY_MS);
+    expect(r.conditions.at(-1)?.message).toContain("agentyard.dev/abandon-cleanup=true");
   });
 });
