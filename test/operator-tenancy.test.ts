@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { REMOTE_CLEANUP_FINALIZER } from "../operator/reconcile/task.ts";
+import { REMOTE_CLEANUP_FINALIZER } from "../schema/contract/index.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import type { AgentTask } from "../schema/index.ts";
 import {

@@ -1,16 +1,37 @@
 import {
   apply,
   type ClusterClient,
+  deleteIfExists,
   type EventRecorder,
+  finalizer,
   getIfExists,
   type Informer,
+  type Logger,
   needsApply,
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { type AgentTask, ORG_KIND, type Org, type OrgStatus, orgNamespace } from "../../schema/index.ts";
-import { type ClusterRegistry, ClusterUnreachable, type OrgCluster } from "../clusters.ts";
+import {
+  AGENTS_REMOVED,
+  cleanupAbandoned,
+  ORG_CLEANUP_FINALIZER,
+  ORG_NETWORK_POLICY,
+} from "../../schema/contract/index.ts";
+import {
+  type AgentTask,
+  isTerminal,
+  ORG_KIND,
+  type Org,
+  type OrgStatus,
+  orgNamespace,
+} from "../../schema/index.ts";
+import {
+  type ClusterRegistry,
+  ClusterUnreachable,
+  describeClusterFailure,
+  type OrgCluster,
+} from "../clusters.ts";
 import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
@@ -20,13 +41,18 @@ import {
   clusterUnreachable,
   invalidKubeconfig,
   namespaceApplyFailed,
+  namespaceCleanupAbandoned,
+  namespaceCleanupFailed,
   namespaceReady,
   type OrgOutcome,
   orgRefused,
   orgReport,
   orgStatusBase,
   orgStatusEvent,
+  terminating,
+  waitingForTasks,
 } from "../status/org-status.ts";
+import { agentsAt } from "../status/task-status.ts";
 import { existingNamespaceRefusal, orgSpecRefusal, type TenancyPolicy, tasksInOrg } from "../tenancy.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
@@ -45,6 +71,12 @@ export interface OrgReconcilerDeps {
 /** Our own refusal, not the remote cluster's answer: its message may reach status as it is. */
 class GitCredentialsRefused extends Error {
   override readonly name = "GitCredentialsRefused";
+}
+
+/** A task a deleting Org no longer waits for: it ended, and its agents are gone or never were. */
+function released(task: AgentTask): boolean {
+  if (task.metadata.deletionTimestamp || !isTerminal(task.status?.phase ?? "Pending")) return false;
+  return (task.status?.attempts ?? 0) === 0 || agentsAt(task) === undefined;
 }
 
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
@@ -68,6 +100,17 @@ export class OrgReconciler {
   async reconcile(name: string, { log }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
+    if (org.metadata.deletionTimestamp && !org.metadata.finalizers?.includes(ORG_CLEANUP_FINALIZER)) {
+      return this.forget(name);
+    }
+    return finalizer(this.d.local, org, ORG_CLEANUP_FINALIZER, {
+      apply: (o) => this.converge(o as Org, log),
+      cleanup: (o) => this.terminate(o as Org, log),
+    });
+  }
+
+  private async converge(org: Org, log: Logger): Promise<ReconcileResult> {
+    const name = org.metadata.name as string;
     const base = orgStatusBase(org, tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org));
     const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
     if (refusal) return this.refuse(org, base, refusal);
@@ -95,6 +138,60 @@ export class OrgReconciler {
     }
     this.markUsable(name, cluster);
     return this.report(org, base, namespaceReady(cluster.label, cluster.namespace));
+  }
+
+  /**
+   * A deleted Org: its tasks end and their agents go (the task reconciler does that, woken by the
+   * Org's change, in whatever cluster each task recorded); then the objects in its namespace go;
+   * then the Org. The tasks themselves stay, as records, and so do the namespaces.
+   */
+  private async terminate(org: Org, log: Logger): Promise<ReconcileResult> {
+    const name = org.metadata.name as string;
+    const tasks = tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org);
+    const base = orgStatusBase(org, tasks);
+    const reachable = org.status?.clusterReachable ?? false;
+    const waiting = tasks.filter((t) => !released(t));
+    if (waiting.length > 0) {
+      const blocked = waiting
+        .map((t) => t.status?.conditions?.find((c) => c.type === AGENTS_REMOVED && c.status === "False"))
+        .find((c) => c !== undefined);
+      const message = waitingForTasks(waiting.length, tasks.length, blocked?.message);
+      return this.report(org, base, terminating(reachable, "WaitingForTasks", message));
+    }
+    try {
+      const cluster = await this.d.clusters.resolve(org);
+      await this.deleteNamespaceObjects(org, cluster);
+    } catch (err) {
+      const why = describeClusterFailure(err);
+      log.warn({ err }, "deleting the Org's objects failed");
+      if (!cleanupAbandoned(org)) return this.report(org, base, namespaceCleanupFailed(why));
+      await this.d.events.event(org, {
+        type: "Warning",
+        reason: "CleanupAbandoned",
+        action: "Cleanup",
+        note: namespaceCleanupAbandoned(org, why),
+      });
+    }
+    this.forget(name);
+    return undefined;
+  }
+
+  /** What the Org made in its namespace; the namespace stays, with whatever else people put there. */
+  private async deleteNamespaceObjects(org: Org, cluster: OrgCluster): Promise<void> {
+    const namespace = cluster.namespace;
+    await deleteIfExists(cluster.client, {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: ORG_NETWORK_POLICY, namespace },
+    });
+    const ref = org.spec.git?.credentialsSecretRef;
+    if (ref && cluster.remote) {
+      await deleteIfExists(cluster.client, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: ref.name, namespace },
+      });
+    }
   }
 
   private forget(name: string): ReconcileResult {
