@@ -12,6 +12,7 @@ import {
   clusterWithCrds,
   condition,
   getJson,
+  getOrg,
   getTask,
   orgWhenReadyReason,
   phaseIs,
@@ -166,6 +167,28 @@ describe("an Org's namespace", () => {
       `namespace ${OPERATOR_NAMESPACE} is the operator's own`,
     );
     expect(await getJson(cluster, ["namespace", OPERATOR_NAMESPACE])).toBeUndefined();
+  });
+});
+
+describe("a deleted Org refused another Org's namespace", () => {
+  it("deletes nothing of that Org's, ends its own tasks and goes", async () => {
+    await applyManifest(cluster, orgManifest("holder", { namespace: "held-ns" }));
+    await orgWhenReadyReason(cluster, "holder", "Ready");
+    const policy = await uidOf("networkpolicy", "agentyard-agents", "held-ns");
+    expect(policy).toBeDefined();
+    await applyManifest(cluster, orgManifest("latecomer", { namespace: "held-ns" }));
+    await orgWhenReadyReason(cluster, "latecomer", "TenancyRefused");
+    await applyManifest(cluster, taskManifest("late", "held-ns", { org: "latecomer", prompt: "x" }));
+    await waitForTask(cluster, "held-ns", "late", "to stall", isStalled);
+
+    expect((await cluster.kubectl(["delete", "org", "latecomer", "--wait=false"])).code).toBe(0);
+    await waitFor("Org latecomer to go", async () =>
+      (await getOrg(cluster, "latecomer")) ? undefined : true,
+    );
+    const late = await waitForTask(cluster, "held-ns", "late", "to be cancelled", phaseIs("Cancelled"));
+    expect(condition(late, "Ready")?.reason).toBe("OrgDeleted");
+    expect(await uidOf("networkpolicy", "agentyard-agents", "held-ns")).toBe(policy);
+    await orgWhenReadyReason(cluster, "holder", "Ready");
   });
 });
 

@@ -53,7 +53,13 @@ import {
   waitingForTasks,
 } from "../status/org-status.ts";
 import { agentsAt } from "../status/task-status.ts";
-import { existingNamespaceRefusal, orgSpecRefusal, type TenancyPolicy, tasksInOrg } from "../tenancy.ts";
+import {
+  existingNamespaceRefusal,
+  isOrgsOwn,
+  orgSpecRefusal,
+  type TenancyPolicy,
+  tasksInOrg,
+} from "../tenancy.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
 export interface OrgReconcilerDeps {
@@ -77,6 +83,16 @@ class GitCredentialsRefused extends Error {
 function released(task: AgentTask): boolean {
   if (task.metadata.deletionTimestamp || !isTerminal(task.status?.phase ?? "Pending")) return false;
   return (task.status?.attempts ?? 0) === 0 || agentsAt(task) === undefined;
+}
+
+/** Deletes the object when it exists and `own` says it is ours, conditioned on the uid checked. */
+async function deleteOwn(
+  client: ClusterClient,
+  ref: KubeObject,
+  own: (live: KubernetesObject) => boolean,
+): Promise<void> {
+  const live = await getIfExists<KubernetesObject>(client, ref);
+  if (live && own(live)) await deleteIfExists(client, ref, { uid: live.metadata?.uid as string });
 }
 
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
@@ -143,7 +159,9 @@ export class OrgReconciler {
   /**
    * A deleted Org: its tasks end and their agents go (the task reconciler does that, woken by the
    * Org's change, in whatever cluster each task recorded); then the objects in its namespace go;
-   * then the Org. The tasks themselves stay, as records, and so do the namespaces.
+   * then the Org. The tasks themselves stay, as records, and so do the namespaces. An Org whose
+   * spec tenancy refuses made nothing there: its cluster is not reached (its kubeconfig Secret may
+   * be one it may not read), and only its finalizer goes.
    */
   private async terminate(org: Org, log: Logger): Promise<ReconcileResult> {
     const name = org.metadata.name as string;
@@ -157,6 +175,11 @@ export class OrgReconciler {
         .find((c) => c !== undefined);
       const message = waitingForTasks(waiting.length, tasks.length, blocked?.message);
       return this.report(org, base, terminating(reachable, "WaitingForTasks", message));
+    }
+    const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
+    if (refusal) {
+      log.info({ refusal }, "the Org was refused its namespace; nothing of it to delete there");
+      return this.forget(name);
     }
     try {
       const cluster = await this.d.clusters.resolve(org);
@@ -172,25 +195,32 @@ export class OrgReconciler {
         note: namespaceCleanupAbandoned(org, why),
       });
     }
-    this.forget(name);
-    return undefined;
+    return this.forget(name);
   }
 
-  /** What the Org made in its namespace; the namespace stays, with whatever else people put there. */
+  /**
+   * What the Org made in its namespace, and only that: the NetworkPolicy labelled as its own and
+   * the git credentials copy, each delete conditioned on the uid checked. The namespace stays, with
+   * whatever else people or another Org put there.
+   */
   private async deleteNamespaceObjects(org: Org, cluster: OrgCluster): Promise<void> {
     const namespace = cluster.namespace;
-    await deleteIfExists(cluster.client, {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: ORG_NETWORK_POLICY, namespace },
-    });
+    await deleteOwn(
+      cluster.client,
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: ORG_NETWORK_POLICY, namespace },
+      },
+      (live) => isOrgsOwn(live, org),
+    );
     const ref = org.spec.git?.credentialsSecretRef;
-    if (ref && cluster.remote) {
-      await deleteIfExists(cluster.client, {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: ref.name, namespace },
-      });
+    if (ref) {
+      await deleteOwn(
+        cluster.client,
+        { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace } },
+        (live) => isGitCredentialsCopy(live, org),
+      );
     }
   }
 
