@@ -104,6 +104,49 @@ describe("a deleting task that names another Org", () => {
   });
 });
 
+describe("a task whose Org is missing, with a status naming another Org's namespace", () => {
+  it("removes none of that Org's same-named children", async () => {
+    await applyManifest(cluster, orgManifest("target"));
+    await orgWhenReadyReason(cluster, "target", "Ready");
+    await applyManifest(cluster, taskManifest("ledger", "org-target", { org: "target", prompt: "x" }));
+    await waitForTask(cluster, "org-target", "ledger", "to start", phaseIs("Starting", "Running"));
+    const children: [string, string][] = [
+      ["deployment", "ledger"],
+      ["configmap", "ledger-state"],
+      ["secret", "ledger-editor"],
+    ];
+    const before = await Promise.all(children.map(([kind, name]) => uidOf(kind, name, "org-target")));
+    for (const uid of before) expect(uid).toBeDefined();
+
+    // Whoever may write a task's status can say where its agents are: the removal checks labels and uid.
+    await applyManifest(cluster, taskManifest("ledger", "org-mallory", { org: "nobody", prompt: "x" }));
+    await waitForTask(cluster, "org-mallory", "ledger", "to stall", isStalled);
+    const status = { phase: "Running", attempts: 1, cluster: "local", namespace: "org-target" };
+    const patched = await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "ledger",
+      "-n",
+      "org-mallory",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+    expect(patched.code, patched.stderr).toBe(0);
+    await waitForTask(
+      cluster,
+      "org-mallory",
+      "ledger",
+      "to report its agents removed",
+      (t) => condition(t, "AgentsRemoved")?.status === "True",
+    );
+
+    const after = await Promise.all(children.map(([kind, name]) => uidOf(kind, name, "org-target")));
+    expect(after).toEqual(before);
+  });
+});
+
 describe("tasks outside their Org's namespace", () => {
   it("never take a place in that Org's queue or its counts", async () => {
     await applyManifest(cluster, orgManifest("starved", { limits: { maxConcurrentTasks: 2 } }));
