@@ -46,14 +46,30 @@ interface ChildTypes {
 
 export type ChildInformers = { [F in InformerField]: Informer<ChildTypes[F]> };
 
-/** Where an Org's agents run: the management cluster, or the Org's own cluster. */
-export interface OrgCluster {
+/** A cluster and namespace to act in: enough to delete what a task left there. */
+export interface ClusterTarget {
   /** "local", or the kubeconfig Secret as <namespace>/<name>. */
   label: string;
   remote: boolean;
   client: ClusterClient;
   namespace: string;
+}
+
+/** Where an Org's agents run: the management cluster, or the Org's own cluster. */
+export interface OrgCluster extends ClusterTarget {
   children: ChildInformers;
+}
+
+/** What went wrong on a cluster, in the operator's words: its own refusals as they are, a remote answer described, never quoted. */
+export function describeClusterFailure(err: unknown): string {
+  if (err instanceof ClusterUnreachable || err instanceof KubeconfigRefused) return err.message;
+  return describeRemoteError(err);
+}
+
+/** The label of the cluster an Org names now, as tasks record it in status.cluster. */
+export function clusterLabelOf(org: Org): string {
+  const ref = org.spec.cluster?.kubeconfigSecretRef;
+  return ref ? `${ref.namespace}/${ref.name}` : "local";
 }
 
 export class ClusterUnreachable extends Error {
@@ -151,9 +167,13 @@ export class ClusterRegistry implements Runnable {
    */
   async resolve(org: Org): Promise<OrgCluster> {
     const ref = org.spec.cluster?.kubeconfigSecretRef;
-    if (!ref) return this.get(org) as OrgCluster;
     const name = org.metadata.name as string;
-    const label = `${ref.namespace}/${ref.name}`;
+    if (!ref) {
+      // An Org that moved back to the management cluster needs its former cluster's informers no more.
+      this.forget(name);
+      return this.get(org) as OrgCluster;
+    }
+    const label = clusterLabelOf(org);
     const kubeconfig = await this.readKubeconfig(ref.namespace, ref.name, ref.key);
     const checked = checkKubeconfig(kubeconfig);
     const fingerprint = createHash("sha256").update(kubeconfig).update(orgNamespace(org)).digest("hex");
@@ -175,6 +195,32 @@ export class ClusterRegistry implements Runnable {
     const cluster: OrgCluster = { label, remote: true, client, namespace, children };
     this.remotes.set(name, { fingerprint, cluster });
     return cluster;
+  }
+
+  /**
+   * The cluster a task recorded in status.cluster, to delete what it left there whatever its Org
+   * says now: the Org's resolved cluster when it is that one, else a client made from the
+   * kubeconfig Secret the label names (with the Org's key when the Org still names that Secret,
+   * else "value"), checked and probed as resolve does, without informers. So cleanup reaches the
+   * right cluster after the Org moved, went, or before the Org was resolved since a restart.
+   * Throws KubeconfigRefused or ClusterUnreachable.
+   */
+  async recorded(label: string, namespace: string, org: Org | undefined): Promise<ClusterTarget> {
+    if (label === "local") return { label, remote: false, client: this.local, namespace };
+    const known = org ? this.remotes.get(org.metadata.name as string)?.cluster : undefined;
+    if (known?.label === label) {
+      await this.probe(known.client, label);
+      return { label, remote: true, client: known.client, namespace };
+    }
+    const slash = label.indexOf("/");
+    if (slash < 0) throw new KubeconfigRefused(`status.cluster "${label}" names no kubeconfig Secret`);
+    const ref = org?.spec.cluster?.kubeconfigSecretRef;
+    const key = ref && clusterLabelOf(org as Org) === label ? ref.key : "value";
+    const kubeconfig = await this.readKubeconfig(label.slice(0, slash), label.slice(slash + 1), key);
+    const checked = checkKubeconfig(kubeconfig);
+    const client = clientFromKubeConfig(kubeConfigOf(checked), `recorded:${label}`, this.local.identity);
+    await this.probe(client, label);
+    return { label, remote: true, client, namespace };
   }
 
   /** Stops what an Org's own cluster used; called when the Org is gone. */

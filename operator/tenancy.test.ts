@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { org, task } from "../schema/fixtures.test-support.ts";
 import type { Org } from "../schema/index.ts";
-import { existingNamespaceRefusal, orgSpecRefusal, tasksInOrg } from "./tenancy.ts";
+import { existingNamespaceRefusal, isOrgsOwn, orgSpecRefusal, tasksInOrg } from "./tenancy.ts";
 
 const policy = { operatorNamespaces: ["agentyard-system"], secretNamespaces: ["capi"] };
 
@@ -66,6 +66,26 @@ describe("existingNamespaceRefusal", () => {
     );
     const other = ns({ "app.kubernetes.io/managed-by": "agentyard", "agentyard.dev/org": "globex" });
     expect(existingNamespaceRefusal(org(), other, "capi/k")).toContain("cluster capi/k");
+  });
+});
+
+describe("isOrgsOwn", () => {
+  const labelled = (labels: Record<string, string>) => ({ metadata: { labels } });
+  it("is true only for an object agentyard made for this Org", () => {
+    expect(
+      isOrgsOwn(
+        labelled({ "app.kubernetes.io/managed-by": "agentyard", "agentyard.dev/org": "acme" }),
+        org(),
+      ),
+    ).toBe(true);
+    expect(
+      isOrgsOwn(
+        labelled({ "app.kubernetes.io/managed-by": "agentyard", "agentyard.dev/org": "globex" }),
+        org(),
+      ),
+    ).toBe(false);
+    expect(isOrgsOwn(labelled({ "agentyard.dev/org": "acme" }), org())).toBe(false);
+    expect(isOrgsOwn({ metadata: {} }, org())).toBe(false);
   });
 });
 

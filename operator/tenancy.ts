@@ -56,6 +56,12 @@ export function orgSpecRefusal(org: Org, orgs: readonly Org[], policy: TenancyPo
   return undefined;
 }
 
+/** Whether agentyard made the object for this Org: its labels say so. */
+export function isOrgsOwn(obj: KubernetesObject, org: Org): boolean {
+  const labels = obj.metadata?.labels ?? {};
+  return labels[LABEL_MANAGED_BY] === MANAGED_BY && labels[LABEL_ORG] === org.metadata.name;
+}
+
 /**
  * Why a namespace that exists cannot become the Org's: agentyard did not make it for this Org (a
  * namespace of people's own, or one left by another Org). undefined when it is the Org's, or absent.
@@ -65,9 +71,7 @@ export function existingNamespaceRefusal(
   namespace: KubernetesObject | undefined,
   clusterLabel: string,
 ): string | undefined {
-  if (!namespace) return undefined;
-  const labels = namespace.metadata?.labels ?? {};
-  if (labels[LABEL_MANAGED_BY] === MANAGED_BY && labels[LABEL_ORG] === org.metadata.name) return undefined;
+  if (!namespace || isOrgsOwn(namespace, org)) return undefined;
   return `namespace ${namespace.metadata?.name} already exists in cluster ${clusterLabel} and was not made by agentyard for Org ${org.metadata.name}: an Org takes only a namespace of its own; choose another spec.namespace`;
 }
 

@@ -4,9 +4,11 @@ import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
+import type { AgentTask } from "../schema/index.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  condition,
   getJson,
   getOrg,
   getTask,
@@ -470,5 +472,148 @@ describe("a resync of an unchanged world", () => {
       },
     );
     expect((await writesByAdmin()) - before).toBe(0);
+  });
+});
+
+/** The agent objects a task has left in a namespace of a cluster, by the labels the operator puts on them. */
+async function agentObjects(c: DevCluster, namespace: string, selector: string): Promise<string> {
+  const r = await c.kubectl([
+    "get",
+    "deployment,service,configmap,secret,serviceaccount,role,rolebinding",
+    "-n",
+    namespace,
+    "-l",
+    selector,
+    "-o",
+    "name",
+  ]);
+  return r.stdout.trim();
+}
+
+const agentsRemovedCondition = (t: AgentTask | undefined) => condition(t, "AgentsRemoved");
+
+describe("a deleted Org", () => {
+  it("ends its tasks, removes their agents and its NetworkPolicy, keeps the tasks as records, then goes", async () => {
+    const ns = "org-ending";
+    await applyManifest(cluster, orgManifest("ending"));
+    await waitFor("Org ending to be Ready", async () => {
+      const org = await getOrg(cluster, "ending");
+      return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+    });
+    await applyManifest(cluster, taskManifest("busy", ns, { org: "ending", prompt: "x" }));
+    await applyManifest(cluster, taskManifest("done", ns, { org: "ending", prompt: "x" }));
+    await waitForTask(cluster, ns, "busy", "to be Running", phaseIs("Running"));
+    await waitForTask(cluster, ns, "done", "to be Running", phaseIs("Running"));
+    await writeAgentState(cluster, ns, "done", {
+      attempt: "1",
+      finishedAt: new Date().toISOString(),
+      exitCode: "0",
+    });
+    await waitForTask(cluster, ns, "done", "to succeed", phaseIs("Succeeded"));
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=done")).not.toBe("");
+
+    expect((await cluster.kubectl(["delete", "org", "ending", "--wait=false"])).code).toBe(0);
+    await waitFor("Org ending to go", async () => ((await getOrg(cluster, "ending")) ? undefined : true), {
+      timeoutMs: 60_000,
+    });
+
+    const busy = await getTask(cluster, ns, "busy");
+    expect(busy?.status?.phase).toBe("Cancelled");
+    expect(busy?.status?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("OrgDeleted");
+    expect(busy?.status?.message).toBe('cancelled: Org "ending" is being deleted');
+    expect(agentsRemovedCondition(busy)).toMatchObject({ status: "True", reason: "OrgDeleted" });
+    expect(busy?.status?.deployment).toBeUndefined();
+    const done = await getTask(cluster, ns, "done");
+    expect(done?.status?.phase).toBe("Succeeded");
+    expect(agentsRemovedCondition(done)).toMatchObject({ status: "True" });
+    expect(await agentObjects(cluster, ns, "agentyard.dev/org=ending")).toBe("");
+    expect(await getJson(cluster, ["networkpolicy", "agentyard-agents", "-n", ns])).toBeUndefined();
+    expect(await getJson(cluster, ["namespace", ns])).toBeDefined();
+  });
+});
+
+describe("a task whose Org is missing", () => {
+  it("has its agent stopped, is still cancelled and timed out, and runs again when its Org is back", async () => {
+    const ns = "org-vanishing";
+    await applyManifest(cluster, orgManifest("vanishing"));
+    await waitFor("Org vanishing to be Ready", async () => {
+      const org = await getOrg(cluster, "vanishing");
+      return org?.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
+    });
+    await applyManifest(cluster, taskManifest("left-over", ns, { org: "vanishing", prompt: "x" }));
+    await applyManifest(
+      cluster,
+      taskManifest("left-running", ns, { org: "vanishing", prompt: "x", timeout: "40s" }),
+    );
+    await applyManifest(cluster, taskManifest("left-waiting", ns, { org: "vanishing", prompt: "x" }));
+    for (const name of ["left-over", "left-running", "left-waiting"]) {
+      await waitForTask(cluster, ns, name, "to be Running", phaseIs("Running"));
+    }
+
+    // The Org goes without its cleanup: as when a person removes its finalizer while the operator is down.
+    await operator.stop();
+    await cluster.kubectl([
+      "patch",
+      "org",
+      "vanishing",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    expect((await cluster.kubectl(["delete", "org", "vanishing", "--wait=true"])).code).toBe(0);
+    operator = await startTestOperator(cluster);
+
+    await waitFor("the agents to be removed", async () =>
+      (await agentObjects(cluster, ns, "agentyard.dev/org=vanishing")) === "" ? true : undefined,
+    );
+    const stalledTask = await waitForTask(
+      cluster,
+      ns,
+      "left-over",
+      "to say its agents were removed",
+      (t) => agentsRemovedCondition(t) !== undefined,
+    );
+    expect(agentsRemovedCondition(stalledTask)).toMatchObject({ status: "True", reason: "OrgNotFound" });
+    expect(stalledTask.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({
+      status: "True",
+      reason: "OrgNotFound",
+    });
+
+    await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "left-over",
+      "-n",
+      ns,
+      "--type=merge",
+      "-p",
+      '{"spec":{"cancel":true}}',
+    ]);
+    await waitForTask(cluster, ns, "left-over", "to be Cancelled", phaseIs("Cancelled"));
+    const timedOut = await waitForTask(
+      cluster,
+      ns,
+      "left-running",
+      "to time out",
+      phaseIs("TimedOut"),
+      90_000,
+    );
+    expect(timedOut.status?.message).toBe("attempt 1 ran longer than spec.timeout (40s)");
+
+    // The Org back: the task that had not ended runs again; the ended ones get no agents back.
+    await applyManifest(cluster, orgManifest("vanishing"));
+    const back = await waitForTask(
+      cluster,
+      ns,
+      "left-waiting",
+      "to run again",
+      (t) => agentsRemovedCondition(t)?.status === "False",
+    );
+    expect(agentsRemovedCondition(back)).toMatchObject({ reason: "Placed" });
+    await waitFor("its Deployment to be back", async () =>
+      (await getJson(cluster, ["deployment", "left-waiting", "-n", ns])) ? true : undefined,
+    );
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=left-over")).toBe("");
+    expect(await agentObjects(cluster, ns, "agentyard.dev/task=left-running")).toBe("");
   });
 });

@@ -4,10 +4,11 @@ import { DevCluster as Cluster, type DevCluster } from "../devcluster/cluster.ts
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
-import type { Org } from "../schema/index.ts";
+import type { AgentTask, Org } from "../schema/index.ts";
 import {
   applyManifest,
   clusterWithCrds,
+  condition,
   getJson,
   getOrg,
   phaseIs,
@@ -198,5 +199,169 @@ describe("an Org whose cluster cannot be used", () => {
       status: "False",
       reason: "ClusterUnreachable",
     });
+  });
+});
+
+/** The agent objects left in a namespace of a cluster, by the labels the operator puts on them. */
+async function agentObjects(c: DevCluster, namespace: string, selector: string): Promise<string> {
+  const r = await c.kubectl([
+    "get",
+    "deployment,service,configmap,secret,serviceaccount,role,rolebinding",
+    "-n",
+    namespace,
+    "-l",
+    selector,
+    "-o",
+    "name",
+  ]);
+  return r.stdout.trim();
+}
+
+/** An Org whose agents run in east, with a Running task there. */
+async function runningInEast(org: string, task: string): Promise<void> {
+  await kubeconfigSecret(`${org}-kubeconfig`, await readFile(east.kubeconfigPath(), "utf8"));
+  await applyManifest(
+    management,
+    orgManifest(org, {
+      cluster: { kubeconfigSecretRef: { name: `${org}-kubeconfig`, namespace: "capi" } },
+    }),
+  );
+  await waitFor(`Org ${org} to be Ready`, async () =>
+    readyCondition(await getOrg(management, org))?.status === "True" ? true : undefined,
+  );
+  await applyManifest(management, taskManifest(task, `org-${org}`, { org, prompt: "x" }));
+  await waitForTask(management, `org-${org}`, task, "to be Running", phaseIs("Running"));
+  expect(await getJson(east, ["deployment", task, "-n", `org-${org}`])).toBeDefined();
+}
+
+describe("the lifecycle of an Org with its own cluster", () => {
+  it("a deleted Org has its tasks' agents and its objects removed there before it goes", async () => {
+    await runningInEast("closing", "closing-job");
+    expect(await getJson(east, ["networkpolicy", "agentyard-agents", "-n", "org-closing"])).toBeDefined();
+    expect((await management.kubectl(["delete", "org", "closing", "--wait=false"])).code).toBe(0);
+    await waitFor(
+      "Org closing to go",
+      async () => ((await getOrg(management, "closing")) ? undefined : true),
+      { timeoutMs: 60_000 },
+    );
+    expect(await agentObjects(east, "org-closing", "agentyard.dev/org=closing")).toBe("");
+    expect(await getJson(east, ["networkpolicy", "agentyard-agents", "-n", "org-closing"])).toBeUndefined();
+    const task = await getJson<AgentTask>(management, ["agenttask", "closing-job", "-n", "org-closing"]);
+    expect(task?.status?.phase).toBe("Cancelled");
+    expect(condition(task, "Ready")?.reason).toBe("OrgDeleted");
+    expect(condition(task, "AgentsRemoved")).toMatchObject({ status: "True", reason: "OrgDeleted" });
+    // A record whose agents are gone goes without reaching any cluster.
+    expect(
+      (await management.kubectl(["delete", "agenttask", "closing-job", "-n", "org-closing", "--timeout=30s"]))
+        .code,
+    ).toBe(0);
+  });
+
+  it("a changed spec.cluster removes the agents of running tasks from the old cluster and fails them", async () => {
+    await runningInEast("mover", "moving");
+    await management.kubectl([
+      "patch",
+      "org",
+      "mover",
+      "--type=json",
+      "-p",
+      '[{"op":"remove","path":"/spec/cluster"}]',
+    ]);
+    const failed = await waitForTask(management, "org-mover", "moving", "to fail", phaseIs("Failed"));
+    expect(condition(failed, "Ready")?.reason).toBe("ClusterChanged");
+    expect(failed.status?.message).toContain("moved from cluster capi/mover-kubeconfig to local");
+    expect(await agentObjects(east, "org-mover", "agentyard.dev/task=moving")).toBe("");
+    expect(await getJson(management, ["deployment", "moving", "-n", "org-mover"])).toBeUndefined();
+
+    await applyManifest(management, taskManifest("moved-in", "org-mover", { org: "mover", prompt: "x" }));
+    const placed = await waitForTask(
+      management,
+      "org-mover",
+      "moved-in",
+      "to be Running",
+      phaseIs("Running"),
+    );
+    expect(placed.status?.cluster).toBe("local");
+  });
+
+  it("a remote task deleted before its cluster is resolved keeps its finalizer until it was cleaned up there", async () => {
+    await runningInEast("restarted", "early");
+    await operator.stop();
+    // The Org now names a Secret that does not exist: the new operator never resolves its cluster.
+    await management.kubectl([
+      "patch",
+      "org",
+      "restarted",
+      "--type=merge",
+      "-p",
+      '{"spec":{"cluster":{"kubeconfigSecretRef":{"name":"nowhere","namespace":"capi"}}}}',
+    ]);
+    expect(
+      (await management.kubectl(["delete", "agenttask", "early", "-n", "org-restarted", "--wait=false"]))
+        .code,
+    ).toBe(0);
+    operator = await startTestOperator(management);
+    await waitFor(
+      "the task to go",
+      async () =>
+        (await getJson(management, ["agenttask", "early", "-n", "org-restarted"])) ? undefined : true,
+      { timeoutMs: 60_000 },
+    );
+    expect(await agentObjects(east, "org-restarted", "agentyard.dev/task=early")).toBe("");
+  });
+
+  it("a cluster gone for good holds a deleted task and Org with a message until a person gives up on it", async () => {
+    await runningInEast("stranded", "stuck");
+    await operator.stop();
+    const dead = (await readFile(east.kubeconfigPath(), "utf8")).replace(
+      /server: https:\/\/127\.0\.0\.1:\d+/,
+      "server: https://127.0.0.1:1",
+    );
+    await kubeconfigSecret("stranded-kubeconfig", dead);
+    await management.kubectl(["delete", "agenttask", "stuck", "-n", "org-stranded", "--wait=false"]);
+    await management.kubectl(["delete", "org", "stranded", "--wait=false"]);
+    operator = await startTestOperator(management);
+
+    const held = await waitForTask(
+      management,
+      "org-stranded",
+      "stuck",
+      "to say why it is held",
+      (t) => condition(t, "AgentsRemoved")?.status === "False",
+    );
+    expect(condition(held, "AgentsRemoved")?.message).toContain("capi/stranded-kubeconfig does not answer");
+    expect(condition(held, "AgentsRemoved")?.message).toContain("agentyard.dev/abandon-cleanup=true");
+    const terminating = await waitFor("Org stranded to say what it waits for", async () => {
+      const org = await getOrg(management, "stranded");
+      return condition(org, "Terminating")?.message?.includes("does not answer") ? org : undefined;
+    });
+    expect(condition(terminating, "Terminating")).toMatchObject({
+      status: "True",
+      reason: "WaitingForTasks",
+    });
+    expect(condition(terminating, "Terminating")?.message).toContain("1 of 1 tasks");
+
+    await management.kubectl([
+      "annotate",
+      "agenttask",
+      "stuck",
+      "-n",
+      "org-stranded",
+      "agentyard.dev/abandon-cleanup=true",
+    ]);
+    await waitFor("the task to go", async () =>
+      (await getJson(management, ["agenttask", "stuck", "-n", "org-stranded"])) ? undefined : true,
+    );
+    await waitFor("Org stranded to wait for its cluster", async () =>
+      condition(await getOrg(management, "stranded"), "Terminating")?.reason === "ClusterUnreachable"
+        ? true
+        : undefined,
+    );
+    await management.kubectl(["annotate", "org", "stranded", "agentyard.dev/abandon-cleanup=true"]);
+    await waitFor("Org stranded to go", async () =>
+      (await getOrg(management, "stranded")) ? undefined : true,
+    );
+    // What was given up on is still there: the operator said so instead of pretending.
+    expect(await getJson(east, ["deployment", "stuck", "-n", "org-stranded"])).toBeDefined();
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { REMOTE_CLEANUP_FINALIZER } from "../operator/reconcile/task.ts";
+import { REMOTE_CLEANUP_FINALIZER } from "../schema/contract/index.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import type { AgentTask } from "../schema/index.ts";
 import {
@@ -12,6 +12,7 @@ import {
   clusterWithCrds,
   condition,
   getJson,
+  getOrg,
   getTask,
   orgWhenReadyReason,
   phaseIs,
@@ -103,6 +104,49 @@ describe("a deleting task that names another Org", () => {
   });
 });
 
+describe("a task whose Org is missing, with a status naming another Org's namespace", () => {
+  it("removes none of that Org's same-named children", async () => {
+    await applyManifest(cluster, orgManifest("target"));
+    await orgWhenReadyReason(cluster, "target", "Ready");
+    await applyManifest(cluster, taskManifest("ledger", "org-target", { org: "target", prompt: "x" }));
+    await waitForTask(cluster, "org-target", "ledger", "to start", phaseIs("Starting", "Running"));
+    const children: [string, string][] = [
+      ["deployment", "ledger"],
+      ["configmap", "ledger-state"],
+      ["secret", "ledger-editor"],
+    ];
+    const before = await Promise.all(children.map(([kind, name]) => uidOf(kind, name, "org-target")));
+    for (const uid of before) expect(uid).toBeDefined();
+
+    // Whoever may write a task's status can say where its agents are: the removal checks labels and uid.
+    await applyManifest(cluster, taskManifest("ledger", "org-mallory", { org: "nobody", prompt: "x" }));
+    await waitForTask(cluster, "org-mallory", "ledger", "to stall", isStalled);
+    const status = { phase: "Running", attempts: 1, cluster: "local", namespace: "org-target" };
+    const patched = await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "ledger",
+      "-n",
+      "org-mallory",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+    expect(patched.code, patched.stderr).toBe(0);
+    await waitForTask(
+      cluster,
+      "org-mallory",
+      "ledger",
+      "to report its agents removed",
+      (t) => condition(t, "AgentsRemoved")?.status === "True",
+    );
+
+    const after = await Promise.all(children.map(([kind, name]) => uidOf(kind, name, "org-target")));
+    expect(after).toEqual(before);
+  });
+});
+
 describe("tasks outside their Org's namespace", () => {
   it("never take a place in that Org's queue or its counts", async () => {
     await applyManifest(cluster, orgManifest("starved", { limits: { maxConcurrentTasks: 2 } }));
@@ -166,6 +210,28 @@ describe("an Org's namespace", () => {
       `namespace ${OPERATOR_NAMESPACE} is the operator's own`,
     );
     expect(await getJson(cluster, ["namespace", OPERATOR_NAMESPACE])).toBeUndefined();
+  });
+});
+
+describe("a deleted Org refused another Org's namespace", () => {
+  it("deletes nothing of that Org's, ends its own tasks and goes", async () => {
+    await applyManifest(cluster, orgManifest("holder", { namespace: "held-ns" }));
+    await orgWhenReadyReason(cluster, "holder", "Ready");
+    const policy = await uidOf("networkpolicy", "agentyard-agents", "held-ns");
+    expect(policy).toBeDefined();
+    await applyManifest(cluster, orgManifest("latecomer", { namespace: "held-ns" }));
+    await orgWhenReadyReason(cluster, "latecomer", "TenancyRefused");
+    await applyManifest(cluster, taskManifest("late", "held-ns", { org: "latecomer", prompt: "x" }));
+    await waitForTask(cluster, "held-ns", "late", "to stall", isStalled);
+
+    expect((await cluster.kubectl(["delete", "org", "latecomer", "--wait=false"])).code).toBe(0);
+    await waitFor("Org latecomer to go", async () =>
+      (await getOrg(cluster, "latecomer")) ? undefined : true,
+    );
+    const late = await waitForTask(cluster, "held-ns", "late", "to be cancelled", phaseIs("Cancelled"));
+    expect(condition(late, "Ready")?.reason).toBe("OrgDeleted");
+    expect(await uidOf("networkpolicy", "agentyard-agents", "held-ns")).toBe(policy);
+    await orgWhenReadyReason(cluster, "holder", "Ready");
   });
 });
 

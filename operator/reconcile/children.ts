@@ -10,7 +10,7 @@ import {
   taskChildNames,
 } from "../../schema/contract/index.ts";
 import { AGENT_TASK_KIND, type AgentTask } from "../../schema/index.ts";
-import type { OrgCluster } from "../clusters.ts";
+import type { ClusterTarget, OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
 
 const INFORMER_OF_KIND = new Map<string, InformerField>(
@@ -56,21 +56,23 @@ export function isChildOf(obj: KubernetesObject, task: AgentTask): boolean {
 }
 
 /**
- * Deletes the task's children in its cluster, by name, those that are its own only (isChildOf);
- * each delete is conditioned on the uid that was checked. Returns how many were deleted.
+ * Deletes a task's children by name, in the contract's order (the Deployment first, so the agent
+ * stops before its rights go), those that are its own only (isChildOf); each delete is conditioned
+ * on the uid that was checked. Used where owner references do not reach: an Org's own cluster, and
+ * tasks that stay while their agents go. Returns how many were deleted.
  */
 export async function deleteTaskChildren(
-  cluster: OrgCluster,
+  target: ClusterTarget,
   task: AgentTask,
   signal?: AbortSignal,
 ): Promise<number> {
   const names = taskChildNames(task.metadata.name as string);
   let deleted = 0;
   for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
-    const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: cluster.namespace } };
-    const live = await getIfExists<KubernetesObject>(cluster.client, ref, { signal });
+    const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: target.namespace } };
+    const live = await getIfExists<KubernetesObject>(target.client, ref, { signal });
     if (!live || !isChildOf(live, task)) continue;
-    if (await deleteIfExists(cluster.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
+    if (await deleteIfExists(target.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
   }
   return deleted;
 }

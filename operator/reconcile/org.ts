@@ -1,16 +1,37 @@
 import {
   apply,
   type ClusterClient,
+  deleteIfExists,
   type EventRecorder,
+  finalizer,
   getIfExists,
   type Informer,
+  type Logger,
   needsApply,
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { type AgentTask, ORG_KIND, type Org, type OrgStatus, orgNamespace } from "../../schema/index.ts";
-import { type ClusterRegistry, ClusterUnreachable, type OrgCluster } from "../clusters.ts";
+import {
+  AGENTS_REMOVED,
+  cleanupAbandoned,
+  ORG_CLEANUP_FINALIZER,
+  ORG_NETWORK_POLICY,
+} from "../../schema/contract/index.ts";
+import {
+  type AgentTask,
+  isTerminal,
+  ORG_KIND,
+  type Org,
+  type OrgStatus,
+  orgNamespace,
+} from "../../schema/index.ts";
+import {
+  type ClusterRegistry,
+  ClusterUnreachable,
+  describeClusterFailure,
+  type OrgCluster,
+} from "../clusters.ts";
 import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
@@ -20,14 +41,25 @@ import {
   clusterUnreachable,
   invalidKubeconfig,
   namespaceApplyFailed,
+  namespaceCleanupAbandoned,
+  namespaceCleanupFailed,
   namespaceReady,
   type OrgOutcome,
   orgRefused,
   orgReport,
   orgStatusBase,
   orgStatusEvent,
+  terminating,
+  waitingForTasks,
 } from "../status/org-status.ts";
-import { existingNamespaceRefusal, orgSpecRefusal, type TenancyPolicy, tasksInOrg } from "../tenancy.ts";
+import { agentsAt } from "../status/task-status.ts";
+import {
+  existingNamespaceRefusal,
+  isOrgsOwn,
+  orgSpecRefusal,
+  type TenancyPolicy,
+  tasksInOrg,
+} from "../tenancy.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
 export interface OrgReconcilerDeps {
@@ -45,6 +77,23 @@ export interface OrgReconcilerDeps {
 /** Our own refusal, not the remote cluster's answer: its message may reach status as it is. */
 class GitCredentialsRefused extends Error {
   override readonly name = "GitCredentialsRefused";
+}
+
+/** A task a deleting Org no longer waits for: it ended, and its agents are gone or never were. */
+function released(task: AgentTask): boolean {
+  if (task.metadata.deletionTimestamp || !isTerminal(task.status?.phase ?? "Pending")) return false;
+  return (task.status?.attempts ?? 0) === 0 || agentsAt(task) === undefined;
+}
+
+/** Deletes the object when it exists and `own` says it is ours, conditioned on the uid checked. */
+async function deleteOwn(
+  client: ClusterClient,
+  ref: KubeObject,
+  own: (live: KubernetesObject) => boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const live = await getIfExists<KubernetesObject>(client, ref, { signal });
+  if (live && own(live)) await deleteIfExists(client, ref, { uid: live.metadata?.uid as string, signal });
 }
 
 /** Org → its namespace (PodSecurity restricted), NetworkPolicy and git credentials, in its cluster. */
@@ -68,6 +117,23 @@ export class OrgReconciler {
   async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
     const org = this.d.orgs.get(undefined, name);
     if (!org) return this.forget(name);
+    if (org.metadata.deletionTimestamp && !org.metadata.finalizers?.includes(ORG_CLEANUP_FINALIZER)) {
+      return this.forget(name);
+    }
+    return finalizer(
+      this.d.local,
+      org,
+      ORG_CLEANUP_FINALIZER,
+      {
+        apply: (o) => this.converge(o as Org, log, signal),
+        cleanup: (o) => this.terminate(o as Org, log, signal),
+      },
+      { signal },
+    );
+  }
+
+  private async converge(org: Org, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+    const name = org.metadata.name as string;
     const base = orgStatusBase(org, tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org));
     const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
     if (refusal) return this.refuse(org, base, refusal, signal);
@@ -99,6 +165,77 @@ export class OrgReconciler {
     }
     this.markUsable(name, cluster);
     return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
+  }
+
+  /**
+   * A deleted Org: its tasks end and their agents go (the task reconciler does that, woken by the
+   * Org's change, in whatever cluster each task recorded); then the objects in its namespace go;
+   * then the Org. The tasks themselves stay, as records, and so do the namespaces. An Org whose
+   * spec tenancy refuses made nothing there: its cluster is not reached (its kubeconfig Secret may
+   * be one it may not read), and only its finalizer goes.
+   */
+  private async terminate(org: Org, log: Logger, signal: AbortSignal): Promise<ReconcileResult> {
+    const name = org.metadata.name as string;
+    const tasks = tasksInOrg(this.d.tasks.byIndex(BY_ORG, name), org);
+    const base = orgStatusBase(org, tasks);
+    const reachable = org.status?.clusterReachable ?? false;
+    const waiting = tasks.filter((t) => !released(t));
+    if (waiting.length > 0) {
+      const blocked = waiting
+        .map((t) => t.status?.conditions?.find((c) => c.type === AGENTS_REMOVED && c.status === "False"))
+        .find((c) => c !== undefined);
+      const message = waitingForTasks(waiting.length, tasks.length, blocked?.message);
+      return this.report(org, base, terminating(reachable, "WaitingForTasks", message), signal);
+    }
+    const refusal = orgSpecRefusal(org, this.d.orgs.list(), this.d.tenancy);
+    if (refusal) {
+      log.info({ refusal }, "the Org was refused its namespace; nothing of it to delete there");
+      return this.forget(name);
+    }
+    try {
+      const cluster = await this.d.clusters.resolve(org);
+      await this.deleteNamespaceObjects(org, cluster, signal);
+    } catch (err) {
+      const why = describeClusterFailure(err);
+      log.warn({ err }, "deleting the Org's objects failed");
+      if (!cleanupAbandoned(org)) return this.report(org, base, namespaceCleanupFailed(why), signal);
+      await this.d.events.event(org, {
+        type: "Warning",
+        reason: "CleanupAbandoned",
+        action: "Cleanup",
+        note: namespaceCleanupAbandoned(org, why),
+        signal,
+      });
+    }
+    return this.forget(name);
+  }
+
+  /**
+   * What the Org made in its namespace, and only that: the NetworkPolicy labelled as its own and
+   * the git credentials copy, each delete conditioned on the uid checked. The namespace stays, with
+   * whatever else people or another Org put there.
+   */
+  private async deleteNamespaceObjects(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
+    const namespace = cluster.namespace;
+    await deleteOwn(
+      cluster.client,
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: ORG_NETWORK_POLICY, namespace },
+      },
+      (live) => isOrgsOwn(live, org),
+      signal,
+    );
+    const ref = org.spec.git?.credentialsSecretRef;
+    if (ref) {
+      await deleteOwn(
+        cluster.client,
+        { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace } },
+        (live) => isGitCredentialsCopy(live, org),
+        signal,
+      );
+    }
   }
 
   private forget(name: string): ReconcileResult {

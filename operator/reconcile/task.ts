@@ -9,40 +9,66 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import { taskChildNames } from "../../schema/contract/index.ts";
+import {
+  AGENTS_REMOVED,
+  cleanupAbandoned,
+  REMOTE_CLEANUP_FINALIZER,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
   type AgentTaskStatus,
   API_VERSION,
+  isTerminal,
   type Org,
   taskKey,
 } from "../../schema/index.ts";
-import { BY_TASK, type ClusterRegistry, type OrgCluster } from "../clusters.ts";
+import {
+  BY_TASK,
+  type ClusterRegistry,
+  clusterLabelOf,
+  describeClusterFailure,
+  type OrgCluster,
+} from "../clusters.ts";
 import type { QuotaGate } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
+import type { ConditionInput } from "../status/conditions.ts";
 import { TENANCY_CONDITION } from "../status/org-status.ts";
-import { decideTask, type TaskDecision } from "../status/task-decision.ts";
+import {
+  decideSettled,
+  decideTask,
+  decideWithdrawn,
+  type TaskDecision,
+  type Withdrawal,
+} from "../status/task-decision.ts";
 import { currentPod, type TaskObservation, taskWorld } from "../status/task-observation.ts";
 import {
+  abandonedCondition,
+  agentsAt,
+  agentsRemoved,
+  clusterChanged,
   decidedReport,
   imageOverrideRefused,
   invalidSpec,
   namespaceMismatch,
-  orgNotFound,
+  notRemovedCondition,
+  orgDeleted,
+  orgMissing,
   orgRefused,
+  placedCondition,
+  REMOVAL_RETRY_MS,
+  removedCondition,
   stalled,
   taskStatusEvent,
   waitingForCluster,
   waitingForOrg,
+  withdrawnReport,
 } from "../status/task-status.ts";
 import { applyChildren, deleteTaskChildren } from "./children.ts";
 import { StatusReporter } from "./status-reporter.ts";
-
-/** Children in an Org's own cluster have no owner references; this finalizer deletes them. */
-export const REMOTE_CLEANUP_FINALIZER = "agentyard.dev/remote-cleanup";
 
 export interface TaskReconcilerDeps {
   local: ClusterClient;
@@ -94,8 +120,12 @@ export class TaskReconciler {
     if (!task) return undefined;
     const org = this.d.orgs.get(undefined, task.spec.org);
     if (task.metadata.deletionTimestamp) return this.cleanup(task, org, ctx);
-    if (!org) return this.status.report(task, stalled(task, orgNotFound(task)), signal);
-    const stall = namespaceMismatch(task, org) ?? invalidSpec(task) ?? imageOverrideRefused(task, org);
+    if (!org) return this.withdraw(task, org, orgMissing(task), ctx);
+    const misplaced = namespaceMismatch(task, org);
+    if (misplaced) return this.status.report(task, stalled(task, misplaced), signal);
+    if (org.metadata.deletionTimestamp) return this.withdraw(task, org, orgDeleted(task), ctx);
+    if (agentsRemoved(task) && isTerminal(task.status?.phase ?? "Pending")) return this.settle(task, ctx);
+    const stall = invalidSpec(task) ?? imageOverrideRefused(task, org);
     if (stall) return this.status.report(task, stalled(task, stall), signal);
     // The Org reconciler's verdict on the Org's namespace and Secrets: its tasks run only inside it.
     const tenancy = org.status?.conditions?.find((c) => c.type === TENANCY_CONDITION);
@@ -109,6 +139,8 @@ export class TaskReconciler {
         signal,
       );
     }
+    const moved = clusterChanged(task, cluster);
+    if (moved) return this.withdraw(task, org, moved, ctx);
     if (!cluster.remote) return this.converge(task, org, cluster, ctx);
     return finalizer(
       this.d.local,
@@ -133,6 +165,73 @@ export class TaskReconciler {
       await this.apply(task, cluster, this.render(task, org, cluster, decision, observed), signal);
     }
     return this.report(task, org, cluster, decision, observed, signal);
+  }
+
+  /**
+   * The task stays, its agents go and do not come back while `why` holds: they are deleted where
+   * the task recorded them, whatever its Org says now. A final task whose agents are gone only
+   * waits for its ttlSecondsAfterFinished.
+   */
+  private async withdraw(
+    task: AgentTask,
+    org: Org | undefined,
+    why: Withdrawal,
+    ctx: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    const decision = decideWithdrawn(task, this.now(), why);
+    if (decision.deleteTask) return this.expire(task, ctx.log, ctx.signal);
+    const started = (task.status?.attempts ?? 0) > 0;
+    const removal = started ? await this.removeAgents(task, org, why.reason, ctx) : undefined;
+    return this.status.report(task, withdrawnReport(decision, removal), ctx.signal);
+  }
+
+  /** A final task whose agents were removed keeps its record and gets none again. */
+  private async settle(task: AgentTask, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
+    const decision = decideSettled(task, this.now());
+    if (decision.deleteTask) return this.expire(task, log, signal);
+    return this.status.report(task, withdrawnReport(decision, undefined), signal);
+  }
+
+  /** Deletes the task's children where it recorded them; the AgentsRemoved condition it returns says how that went. */
+  private async removeAgents(
+    task: AgentTask,
+    org: Org | undefined,
+    reason: string,
+    { log, signal }: Pick<ReconcileContext, "log" | "signal">,
+  ): Promise<ConditionInput | undefined> {
+    const at = agentsAt(task);
+    if (!at) return undefined;
+    let removal: ConditionInput;
+    try {
+      const target = await this.d.clusters.recorded(at.label, at.namespace, org);
+      const deleted = await deleteTaskChildren(target, task, signal);
+      log.info({ cluster: at.label, reason, deleted }, "removed the task's agent");
+      removal = removedCondition(reason, at.label, at.namespace);
+    } catch (err) {
+      log.warn({ err, cluster: at.label }, "removing the task's agent failed");
+      const why = describeClusterFailure(err);
+      removal = cleanupAbandoned(task, org)
+        ? abandonedCondition(at.label, at.namespace, why)
+        : notRemovedCondition(at.label, at.namespace, why);
+    }
+    await this.tellRemoval(task, removal, signal);
+    return removal;
+  }
+
+  /** An Event when removing the agents succeeds, is given up, or first fails. */
+  private async tellRemoval(task: AgentTask, removal: ConditionInput, signal: AbortSignal): Promise<void> {
+    const before = task.status?.conditions?.find((c) => c.type === AGENTS_REMOVED);
+    if (before?.status === removal.status && before.reason === removal.reason) return;
+    await this.d.events.event(task, {
+      type: removal.reason === "Abandoned" || removal.status === "False" ? "Warning" : "Normal",
+      reason:
+        removal.status === "True"
+          ? `AgentsRemoved${removal.reason === "Abandoned" ? "Abandoned" : ""}`
+          : "AgentsRemovalFailed",
+      action: "Cleanup",
+      note: removal.message,
+      signal,
+    });
   }
 
   /** The task's children as the cluster's informer caches hold them. */
@@ -215,14 +314,20 @@ export class TaskReconciler {
       ? cluster.children.services.get(cluster.namespace, taskChildNames(task.metadata.name as string).service)
       : undefined;
     const placement = { cluster: cluster.label, namespace: cluster.namespace, service, pod: observed.pod };
-    return this.status.report(task, decidedReport(task, org, decision, placement), signal);
+    const report = decidedReport(task, org, decision, placement);
+    // Agents removed while the Org was missing are back now that it is.
+    if (agentsRemoved(task) && decision.children !== "none") {
+      report.conditions = [...report.conditions, placedCondition(cluster.label)];
+    }
+    return this.status.report(task, report, signal);
   }
 
   /**
    * A deleted task: local children go with their owner; remote ones have no owner reference, so
-   * they are deleted here, and only those whose labels and uid say they are this task's: a task that
-   * names another Org, or carries this finalizer without ever having had remote children, deletes
-   * nothing of anyone else's.
+   * they are deleted here by name, in the cluster the task recorded (the Org's, if it recorded
+   * none yet), and only those whose labels and uid say they are this task's: a task that names
+   * another Org, or carries this finalizer without ever having had remote children, deletes nothing
+   * of anyone else's. The finalizer stays until that succeeded, or a person gave up on the cluster.
    */
   private async cleanup(
     task: AgentTask,
@@ -237,14 +342,21 @@ export class TaskReconciler {
       {
         apply: async () => undefined,
         cleanup: async () => {
-          const cluster = org ? this.d.clusters.get(org) : undefined;
-          if (!org || !cluster) {
-            log.warn("the task's Org or its cluster is gone; its remote objects cannot be deleted");
-            return undefined;
-          }
-          if (namespaceMismatch(task, org)) return undefined;
-          await deleteTaskChildren(cluster, task, signal);
-          return undefined;
+          // A task outside its Org's namespace is not the Org's: it deletes nothing, and its finalizer goes.
+          if (org && namespaceMismatch(task, org)) return undefined;
+          if (agentsRemoved(task)) return undefined;
+          const label = task.status?.cluster ?? (org ? clusterLabelOf(org) : undefined);
+          if (!label || label === "local") return undefined;
+          const namespace = task.status?.namespace ?? (task.metadata.namespace as string);
+          const at = { ...task, status: { ...task.status, cluster: label, namespace } };
+          const removal = await this.removeAgents(at, org, "TaskDeleted", { log, signal });
+          if (removal?.status !== "False") return undefined;
+          await this.status.report(
+            task,
+            { status: { ...task.status, phase: task.status?.phase ?? "Pending" }, conditions: [removal] },
+            signal,
+          );
+          return { requeueAfterMs: REMOVAL_RETRY_MS };
         },
       },
       { signal },

@@ -14,6 +14,9 @@ import {
   orgStatusBase,
   orgStatusEvent,
   reachability,
+  TERMINATING_RECHECK_MS,
+  terminating,
+  waitingForTasks,
 } from "./org-status.ts";
 
 function was(conditions: ConditionInput[]): OrgStatus {
@@ -134,6 +137,19 @@ describe("the outcomes of an Org's reconcile", () => {
       message: "applying the Org's namespace in cluster capi/acme failed: forbidden",
     });
     expect(outcome.requeueAfterMs).toBeLessThan(ORG_RECHECK_MS);
+  });
+
+  it("is Terminating while it is deleted, with what it waits for counted", () => {
+    const message = waitingForTasks(2, 3, "deleting the agent's objects failed: timed out");
+    expect(message).toBe(
+      "deleting: 2 of 3 tasks have not ended or still have agents; deleting the agent's objects failed: timed out",
+    );
+    const outcome = terminating(true, "WaitingForTasks", message);
+    expect(outcome.conditions).toEqual([
+      ...kstatus("Reconciling", "Terminating", message),
+      { type: "Terminating", status: "True", reason: "WaitingForTasks", message },
+    ]);
+    expect(outcome.requeueAfterMs).toBe(TERMINATING_RECHECK_MS);
   });
 
   it("is Ready once the namespace is in place", () => {

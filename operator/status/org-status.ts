@@ -1,3 +1,4 @@
+import { ANNOTATION_ABANDON_CLEANUP, TERMINATING } from "../../schema/contract/index.ts";
 import {
   type AgentTask,
   type Org,
@@ -105,6 +106,41 @@ export function namespaceReady(clusterLabel: string, namespace: string): OrgOutc
     requeueAfterMs: ORG_RECHECK_MS,
     tenancy: admitted,
   };
+}
+
+/** How often an Org being deleted looks again at what it waits for; its tasks' changes wake it sooner. */
+export const TERMINATING_RECHECK_MS = 5_000;
+
+/**
+ * An Org being deleted, waiting for `reason`: Reconciling (kstatus reads a deleting object that
+ * is still there as in progress), and the Terminating detail condition with the same message.
+ */
+export function terminating(clusterReachable: boolean, reason: string, message: string): OrgOutcome {
+  return {
+    clusterReachable,
+    conditions: [
+      ...kstatus("Reconciling", "Terminating", message),
+      { type: TERMINATING, status: "True", reason, message },
+    ],
+    requeueAfterMs: TERMINATING_RECHECK_MS,
+  };
+}
+
+/** What a deleting Org waits for: its tasks that have not ended or still have agents, counted. */
+export function waitingForTasks(waiting: number, total: number, blocked: string | undefined): string {
+  const counted = `deleting: ${waiting} of ${total} tasks have not ended or still have agents`;
+  return blocked ? `${counted}; ${blocked}` : counted;
+}
+
+/** A deleting Org whose cluster did not let it delete its namespace's objects; `why` is in the operator's words. */
+export function namespaceCleanupFailed(why: string): OrgOutcome {
+  const message = `deleting the Org's objects in its cluster failed: ${why}; retrying. If that cluster is gone for good, annotate the Org with ${ANNOTATION_ABANDON_CLEANUP}=true`;
+  return terminating(false, "ClusterUnreachable", message);
+}
+
+/** The Warning a person reads when the operator gave up on a deleted Org's cluster. */
+export function namespaceCleanupAbandoned(org: Org, why: string): string {
+  return `gave up on the Org's cluster (${ANNOTATION_ABANDON_CLEANUP} is "true"); its objects in namespace ${orgNamespace(org)} may be left there: ${why}`;
 }
 
 /** The detail condition ClusterReachable, beside the kstatus three, for `kubectl wait` and dashboards. */

@@ -256,3 +256,61 @@ export function decideTask(world: TaskWorld): TaskDecision {
     Math.min(untilTimeout, 30_000),
   );
 }
+
+/** Why a task's agents go while the task stays: its Org is being deleted or is missing, or moved. */
+export interface Withdrawal {
+  reason: "OrgDeleted" | "OrgNotFound" | "ClusterChanged";
+  message: string;
+}
+
+/** A final task whose agents are gone keeps its phase and conditions; only ttlSecondsAfterFinished still acts on it. */
+export function decideSettled(task: AgentTask, now: Date): TaskDecision {
+  const status: AgentTaskStatus = { ...(task.status ?? {}) };
+  delete status.conditions;
+  const decision: TaskDecision = { status, conditions: [], children: "none" };
+  const ttl = task.spec.ttlSecondsAfterFinished;
+  if (ttl === undefined) return decision;
+  const expires = new Date(status.finishedAt ?? now).getTime() + ttl * 1000;
+  if (now.getTime() >= expires) return { ...decision, deleteTask: true };
+  return { ...decision, requeueAfterMs: Math.max(1000, Math.ceil(expires - now.getTime())) };
+}
+
+/**
+ * The next status of a task whose agents must go and not come back while `why` holds: kept pure
+ * like decideTask. Its children are always "none". A final task stays as it is. A task of an Org
+ * being deleted is Cancelled (OrgDeleted); a started task whose Org moved to another cluster
+ * Failed (ClusterChanged). A task whose Org is missing waits Stalled for it, but spec.cancel and
+ * spec.timeout still end it.
+ */
+export function decideWithdrawn(task: AgentTask, now: Date, why: Withdrawal): TaskDecision {
+  const status: AgentTaskStatus = { ...(task.status ?? {}) };
+  delete status.conditions;
+  const phase: TaskPhase = status.phase ?? "Pending";
+  if (isTerminal(phase)) return decideSettled(task, now);
+  const end = (to: TaskPhase, reason: string, message: string) =>
+    decide({ ...status, finishedAt: rfc3339(now) }, to, reason, message, "none");
+  if (task.spec.cancel) return end("Cancelled", "Cancelled", "cancelled: spec.cancel is true");
+  if (why.reason === "OrgDeleted") return end("Cancelled", why.reason, why.message);
+  if (why.reason === "ClusterChanged") return end("Failed", why.reason, why.message);
+  const attempts = status.attempts ?? 0;
+  let requeueAfterMs: number | undefined;
+  if (attempts > 0) {
+    const attemptStarted = new Date(status.attemptStartedAt ?? status.startedAt ?? now.toISOString());
+    const untilTimeout = attemptStarted.getTime() + parseDuration(task.spec.timeout) - now.getTime();
+    if (untilTimeout <= 0) {
+      return end(
+        "TimedOut",
+        "TimedOut",
+        `attempt ${attempts} ran longer than spec.timeout (${task.spec.timeout})`,
+      );
+    }
+    requeueAfterMs = Math.max(1000, Math.ceil(untilTimeout));
+  }
+  const decision: TaskDecision = {
+    status: { ...status, phase, message: why.message },
+    conditions: kstatus("Stalled", why.reason, why.message),
+    children: "none",
+  };
+  if (requeueAfterMs !== undefined) decision.requeueAfterMs = requeueAfterMs;
+  return decision;
+}

@@ -1,5 +1,5 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { taskChildNames } from "../../schema/contract/index.ts";
+import { AGENTS_REMOVED, ANNOTATION_ABANDON_CLEANUP, taskChildNames } from "../../schema/contract/index.ts";
 import {
   type AgentTask,
   AgentTaskSchema,
@@ -9,9 +9,9 @@ import {
   orgNamespace,
 } from "../../schema/index.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
-import { kstatus } from "./conditions.ts";
+import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";
-import type { TaskDecision } from "./task-decision.ts";
+import type { TaskDecision, Withdrawal } from "./task-decision.ts";
 
 /** Why the operator cannot work on a task until a person fixes it; the message names the fix. */
 export interface Stall {
@@ -61,6 +61,105 @@ export function stalled(task: AgentTask, stall: Stall): StatusReport<AgentTaskSt
   return {
     status: { ...task.status, phase: task.status?.phase ?? "Pending", message: stall.message },
     conditions: kstatus("Stalled", stall.reason, stall.message),
+  };
+}
+
+export function orgDeleted(task: AgentTask): Withdrawal {
+  return { reason: "OrgDeleted", message: `cancelled: Org "${task.spec.org}" is being deleted` };
+}
+
+export function orgMissing(task: AgentTask): Withdrawal {
+  return { reason: "OrgNotFound", message: orgNotFound(task).message };
+}
+
+/** A started task recorded a cluster its Org no longer names: its agent there goes, and it fails. */
+export function clusterChanged(
+  task: AgentTask,
+  now: { label: string; namespace: string },
+): Withdrawal | undefined {
+  const s = task.status;
+  if (!s?.cluster || (s.attempts ?? 0) === 0 || agentsRemoved(task)) return undefined;
+  if (s.cluster === now.label && (s.namespace ?? now.namespace) === now.namespace) return undefined;
+  return {
+    reason: "ClusterChanged",
+    message: `the Org's agents moved from cluster ${s.cluster} to ${now.label} while attempt ${s.attempts} ran: its agent was removed from ${s.cluster}; create a new task to run it again`,
+  };
+}
+
+/** Whether the task's agents were removed for good (or given up on). */
+export function agentsRemoved(task: AgentTask): boolean {
+  return task.status?.conditions?.some((c) => c.type === AGENTS_REMOVED && c.status === "True") ?? false;
+}
+
+/** Where the task's agents may still be: the cluster it recorded, unless they were removed. */
+export function agentsAt(task: AgentTask): { label: string; namespace: string } | undefined {
+  const label = task.status?.cluster;
+  if (!label || agentsRemoved(task)) return undefined;
+  return { label, namespace: task.status?.namespace ?? (task.metadata.namespace as string) };
+}
+
+export function removedCondition(reason: string, label: string, namespace: string): ConditionInput {
+  return {
+    type: AGENTS_REMOVED,
+    status: "True",
+    reason,
+    message: `the agent's objects were deleted from namespace ${namespace} in cluster ${label}`,
+  };
+}
+
+/** `why` is in the operator's words. */
+export function abandonedCondition(label: string, namespace: string, why: string): ConditionInput {
+  return {
+    type: AGENTS_REMOVED,
+    status: "True",
+    reason: "Abandoned",
+    message: `cleanup gave up on cluster ${label} (${ANNOTATION_ABANDON_CLEANUP} is "true"): the agent's objects in namespace ${namespace} may be left there; it answered: ${why}`,
+  };
+}
+
+/** `why` is in the operator's words. */
+export function notRemovedCondition(label: string, namespace: string, why: string): ConditionInput {
+  return {
+    type: AGENTS_REMOVED,
+    status: "False",
+    reason: "ClusterUnreachable",
+    message: `deleting the agent's objects in namespace ${namespace} of cluster ${label} failed: ${why}; retrying. If that cluster is gone for good, annotate the task or its Org with ${ANNOTATION_ABANDON_CLEANUP}=true`,
+  };
+}
+
+/** A task whose agents were removed while its Org was missing runs again once its Org is back. */
+export function placedCondition(label: string): ConditionInput {
+  return {
+    type: AGENTS_REMOVED,
+    status: "False",
+    reason: "Placed",
+    message: `the agent runs in cluster ${label}`,
+  };
+}
+
+/** How often removing a task's agents from a cluster that did not answer is tried again. */
+export const REMOVAL_RETRY_MS = 15_000;
+
+/**
+ * The status of a task whose agents go: the decision, with what removing them did. Once they are
+ * gone the status no longer names the Deployment, Service or editor; it keeps the cluster and
+ * namespace they ran in, for the record.
+ */
+export function withdrawnReport(
+  decision: TaskDecision,
+  removal: ConditionInput | undefined,
+): StatusReport<AgentTaskStatus> {
+  const status = { ...decision.status };
+  if (removal?.status !== "False") {
+    delete status.deployment;
+    delete status.service;
+    delete status.editorURL;
+  }
+  const requeueAfterMs = removal?.status === "False" ? REMOVAL_RETRY_MS : decision.requeueAfterMs;
+  return {
+    status,
+    conditions: removal ? [...decision.conditions, removal] : decision.conditions,
+    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ export * from "./agent-env.ts";
 export * from "./agent-pod.ts";
 export * from "./kinds.ts";
 export * from "./labels.ts";
+export * from "./lifecycle.ts";
 export * from "./names.ts";
 export * from "./rbac.ts";
 export * from "./state.ts";

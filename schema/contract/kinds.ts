@@ -73,7 +73,13 @@ export const CHILD_KINDS = [
     taskChild: "serviceAccount",
   },
   { kind: "Namespace", apiVersion: "v1", plural: "namespaces", applied: true },
-  { kind: "NetworkPolicy", apiVersion: "networking.k8s.io/v1", plural: "networkpolicies", applied: true },
+  {
+    kind: "NetworkPolicy",
+    apiVersion: "networking.k8s.io/v1",
+    plural: "networkpolicies",
+    applied: true,
+    also: { verbs: ["delete"], why: "a deleted Org's NetworkPolicy" },
+  },
 ] as const satisfies readonly ChildKind[];
 
 export type Verb = "get" | "list" | "watch" | "create" | "patch" | "update" | "delete";

@@ -18,12 +18,12 @@ describe("the operator's RBAC rules", () => {
       ["get", "list", "watch", "create", "patch", "delete"].map((v) => `${group}/${resource}:${v}`);
     expect(grants(operatorRules())).toEqual(
       [
-        ...["get", "list", "watch"].map((v) => `agentyard.dev/orgs:${v}`),
+        ...["get", "list", "watch", "patch"].map((v) => `agentyard.dev/orgs:${v}`),
         ...["get", "list", "watch", "patch", "delete"].map((v) => `agentyard.dev/agenttasks:${v}`),
         "agentyard.dev/orgs/status:patch",
         "agentyard.dev/agenttasks/status:patch",
         ...["get", "create", "patch"].map((v) => `core/namespaces:${v}`),
-        ...["get", "create", "patch"].map((v) => `networking.k8s.io/networkpolicies:${v}`),
+        ...["get", "create", "patch", "delete"].map((v) => `networking.k8s.io/networkpolicies:${v}`),
         ...crud("core", "configmaps"),
         "core/configmaps:update",
         ...crud("core", "secrets"),

@@ -25,7 +25,12 @@ const VERB_ORDER: readonly Verb[] = ["get", "list", "watch", "create", "patch", 
 
 /** What the operator needs beyond the kinds it drives: its own resources and its Events. */
 const OWN: Grant[] = [
-  { group: GROUP, resource: ORG_PLURAL, verbs: ["get", "list", "watch"], why: "the Org informer" },
+  {
+    group: GROUP,
+    resource: ORG_PLURAL,
+    verbs: ["get", "list", "watch", "patch"],
+    why: "the Org informer; patch: the org-cleanup finalizer",
+  },
   {
     group: GROUP,
     resource: AGENT_TASK_PLURAL,
@@ -69,7 +74,12 @@ function childGrants(k: ChildKind): Grant[] {
     );
   }
   if (k.taskChild) {
-    grants.push(grant(["delete"], "delete: a deleted task's children in an Org's own cluster, by name"));
+    grants.push(
+      grant(
+        ["delete"],
+        "delete: by name, a deleted task's children in an Org's own cluster, the agents of tasks whose Org goes or moves, and a deleted Org's objects",
+      ),
+    );
   }
   if (k.also) grants.push(grant(k.also.verbs, `${k.also.verbs.join(", ")} on ${k.plural}: ${k.also.why}`));
   return grants;
