@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { Component } from "../devcluster/component.ts";
-import { demoOrg } from "../devcluster/demo.ts";
 import { bareRepo, branchCommit } from "../devcluster/git.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { taskManifest } from "../schema/fixtures.test-support.ts";
 import type { AgentTask } from "../schema/index.ts";
+import { applyDemoOrgWithoutEditor } from "../test/support/local-agents.ts";
 import {
   applyManifest,
   clusterWithCrds,
@@ -84,8 +84,7 @@ beforeAll(async () => {
   cluster = await clusterWithCrds("chaos-agent");
   operator = await startTestOperator(cluster);
   nodeAgent = startNodeAgentProcess();
-  const org = demoOrg(origin);
-  await applyManifest(cluster, { ...org, spec: { ...org.spec, editor: { enabled: false } } });
+  await applyDemoOrgWithoutEditor(cluster, origin);
 });
 
 afterAll(async () => {

@@ -1,43 +1,22 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApi, startApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
-import { demoOrg } from "../devcluster/demo.ts";
-import { bareRepo, branchCommit } from "../devcluster/git.ts";
-import { type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
+import { branchCommit } from "../devcluster/git.ts";
 import { projectRoot } from "../devcluster/paths.ts";
-import type { RunningOperator } from "../operator/main.ts";
-import {
-  applyManifest,
-  clusterWithCrds,
-  phaseIs,
-  startTestOperator,
-  waitForTask,
-} from "./support/operator.ts";
+import { type LocalAgents, startLocalAgents } from "./support/local-agents.ts";
+import { phaseIs, waitForTask } from "./support/operator.ts";
 
+let world: LocalAgents;
 let cluster: DevCluster;
-let operator: RunningOperator;
-let nodeAgent: NodeAgent;
-let api: RunningApi;
-let work: string;
 let origin: string;
+let api: RunningApi;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "agentyard-cli-run-"));
-  origin = await bareRepo(join(work, "origin.git"), { "README.md": "# cli\n" });
-  cluster = await clusterWithCrds("cli-run");
-  operator = await startTestOperator(cluster);
-  nodeAgent = await startNodeAgent({
-    kubeconfig: cluster.kubeconfigPath(),
-    workDir: join(work, "node"),
-    log: silentLogger(),
-  });
-  const org = demoOrg(origin);
-  await applyManifest(cluster, { ...org, spec: { ...org.spec, editor: { enabled: false } } });
+  world = await startLocalAgents("cli-run");
+  ({ cluster, origin } = world);
   api = await startApi({
     kubeconfig: cluster.kubeconfigPath(),
     listen: "127.0.0.1:0",
@@ -48,10 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await nodeAgent?.stop();
-  await operator?.stop();
-  await cluster?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await world?.stop();
 });
 
 interface Ran {

@@ -1,48 +1,21 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { silentLogger } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
-import { demoOrg } from "../devcluster/demo.ts";
-import { bareRepo, branchCommit, gitIn } from "../devcluster/git.ts";
-import { type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
-import type { RunningOperator } from "../operator/main.ts";
+import { branchCommit, gitIn } from "../devcluster/git.ts";
 import { taskManifest } from "../schema/fixtures.test-support.ts";
-import {
-  applyManifest,
-  clusterWithCrds,
-  phaseIs,
-  startTestOperator,
-  waitForTask,
-} from "./support/operator.ts";
+import { type LocalAgents, startLocalAgents } from "./support/local-agents.ts";
+import { applyManifest, phaseIs, waitForTask } from "./support/operator.ts";
 
+let world: LocalAgents;
 let cluster: DevCluster;
-let operator: RunningOperator;
-let nodeAgent: NodeAgent;
-let work: string;
 let origin: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "agentyard-e2e-"));
-  origin = await bareRepo(join(work, "origin.git"), { "README.md": "# e2e\n" });
-  cluster = await clusterWithCrds("e2e");
-  operator = await startTestOperator(cluster);
-  nodeAgent = await startNodeAgent({
-    kubeconfig: cluster.kubeconfigPath(),
-    workDir: join(work, "node"),
-    log: silentLogger(),
-  });
-  // The demo Org of `npm start`, without the editor: this suite is about the agent's round trip.
-  const org = demoOrg(origin);
-  await applyManifest(cluster, { ...org, spec: { ...org.spec, editor: { enabled: false } } });
+  world = await startLocalAgents("e2e");
+  ({ cluster, origin } = world);
 });
 
 afterAll(async () => {
-  await nodeAgent?.stop();
-  await operator?.stop();
-  await cluster?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe("a task of the demo Org, end to end", () => {
