@@ -58,13 +58,13 @@ function start(): Start {
   return { child, output: () => output, exited };
 }
 
+/** Waits for `text` in the output; a failure shows the output's end, which tells where it stopped. */
 const said = (s: Start, text: string, timeoutMs: number) =>
   waitFor(`npm start to say "${text}"`, async () => (s.output().includes(text) ? true : undefined), {
     timeoutMs,
-    abort: async () =>
-      s.child.exitCode !== null
-        ? `it exited with ${s.child.exitCode}:\n${s.output().slice(-3000)}`
-        : undefined,
+    abort: async () => (s.child.exitCode !== null ? `it exited with ${s.child.exitCode}` : undefined),
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\nits output ends:\n${s.output().slice(-3000)}`);
   });
 
 /** Ctrl-C at the keyboard: SIGINT to the whole job. It must stop cleanly, leaving nothing running. */
