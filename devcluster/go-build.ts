@@ -94,12 +94,21 @@ export async function buildOnce(options: {
   const target = join(options.root, options.key);
   if (await exists(join(target, options.marker))) return target;
   await mkdir(options.root, { recursive: true });
-  const release = await lockfile.lock(options.root, {
-    lockfilePath: join(options.root, `${options.key}.lock`),
-    stale: 60_000,
-    update: 10_000,
-    retries: { retries: 1_000_000, minTimeout: 1000, maxTimeout: 5000 },
-    onCompromised: (err) => options.log(`${options.prefix} build lock lost: ${err.message}`),
+  const lock = (retries: number) =>
+    lockfile.lock(options.root, {
+      lockfilePath: join(options.root, `${options.key}.lock`),
+      stale: 60_000,
+      update: 10_000,
+      retries: { retries, minTimeout: 1000, maxTimeout: 5000 },
+      onCompromised: (err) => options.log(`${options.prefix} build lock lost: ${err.message}`),
+    });
+  const release = await lock(0).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ELOCKED") throw err;
+    // Otherwise a second start would sit silent for as long as the first one's build takes.
+    options.log(
+      `${options.prefix} waiting for another process's build of ${options.key} (lock ${join(options.root, `${options.key}.lock`)})`,
+    );
+    return lock(1_000_000);
   });
   try {
     if (!(await exists(join(target, options.marker)))) {
