@@ -1,3 +1,4 @@
+import type https from "node:https";
 import {
   ApiException,
   AppsV1Api,
@@ -18,6 +19,7 @@ import {
   VersionApi,
   Watch,
 } from "@kubernetes/client-node";
+import { ConnectionPool } from "./connection-pool.ts";
 import { throwIfAborted } from "./deadline.ts";
 import { KubeError, KubeUnreachable } from "./errors.ts";
 import { fenced } from "./fence.ts";
@@ -25,6 +27,7 @@ import { ImpersonatingTransport, type Impersonation } from "./impersonation.ts";
 import { parseJson } from "./json.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
 import type { Resource } from "./store.ts";
+import { undiciHttpLibrary } from "./transport.ts";
 import { readWatchLines } from "./watch-stream.ts";
 
 export type Verb = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -170,11 +173,29 @@ export function clientFromKubeConfig(
   const observe: RequestObserver =
     identity.observe ?? (({ verb, code }) => metrics.apiRequests.inc({ cluster: name, verb, code }));
   const baseServer = new ServerConfiguration(cluster.server, {});
-  const authMethods = { default: kc };
-  const transport = countingHttpLibrary(
-    withDeadline(createConfiguration({ baseServer }).httpApi, timeoutMs),
-    observe,
-  );
+  const pool = new ConnectionPool();
+
+  /**
+   * client-node's applySecurityAuthentication, but for the connection: the kubeconfig's credentials
+   * and TLS material are read for every request, as client-node does, and the connections come from
+   * this client's pool. A proxy in the kubeconfig keeps client-node's own dispatcher.
+   */
+  async function authenticate(ctx: RequestContext): Promise<void> {
+    if (cluster?.proxyUrl) return kc.applySecurityAuthentication(ctx);
+    const https: https.RequestOptions = {};
+    // Public, unlike the applyOptions behind it; the https.Agent it also builds is never used.
+    await kc.applyToHTTPSOptions(https);
+    if (https.auth)
+      ctx.setHeaderParam("Authorization", `Basic ${Buffer.from(https.auth).toString("base64")}`);
+    for (const [name, value] of Object.entries(https.headers ?? {})) ctx.setHeaderParam(name, `${value}`);
+    const { ca, cert, key, rejectUnauthorized, servername } = https;
+    ctx.setDispatcher(pool.for({ ca, cert, key, rejectUnauthorized, servername }));
+  }
+
+  const authMethods = {
+    default: { getName: () => "kubeconfig, pooled connections", applySecurityAuthentication: authenticate },
+  };
+  const transport = countingHttpLibrary(withDeadline(undiciHttpLibrary(), timeoutMs), observe);
   const impersonating = new ImpersonatingTransport(kc);
   const configuration = createConfiguration({
     baseServer,
@@ -197,7 +218,7 @@ export function clientFromKubeConfig(
     }
     const deadline = AbortSignal.timeout(options.timeoutMs ?? timeoutMs);
     ctx.setSignal(options.signal ? AbortSignal.any([options.signal, deadline]) : deadline);
-    await kc.applySecurityAuthentication(ctx);
+    await authenticate(ctx);
     if (options.signal) ctx.setDispatcher(fenced(ctx.getDispatcher(), options.signal));
     return ctx;
   }
@@ -312,7 +333,9 @@ export function clientFromKubeConfig(
     request,
     text,
     watch,
-    close: () => impersonating.close(),
+    close: async () => {
+      await Promise.all([impersonating.close(), pool.close()]);
+    },
   };
 }
 
