@@ -120,6 +120,7 @@ export class ClusterRegistry implements Runnable {
   private localChildren: ChildInformers | undefined;
   private readonly remotes = new Map<string, Remote>();
   private readonly deadlines: ClusterDeadlines;
+  private readonly secretNamespaces: readonly string[];
   readonly children: Source<KubernetesObject> = {
     on: (handler) => {
       this.handlers.add(handler);
@@ -127,9 +128,19 @@ export class ClusterRegistry implements Runnable {
     },
   };
 
-  constructor(local: ClusterClient, log: Logger, deadlines: Partial<ClusterDeadlines> = {}) {
+  /**
+   * `secretNamespaces`: where kubeconfig Secrets may be read (the operator's --secret-namespaces);
+   * an Org's is checked by its tenancy before it is resolved, a task's recorded one here.
+   */
+  constructor(
+    local: ClusterClient,
+    log: Logger,
+    secretNamespaces: readonly string[],
+    deadlines: Partial<ClusterDeadlines> = {},
+  ) {
     this.local = local;
     this.log = log;
+    this.secretNamespaces = secretNamespaces;
     this.deadlines = { ...DEFAULT_CLUSTER_DEADLINES, ...deadlines };
   }
 
@@ -202,25 +213,41 @@ export class ClusterRegistry implements Runnable {
    * says now: the Org's resolved cluster when it is that one, else a client made from the
    * kubeconfig Secret the label names (with the Org's key when the Org still names that Secret,
    * else "value"), checked and probed as resolve does, without informers. So cleanup reaches the
-   * right cluster after the Org moved, went, or before the Org was resolved since a restart.
-   * Throws KubeconfigRefused or ClusterUnreachable.
+   * right cluster after the Org moved, went, or before the Org was resolved since a restart. A
+   * client made for it is closed once `use` returns. Throws KubeconfigRefused (also for a Secret
+   * outside the designated namespaces: status is not the place to name another) or ClusterUnreachable.
    */
-  async recorded(label: string, namespace: string, org: Org | undefined): Promise<ClusterTarget> {
-    if (label === "local") return { label, remote: false, client: this.local, namespace };
+  async withRecorded<T>(
+    label: string,
+    namespace: string,
+    org: Org | undefined,
+    use: (target: ClusterTarget) => Promise<T>,
+  ): Promise<T> {
+    if (label === "local") return use({ label, remote: false, client: this.local, namespace });
     const known = org ? this.remotes.get(org.metadata.name as string)?.cluster : undefined;
     if (known?.label === label) {
       await this.probe(known.client, label);
-      return { label, remote: true, client: known.client, namespace };
+      return use({ label, remote: true, client: known.client, namespace });
     }
     const slash = label.indexOf("/");
     if (slash < 0) throw new KubeconfigRefused(`status.cluster "${label}" names no kubeconfig Secret`);
+    const secretNamespace = label.slice(0, slash);
+    if (!this.secretNamespaces.includes(secretNamespace)) {
+      throw new KubeconfigRefused(
+        `status.cluster "${label}" names a Secret outside the namespaces designated for Org Secrets (${this.secretNamespaces.join(", ") || "none"}): it is not read`,
+      );
+    }
     const ref = org?.spec.cluster?.kubeconfigSecretRef;
     const key = ref && clusterLabelOf(org as Org) === label ? ref.key : "value";
-    const kubeconfig = await this.readKubeconfig(label.slice(0, slash), label.slice(slash + 1), key);
+    const kubeconfig = await this.readKubeconfig(secretNamespace, label.slice(slash + 1), key);
     const checked = checkKubeconfig(kubeconfig);
     const client = clientFromKubeConfig(kubeConfigOf(checked), `recorded:${label}`, this.local.identity);
-    await this.probe(client, label);
-    return { label, remote: true, client, namespace };
+    try {
+      await this.probe(client, label);
+      return await use({ label, remote: true, client, namespace });
+    } finally {
+      await client.close();
+    }
   }
 
   /** Stops what an Org's own cluster used; called when the Org is gone. */

@@ -141,7 +141,12 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   const orgs = mgr.informer<Org>(ORGS);
   const tasks = mgr.informer<AgentTask>(TASKS, { indexers: { [BY_ORG]: (t) => [t.spec.org] } });
   const clusters = mgr.add(
-    new ClusterRegistry(local, log.child({ component: "clusters" }), options.clusterDeadlines),
+    new ClusterRegistry(
+      local,
+      log.child({ component: "clusters" }),
+      options.secretNamespaces,
+      options.clusterDeadlines,
+    ),
   );
   const quota = new QuotaGate(tasks);
   const tenancy: TenancyPolicy = {

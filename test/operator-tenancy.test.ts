@@ -147,6 +147,47 @@ describe("a task whose Org is missing, with a status naming another Org's namesp
   });
 });
 
+describe("a task whose status names a kubeconfig Secret outside the designated namespaces", () => {
+  it("has its removal refused before that Secret is read", async () => {
+    // Another team's cluster credentials, in a namespace the platform team did not designate.
+    await cluster.kubectl(["create", "namespace", "team-b"]);
+    await cluster.kubectl([
+      "create",
+      "secret",
+      "generic",
+      "prod-kubeconfig",
+      "-n",
+      "team-b",
+      "--from-literal=value=x",
+    ]);
+    await applyManifest(cluster, taskManifest("reach", "org-mallory", { org: "nobody", prompt: "x" }));
+    await waitForTask(cluster, "org-mallory", "reach", "to stall", isStalled);
+    const status = { phase: "Running", attempts: 1, cluster: "team-b/prod-kubeconfig", namespace: "x" };
+    const patched = await cluster.kubectl([
+      "patch",
+      "agenttask",
+      "reach",
+      "-n",
+      "org-mallory",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+    expect(patched.code, patched.stderr).toBe(0);
+    const t = await waitForTask(
+      cluster,
+      "org-mallory",
+      "reach",
+      "to report its agents not removed",
+      (x) => condition(x, "AgentsRemoved")?.status === "False",
+    );
+    expect(condition(t, "AgentsRemoved")?.message).toMatch(
+      /team-b\/prod-kubeconfig" names a Secret outside the namespaces designated for Org Secrets \(capi\)/,
+    );
+  });
+});
+
 describe("tasks outside their Org's namespace", () => {
   it("never take a place in that Org's queue or its counts", async () => {
     await applyManifest(cluster, orgManifest("starved", { limits: { maxConcurrentTasks: 2 } }));

@@ -203,8 +203,9 @@ export class TaskReconciler {
     if (!at) return undefined;
     let removal: ConditionInput;
     try {
-      const target = await this.d.clusters.recorded(at.label, at.namespace, org);
-      const deleted = await deleteTaskChildren(target, task, signal);
+      const deleted = await this.d.clusters.withRecorded(at.label, at.namespace, org, (target) =>
+        deleteTaskChildren(target, task, signal),
+      );
       log.info({ cluster: at.label, reason, deleted }, "removed the task's agent");
       removal = removedCondition(reason, at.label, at.namespace);
     } catch (err) {
