@@ -435,4 +435,39 @@ describe("POST /schedule as whom", () => {
     expect(changed.code).not.toBe(0);
     expect(changed.stderr).toContain("never changes");
   });
+
+  it("refuses a task for an Org that is being deleted, and creates nothing", async () => {
+    const going = uniqueName("going");
+    const goingNamespace = await createOrg(kubectl, going);
+    await grant(kubectl, { kind: "User", name: "alice" }, going, goingNamespace, ["create", "get", "list"]);
+    // A finalizer of the test's own holds the Org in deletion, as the operator's cleanup would.
+    await must(
+      kubectl([
+        "patch",
+        "org",
+        going,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":["test.agentyard.dev/hold"]}}',
+      ]),
+      "kubectl patch org",
+    );
+    await must(kubectl(["delete", "org", going, "--wait=false"]), "kubectl delete org");
+    try {
+      const res = await call(api, "POST", "/schedule", {
+        token: tokens.alice,
+        body: { org: going, task: "p" },
+      });
+      expect(res.status).toBe(409);
+      expect((res.body as { detail: string }).detail).toBe(
+        `org ${going} is being deleted: it takes no new tasks`,
+      );
+      expect(await taskNames(kubectl, goingNamespace)).toEqual([]);
+    } finally {
+      await must(
+        kubectl(["patch", "org", going, "--type=merge", "-p", '{"metadata":{"finalizers":null}}']),
+        "kubectl patch org",
+      );
+    }
+  });
 });

@@ -164,6 +164,14 @@ export async function scheduleTask(
 ): Promise<ScheduleResponse> {
   const org = await readOrg(actor, request.org);
   const namespace = orgNamespace(org);
+  // The operator would cancel it at once (OrgDeleted): a caller is better told why now.
+  if (org.metadata.deletionTimestamp) {
+    throw new Problem(
+      409,
+      ProblemType.conflict,
+      `org ${request.org} is being deleted: it takes no new tasks`,
+    );
+  }
   await actor.authorize(taskAttributes("create", namespace));
   const idempotency = idempotencyKey ? idempotencyOf(actor.name, idempotencyKey, request) : undefined;
   // With --auth=none there is one caller, the api itself, and no identity of a caller to record.
