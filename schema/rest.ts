@@ -192,7 +192,14 @@ const byOrg = (what: string) =>
 export const WhoamiSchema = z
   .object({
     user: z
-      .object({ username: z.string(), groups: z.array(z.string()) })
+      .object({
+        username: z.string(),
+        uid: z
+          .string()
+          .optional()
+          .describe("The caller's uid, when its credential has one (a ServiceAccount's)."),
+        groups: z.array(z.string()),
+      })
       .nullable()
       .describe("The authenticated caller; null when the api runs with --auth=none."),
     orgs: z.array(z.string()).describe("The Orgs the caller may read, by name."),

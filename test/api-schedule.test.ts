@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { IDEMPOTENCY_ANNOTATION, idempotentTaskName, requestHash } from "../api/idempotency.ts";
 import type { RunningApi } from "../api/server.ts";
 import { readAuditLog } from "../devcluster/audit.ts";
+import type { Whoami } from "../schema/rest.ts";
 import { apply, call, createOrg, grant, must, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
@@ -368,6 +369,9 @@ describe("POST /schedule as whom", () => {
       .impersonatedUser;
     expect(impersonated).toMatchObject({ username: `system:serviceaccount:${namespace}:ci`, uid });
     expect(impersonated?.extra?.["authentication.kubernetes.io/credential-id"]?.[0]).toMatch(/^JTI=/);
+    // whoami tells the caller the same identity, uid included.
+    const me = await call<Whoami>(api, "GET", "/api/v1/whoami", { token });
+    expect(me.body.user).toMatchObject({ username: `system:serviceaccount:${namespace}:ci`, uid });
   });
 
   it("never hands a caller's retry a task another caller created under the same name", async () => {

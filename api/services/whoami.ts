@@ -127,7 +127,9 @@ export async function whoami(actor: Actor): Promise<Whoami> {
   );
   const caller = actor.caller;
   return {
-    user: caller ? { username: caller.username, groups: caller.groups } : null,
+    user: caller
+      ? { username: caller.username, ...(caller.uid ? { uid: caller.uid } : {}), groups: caller.groups }
+      : null,
     orgs: orgs.map((org) => org.metadata.name as string).sort(),
     namespaces: Object.fromEntries(orgs.map((org) => [org.metadata.name as string, orgNamespace(org)])),
     can,
