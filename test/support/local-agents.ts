@@ -7,12 +7,16 @@ import { demoOrg } from "../../devcluster/demo.ts";
 import { bareRepo } from "../../devcluster/git.ts";
 import { type NodeAgent, startNodeAgent } from "../../devcluster/node-agent/index.ts";
 import type { RunningOperator } from "../../operator/main.ts";
-import { applyManifest, clusterWithCrds, startTestOperator } from "./operator.ts";
+import { applyManifest, clusterWithCrds, orgWhenReadyReason, startTestOperator } from "./operator.ts";
 
-/** The demo Org of `npm start`, without the editor: for suites about the agent's round trip. */
+/**
+ * The demo Org of `npm start`, without the editor: for suites about the agent's round trip. Returns
+ * once the operator reports it Ready, so that its namespace exists for the first task applied.
+ */
 export async function applyDemoOrgWithoutEditor(cluster: DevCluster, origin: string): Promise<void> {
   const org = demoOrg(origin);
   await applyManifest(cluster, { ...org, spec: { ...org.spec, editor: { enabled: false } } });
+  await orgWhenReadyReason(cluster, org.metadata.name, "Ready");
 }
 
 export interface LocalAgents {
