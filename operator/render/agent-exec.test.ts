@@ -77,6 +77,13 @@ describe("agentExec", () => {
     expect(agentExec(task(), long, 1).argv).toBe(counted("x".repeat(100)));
   });
 
+  it("counts agentyard's own values as the agent reads them, their escaped $ once", () => {
+    const dollars = task({ prompt: "kill $$ $(AGENTYARD_TASK)" });
+    expect(agentExec(dollars, org(), 1).operator - agentExec(task({ prompt: "x" }), org(), 1).operator).toBe(
+      bytes("kill $$ $(AGENTYARD_TASK)") - 1,
+    );
+  });
+
   it("counts the attempt's digits", () => {
     expect(agentExec(t, o, 10).operator - agentExec(t, o, 9).operator).toBe(1);
   });
@@ -96,11 +103,11 @@ describe("agentExec", () => {
     });
   });
 
-  it("expands the command and args with the whole environment", () => {
-    const referring = task({
-      command: ["echo", "$(LATER)"],
-      agent: { env: [{ name: "LATER", value: "y".repeat(50) }] },
-    });
-    expect(agentExec(referring, org(), 1).argv).toBe(counted("echo") + counted("y".repeat(50)));
+  it("expands the Org's args with the whole environment, and counts the command as written", () => {
+    const env = [{ name: "LATER", value: "y".repeat(50) }];
+    const referring = org({ agent: { image: "agents/acme:1", args: ["$(LATER)", "$(LATER)"] } });
+    const withCommand = task({ command: ["echo", "$(LATER)", "$$"], agent: { env } });
+    expect(agentExec(task({ agent: { env } }), referring, 1).argv).toBe(2 * counted("y".repeat(50)));
+    expect(agentExec(withCommand, org(), 1).argv).toBe(counted("echo") + counted("$(LATER)") + counted("$$"));
   });
 });

@@ -60,8 +60,10 @@ export function expandedLength(value: string, defined: ReadonlyMap<string, numbe
   return Math.min(bytes + utf8Length(value.slice(from)), ARG_MAX);
 }
 
-function argvSize(argv: readonly string[] | undefined, defined: ReadonlyMap<string, number>): number {
-  return (argv ?? []).reduce((sum, arg) => sum + execStringSize(expandedLength(arg, defined)), 0);
+/** An argv's size; `defined` for one the kubelet expands (container args), none for one it does not. */
+function argvSize(argv: readonly string[] | undefined, defined?: ReadonlyMap<string, number>): number {
+  const length = (arg: string) => (defined ? expandedLength(arg, defined) : utf8Length(arg));
+  return (argv ?? []).reduce((sum, arg) => sum + execStringSize(length(arg)), 0);
 }
 
 /** The agent container's exec footprint for `attempt`, from the same env the renderer writes. */
@@ -85,9 +87,9 @@ export function agentExec(task: AgentTask, org: Org, attempt: number): AgentExec
   };
   for (const entry of operatorEnv(task, org, attempt)) add("operator", entry);
   for (const entry of userEnv(task, org)) add(own.has(entry.name) ? "task" : "org", entry);
-  // The kubelet expands args with the whole environment; the runtime execs the command as it parsed it
-  // from AGENTYARD_COMMAND, expanded the same way (at most).
-  exec.argv = Math.max(argvSize(agentCommand(task, org), defined), argvSize(org.spec.agent.args, defined));
+  // The kubelet expands args with the whole environment; the command reaches the runtime as written
+  // (AGENTYARD_COMMAND's `$` are escaped), and it execs it so.
+  exec.argv = Math.max(argvSize(agentCommand(task, org)), argvSize(org.spec.agent.args, defined));
   exec.total = exec.operator + exec.org + exec.task + exec.argv;
   return exec;
 }
