@@ -24,14 +24,26 @@ export const ResourcesSchema = withRules(
 );
 export type Resources = z.infer<typeof ResourcesSchema>;
 
-export const EnvVarSchema = z.strictObject({
-  name: withRules(envName(), {
-    rule: `!self.startsWith(${celString(OPERATOR_ENV_PREFIX)})`,
-    message: `${OPERATOR_ENV_PREFIX}* variables are the operator's (the agent's contract): choose another name`,
-    check: (name) => !name.startsWith(OPERATOR_ENV_PREFIX),
-  }).describe("Variable name."),
-  value: boundedString(32768).default("").describe("Variable value."),
-});
+/**
+ * One variable, as execve takes it: `NAME=value` and its NUL within MAX_ARG_STRLEN. 32768 code points
+ * may be 131072 bytes, so the length alone does not keep a value within it.
+ */
+export const EnvVarSchema = withRules(
+  z.strictObject({
+    name: withRules(envName(), {
+      rule: `!self.startsWith(${celString(OPERATOR_ENV_PREFIX)})`,
+      message: `${OPERATOR_ENV_PREFIX}* variables are the operator's (the agent's contract): choose another name`,
+      check: (name) => !name.startsWith(OPERATOR_ENV_PREFIX),
+    }).describe("Variable name."),
+    value: boundedString(32768).default("").describe("Variable value."),
+  }),
+  {
+    rule: `bytes(self.name).size() + bytes(self.value).size() + 2 <= ${MAX_ARG_STRLEN}`,
+    message: `NAME=value must be at most ${MAX_ARG_STRLEN - 1} bytes in UTF-8: Linux limits one environment entry to ${MAX_ARG_STRLEN} bytes, its NUL included`,
+    fieldPath: ".value",
+    check: ({ name, value }) => utf8Length(name) + utf8Length(value) + 2 <= MAX_ARG_STRLEN,
+  },
+);
 export type EnvVar = z.infer<typeof EnvVarSchema>;
 
 export const EnvSchema = listMapBy(

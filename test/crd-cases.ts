@@ -118,6 +118,20 @@ export const rejectedCases: RejectedCase[] = [
     message: "AGENTYARD_* variables are the operator's",
   },
   {
+    name: "Org env entry too large for execve, within the value's length",
+    // 32768 astral code points: the value's limit in characters, 131072 bytes, over what one entry leaves.
+    manifest: org({ agent: { ...AGENT, env: [{ name: "BIG", value: ASTRAL.repeat(32_768) }] } }),
+    field: "spec.agent.env[0].value",
+    message: "NAME=value must be at most 131071 bytes in UTF-8",
+  },
+  {
+    name: "task env entry one byte too large for execve",
+    // ABC= and 32767 astral code points: 131072 bytes, and the NUL makes 131073.
+    manifest: task({ agent: { env: [{ name: "ABC", value: ASTRAL.repeat(32_767) }] } }),
+    field: "spec.agent.env[0].value",
+    message: "NAME=value must be at most 131071 bytes in UTF-8",
+  },
+  {
     name: "agent image with a space",
     manifest: org({ agent: { image: "ghcr.io/acme/agent 1.0" } }),
     field: "spec.agent.image",
@@ -381,6 +395,11 @@ export const acceptedCases: AcceptedCase[] = [
   {
     name: "command with tabs, newlines and carriage returns, at the byte budget",
     manifest: task({ command: commandOfBytes(["sh", "-c", "printf 'a\tb\r\n' \"$@\""], 65_000) }),
+  },
+  {
+    name: "task env entry at execve's limit",
+    // AB= and 32767 astral code points: 131071 bytes, and the NUL makes 131072.
+    manifest: task({ agent: { env: [{ name: "AB", value: ASTRAL.repeat(32_767) }] } }),
   },
   { name: "Org without agent settings", manifest: { ...org({}), spec: {} } },
   {

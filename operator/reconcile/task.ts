@@ -51,6 +51,7 @@ import {
   agentsRemoved,
   clusterChanged,
   decidedReport,
+  environmentTooLarge,
   imageOverrideRefused,
   invalidSpec,
   namespaceMismatch,
@@ -125,7 +126,7 @@ export class TaskReconciler {
     if (misplaced) return this.status.report(task, stalled(task, misplaced), signal);
     if (org.metadata.deletionTimestamp) return this.withdraw(task, org, orgDeleted(task), ctx);
     if (agentsRemoved(task) && isTerminal(task.status?.phase ?? "Pending")) return this.settle(task, ctx);
-    const stall = invalidSpec(task) ?? imageOverrideRefused(task, org);
+    const stall = invalidSpec(task) ?? imageOverrideRefused(task, org) ?? environmentTooLarge(task, org);
     if (stall) return this.status.report(task, stalled(task, stall), signal);
     // The Org reconciler's verdict on the Org's namespace and Secrets: its tasks run only inside it.
     const tenancy = org.status?.conditions?.find((c) => c.type === TENANCY_CONDITION);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expand } from "../../devcluster/node-agent/container-spec.ts";
 import { org, task } from "../../schema/fixtures.test-support.ts";
 import { DEFAULT_EDITOR_IMAGE } from "./images.ts";
 import type { KubeObject } from "./object.ts";
@@ -162,6 +163,20 @@ describe("renderTask", () => {
     });
     expect(env.AGENTYARD_COMMAND).toBeUndefined();
     expect(env.AGENTYARD_TIMEOUT).toBeUndefined();
+  });
+
+  it("hands the agent its prompt and command as written, though the kubelet expands $(NAME) and $$", () => {
+    const prompt = "Print $$ and $(AGENTYARD_TASK), then $$$(HOME)";
+    const command = ["sh", "-c", 'kill -0 $$ && echo "$(AGENTYARD_ORG)" $'];
+    const t = task({ prompt, command, agent: { env: [{ name: "OWN", value: "$(AGENTYARD_TASK)" }] } });
+    const rendered = find(renderTask(t, org(), opts), "Deployment").spec.template.spec.containers[0];
+    // What the container sees: each value expanded with the variables before it (the node agent's rules).
+    const seen: Record<string, string> = {};
+    for (const e of rendered.env as { name: string; value: string }[]) seen[e.name] = expand(e.value, seen);
+    expect(seen.AGENTYARD_PROMPT).toBe(prompt);
+    expect(JSON.parse(seen.AGENTYARD_COMMAND as string)).toEqual(command);
+    // An Org's or a task's own env keeps Kubernetes' $(NAME) references.
+    expect(seen.OWN).toBe("fix-bug");
   });
 
   it("takes the command, image, resources and env from the task over the Org's", () => {

@@ -77,25 +77,22 @@ export function taskImage(task: AgentTask, org: Org): string | undefined {
   return org.spec.agent.allowImageOverride ? task.spec.agent?.image : undefined;
 }
 
-function agentCommand(task: AgentTask, org: Org): string[] | undefined {
+export function agentCommand(task: AgentTask, org: Org): string[] | undefined {
   return task.spec.command ?? org.spec.agent.command;
 }
 
 /**
- * The runtime's variables, then the Org's and the task's own. spec.timeout is not among them: the
- * operator enforces it by stopping the pod, and a runtime that stopped itself first would turn a
- * TimedOut task into a Failed one. The schemas refuse an env entry with an operator-owned name; one
- * that reaches here anyway (a CRD older than the rule) is dropped, including names the operator
- * leaves unset for this task, such as AGENTYARD_COMMAND.
+ * The runtime's variables. spec.timeout is not among them: the operator enforces it by stopping the
+ * pod, and a runtime that stopped itself first would turn a TimedOut task into a Failed one.
  */
-function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: string; value: string }[] {
+export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name: string; value: string }[] {
   const repo = effectiveRepo(task, org);
   const command = agentCommand(task, org);
-  const env = agentEnvVars({
+  return agentEnvVars({
     task: task.metadata.name as string,
     org: org.metadata.name as string,
     namespace: orgNamespace(org),
-    attempt: String(opts.attempt),
+    attempt: String(attempt),
     prompt: task.spec.prompt,
     stateConfigMap: taskChildNames(task.metadata.name as string).stateConfigMap,
     stateDir: MOUNT_PATH.state,
@@ -106,8 +103,15 @@ function taskEnv(task: AgentTask, org: Org, opts: TaskRenderOptions): { name: st
     gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
     editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
   });
-  const user = mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !isOperatorEnv(e.name));
-  return [...env, ...user];
+}
+
+/**
+ * The Org's and the task's own variables, after the runtime's. The schemas refuse an env entry with an
+ * operator-owned name; one that reaches here anyway (a CRD older than the rule) is dropped, including
+ * names the operator leaves unset for this task, such as AGENTYARD_COMMAND.
+ */
+export function userEnv(task: AgentTask, org: Org): EnvVar[] {
+  return mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !isOperatorEnv(e.name));
 }
 
 function resources(r: Resources | undefined) {
@@ -138,7 +142,7 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     // A node runs any image it has cached; Always makes it check this Org's right to pull.
     ...(own ? { imagePullPolicy: "Always" } : {}),
     ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
-    env: taskEnv(task, org, opts),
+    env: [...operatorEnv(task, org, opts.attempt), ...userEnv(task, org)],
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
     volumeMounts: mounts,
     // The runtime writes this file once it has cloned the repository and started the task.

@@ -7,6 +7,7 @@ import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { TaskDecision } from "./task-decision.ts";
 import {
   decidedReport,
+  environmentTooLarge,
   imageOverrideRefused,
   invalidSpec,
   namespaceMismatch,
@@ -116,6 +117,30 @@ describe("the stalls of a task nobody can run as it is", () => {
     });
     expect(imageOverrideRefused(own, makeOrg({ agent: { allowImageOverride: true } }))).toBeUndefined();
     expect(imageOverrideRefused(makeTask(), makeOrg())).toBeUndefined();
+  });
+
+  it("refuses an agent whose merged env execve cannot take, naming the sizes and what to shrink", () => {
+    // 32 variables of 32768 bytes in the Org and in the task: 32 x (name, =, value, NUL, pointer) each.
+    const env = (prefix: string) =>
+      Array.from({ length: 32 }, (_, i) => ({ name: `${prefix}_${i}`, value: "x".repeat(32_768) }));
+    const org = makeOrg({ agent: { image: "agents/acme:1", env: env("ORG") } });
+    const stall = environmentTooLarge(makeTask({ agent: { env: env("TASK") } }), org);
+    expect(stall?.reason).toBe("EnvironmentTooLarge");
+    expect(stall?.message).toMatch(
+      /^spec\.agent\.env: the agent's environment and argv would take \d+ bytes, more than the 1966080 that execve leaves them \(ARG_MAX 2097152, less room for what the image adds\), so the agent could never start: the task's spec\.agent\.env takes 1049110, the Org's spec\.agent\.env 1049078, the prompt, command and agentyard's variables \d+, argv 0; shrink the task's or the Org's env$/,
+    );
+    expect(environmentTooLarge(makeTask(), org)).toBeUndefined();
+    expect(environmentTooLarge(makeTask({ agent: { env: env("TASK") } }), makeOrg())).toBeUndefined();
+  });
+
+  it("refuses an env entry that expands past one entry's limit, naming who set it", () => {
+    const copies = [{ name: "COPIES", value: "$(AGENTYARD_PROMPT)".repeat(20) }];
+    const task = makeTask({ prompt: "p".repeat(10_000), agent: { env: copies } });
+    expect(environmentTooLarge(task, makeOrg())).toEqual({
+      reason: "EnvironmentTooLarge",
+      message:
+        "the task's spec.agent.env: COPIES would be 200008 bytes with its NUL once its $(NAME) references are expanded, more than the 131072 Linux takes in one environment entry: shrink COPIES or the variables it refers to",
+    });
   });
 
   it("says which Org was refused, and why", () => {

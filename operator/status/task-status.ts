@@ -1,5 +1,6 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
 import { AGENTS_REMOVED, ANNOTATION_ABANDON_CLEANUP, taskChildNames } from "../../schema/contract/index.ts";
+import { ARG_MAX, EXEC_BUDGET, MAX_ARG_STRLEN } from "../../schema/exec-limits.ts";
 import {
   type AgentTask,
   AgentTaskSchema,
@@ -8,6 +9,7 @@ import {
   type Org,
   orgNamespace,
 } from "../../schema/index.ts";
+import { agentExec, type EnvPart } from "../render/agent-exec.ts";
 import { editorURL, localEditorAddress } from "../render/service.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";
@@ -42,6 +44,34 @@ export function imageOverrideRefused(task: AgentTask, org: Org): Stall | undefin
   return {
     reason: "ImageOverrideRefused",
     message: `spec.agent.image: Org "${org.metadata.name}" does not let its tasks choose their image (its spec.agent.allowImageOverride is off): remove spec.agent.image`,
+  };
+}
+
+const SET_BY: Record<EnvPart, string> = {
+  operator: "agentyard's own variables (spec.prompt, spec.command)",
+  org: "the Org's spec.agent.env",
+  task: "the task's spec.agent.env",
+};
+
+/**
+ * An agent whose environment and argv execve cannot take would fail every attempt with E2BIG. The CRD
+ * holds each entry to MAX_ARG_STRLEN as written; only the operator sees the Org's env merged with the
+ * task's and each `$(NAME)` expanded, so it refuses the rest here, before anything is applied.
+ */
+export function environmentTooLarge(task: AgentTask, org: Org): Stall | undefined {
+  // The attempt's number is one of the variables: count the longest the task can reach.
+  const exec = agentExec(task, org, task.spec.retries + 1);
+  const { name, bytes, part } = exec.largest;
+  if (bytes + 1 > MAX_ARG_STRLEN) {
+    return {
+      reason: "EnvironmentTooLarge",
+      message: `${SET_BY[part]}: ${name} would be ${bytes + 1} bytes with its NUL once its $(NAME) references are expanded, more than the ${MAX_ARG_STRLEN} Linux takes in one environment entry: shrink ${name} or the variables it refers to`,
+    };
+  }
+  if (exec.total <= EXEC_BUDGET) return undefined;
+  return {
+    reason: "EnvironmentTooLarge",
+    message: `spec.agent.env: the agent's environment and argv would take ${exec.total} bytes, more than the ${EXEC_BUDGET} that execve leaves them (ARG_MAX ${ARG_MAX}, less room for what the image adds), so the agent could never start: the task's spec.agent.env takes ${exec.task}, the Org's spec.agent.env ${exec.org}, the prompt, command and agentyard's variables ${exec.operator}, argv ${exec.argv}; shrink the task's or the Org's env`,
   };
 }
 

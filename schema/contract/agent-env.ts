@@ -98,11 +98,17 @@ export type ReadAgentEnv = { [K in AgentEnvKey]: string | undefined };
 
 const KEYS = Object.keys(AGENT_ENV) as AgentEnvKey[];
 
-/** The container's env entries, in the table's order (a reordering would roll every agent pod). */
+/**
+ * The container's env entries, in the table's order (a reordering would roll every agent pod). The
+ * kubelet reads `$$` in an env value as `$` and `$(NAME)` as an earlier variable's value; each `$`
+ * doubled, the runtime reads the prompt and the command as the task spelled them.
+ */
 export function agentEnvVars(values: AgentEnv): { name: string; value: string }[] {
   return KEYS.flatMap((key) => {
     const value = values[key];
-    return value === undefined ? [] : [{ name: AGENT_ENV[key].name, value }];
+    return value === undefined
+      ? []
+      : [{ name: AGENT_ENV[key].name, value: value.replaceAll("$", () => "$$") }];
   });
 }
 
