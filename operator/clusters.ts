@@ -191,6 +191,7 @@ export class ClusterRegistry implements Runnable {
     if (known) {
       this.log.info({ org: name }, "the Org's kubeconfig changed; reconnected");
       this.stopInformers(known.cluster.children);
+      void known.cluster.client.close();
     }
     const cluster: OrgCluster = { label, remote: true, client, namespace, children };
     this.remotes.set(name, { fingerprint, cluster });
@@ -228,6 +229,7 @@ export class ClusterRegistry implements Runnable {
     const known = this.remotes.get(orgName);
     if (!known) return;
     this.stopInformers(known.cluster.children);
+    void known.cluster.client.close();
     this.remotes.delete(orgName);
   }
 

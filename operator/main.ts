@@ -199,6 +199,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     metricsUrl: mgr.healthUrl as string,
     isLeader: () => mgr.isLeader(),
     leadershipLost: mgr.leadershipLost,
-    stop: () => mgr.stop(),
+    stop: async () => {
+      await mgr.stop();
+      await local.close();
+    },
   };
 }

@@ -24,6 +24,7 @@ import { fenced } from "./fence.ts";
 import { ImpersonatingTransport, type Impersonation } from "./impersonation.ts";
 import { parseJson } from "./json.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
+import { ConnectionPool } from "./pool.ts";
 import type { Resource } from "./store.ts";
 import { readWatchLines } from "./watch-stream.ts";
 
@@ -109,7 +110,10 @@ export interface ClusterClient {
     inactivityTimeoutMs: number,
     options?: WatchOptions,
   ): Promise<AbortController>;
-  /** Closes the connections of requests that impersonated; nothing else needs closing. */
+  /**
+   * Closes the client's pooled connections (requests and typed APIs share one pool, those that
+   * impersonate another) once their requests have finished; watches end with their informers.
+   */
   close(): Promise<void>;
 }
 
@@ -170,7 +174,8 @@ export function clientFromKubeConfig(
   const observe: RequestObserver =
     identity.observe ?? (({ verb, code }) => metrics.apiRequests.inc({ cluster: name, verb, code }));
   const baseServer = new ServerConfiguration(cluster.server, {});
-  const authMethods = { default: kc };
+  const pool = new ConnectionPool(kc);
+  const authMethods = { default: pool };
   const transport = countingHttpLibrary(
     withDeadline(createConfiguration({ baseServer }).httpApi, timeoutMs),
     observe,
@@ -197,7 +202,7 @@ export function clientFromKubeConfig(
     }
     const deadline = AbortSignal.timeout(options.timeoutMs ?? timeoutMs);
     ctx.setSignal(options.signal ? AbortSignal.any([options.signal, deadline]) : deadline);
-    await kc.applySecurityAuthentication(ctx);
+    await pool.applySecurityAuthentication(ctx);
     if (options.signal) ctx.setDispatcher(fenced(ctx.getDispatcher(), options.signal));
     return ctx;
   }
@@ -312,7 +317,9 @@ export function clientFromKubeConfig(
     request,
     text,
     watch,
-    close: () => impersonating.close(),
+    close: async () => {
+      await Promise.all([pool.close(), impersonating.close()]);
+    },
   };
 }
 
