@@ -46,6 +46,14 @@ interface ChildTypes {
 
 export type ChildInformers = { [F in InformerField]: Informer<ChildTypes[F]> };
 
+/**
+ * What a child informer keeps beyond what every cache keeps: the reconcilers read a pod's metadata
+ * and status only, and its spec (the agent's whole environment, volumes, probes) is the bulk of it.
+ */
+const KEPT: Partial<Record<InformerField, (obj: KubernetesObject) => KubernetesObject>> = {
+  pods: ({ spec: _, ...pod }: V1Pod) => pod,
+};
+
 /** A cluster and namespace to act in: enough to delete what a task left there. */
 export interface ClusterTarget {
   /** "local", or the kubeconfig Secret as <namespace>/<name>. */
@@ -202,6 +210,7 @@ export class ClusterRegistry implements Runnable {
     if (known) {
       this.log.info({ org: name }, "the Org's kubeconfig changed; reconnected");
       this.stopInformers(known.cluster.children);
+      void known.cluster.client.close();
     }
     const cluster: OrgCluster = { label, remote: true, client, namespace, children };
     this.remotes.set(name, { fingerprint, cluster });
@@ -255,6 +264,7 @@ export class ClusterRegistry implements Runnable {
     const known = this.remotes.get(orgName);
     if (!known) return;
     this.stopInformers(known.cluster.children);
+    void known.cluster.client.close();
     this.remotes.delete(orgName);
   }
 
@@ -348,6 +358,7 @@ export class ClusterRegistry implements Runnable {
           ...(namespace ? { namespace } : {}),
           labelSelector: MANAGED_SELECTOR,
           indexers: { [BY_TASK]: taskKeyOf },
+          ...(KEPT[field] ? { transform: KEPT[field] } : {}),
           log: this.log.child({ informer: kind, cluster: client.name }),
         },
       );

@@ -115,8 +115,9 @@ export class OrgReconciler {
   }
 
   async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
-    const org = this.d.orgs.get(undefined, name);
-    if (!org) return this.forget(name);
+    const cached = this.d.orgs.get(undefined, name);
+    if (!cached) return this.forget(name);
+    const org = this.status.latest(cached);
     if (org.metadata.deletionTimestamp && !org.metadata.finalizers?.includes(ORG_CLEANUP_FINALIZER)) {
       return this.forget(name);
     }
@@ -241,6 +242,7 @@ export class OrgReconciler {
   private forget(name: string): ReconcileResult {
     this.d.clusters.forget(name);
     this.usable.delete(name);
+    this.status.forget(name);
     return undefined;
   }
 

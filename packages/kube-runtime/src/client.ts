@@ -112,7 +112,10 @@ export interface ClusterClient {
     inactivityTimeoutMs: number,
     options?: WatchOptions,
   ): Promise<AbortController>;
-  /** Closes the connections of requests that impersonated; nothing else needs closing. */
+  /**
+   * Closes the client's pooled connections (requests and typed APIs share one pool, those that
+   * impersonate another) once their requests have finished; watches end with their informers.
+   */
   close(): Promise<void>;
 }
 
