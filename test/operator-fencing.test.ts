@@ -121,6 +121,12 @@ async function stopAll(): Promise<void> {
   }
 }
 
+/** Waits until the leader made the Org's namespace, where tasks live. */
+async function orgNamespace(): Promise<void> {
+  const made = async () => ((await getJson(cluster, ["namespace", ORG_NS])) ? true : undefined);
+  await waitFor("the Org's namespace", made, { timeoutMs: 30_000 });
+}
+
 /** Two replicas; resolves once one leads. */
 async function twoReplicas(a: string, b: string) {
   const replicas = { [a]: await replica(a), [b]: await replica(b) } as Record<string, Replica>;
@@ -218,13 +224,7 @@ function tryWrite(client: ClusterClient, name: string): Promise<unknown> {
 describe("the leader fence", () => {
   it("lets the leader write, and refuses a write of the replica that does not hold the Lease", async () => {
     const { leader, standby } = await twoReplicas("operator-a", "operator-b");
-    await waitFor(
-      "the Org's namespace",
-      async () => ((await getJson(cluster, ["namespace", ORG_NS])) ? true : undefined),
-      {
-        timeoutMs: 30_000,
-      },
-    );
+    await orgNamespace();
     await applyManifest(cluster, taskManifest("led", ORG_NS, { org: ORG, prompt: "x" }));
     await waitForTask(cluster, ORG_NS, "led", "to be Running", phaseIs("Running"));
     const written = (await writesBy(leader.name)).filter((e) => !isLeaseWrite(e));
@@ -337,6 +337,8 @@ describe("the leader fence", () => {
         timeoutMs: 30_000,
       },
     );
+    await orgNamespace();
+    const after = (await writesBy(only.name)).length;
     // Another replica takes the Lease behind its back; the API server knows at once, operator-e not yet.
     await kubectl([
       "patch",
@@ -348,7 +350,6 @@ describe("the leader fence", () => {
       "-p",
       '{"spec":{"holderIdentity":"elsewhere"}}',
     ]);
-    const after = (await writesBy(only.name)).length;
     await applyManifest(cluster, taskManifest("refused", ORG_NS, { org: ORG, prompt: "x" }));
     await waitFor("operator-e to exit", async () => (only.process.exitCode !== null ? true : undefined), {
       timeoutMs: 30_000,
