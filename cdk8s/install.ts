@@ -7,6 +7,7 @@ import type { Values } from "../charts/values.ts";
 import {
   LABEL_MANAGED_BY,
   leaderElectionRules,
+  leaderFencePolicy,
   operatorRules,
   type PolicyRule,
   taskCreatorPolicy,
@@ -134,6 +135,15 @@ export class AgentyardInstall extends Chart {
       metadata: this.meta("operator", leaderElection),
       role: lease,
     }).addSubjects(sa);
+
+    const self = { namespace: this.props.namespace, name };
+    const fence = leaderFencePolicy(
+      `${name}-leader-fence`,
+      { serviceAccount: self, lease: self },
+      this.meta("operator", "", false),
+    );
+    new ApiObject(this, "operator-leader-fence-policy", fence.policy as never);
+    new ApiObject(this, "operator-leader-fence-binding", fence.binding as never);
 
     const args = [
       "operator",

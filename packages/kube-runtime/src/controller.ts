@@ -1,5 +1,6 @@
 import type { BackoffOptions } from "./backoff.ts";
 import { throwIfAborted } from "./deadline.ts";
+import { notLeaderMessage } from "./errors.ts";
 import type { InformerHandler, ResourceType } from "./informer.ts";
 import { type Logger, silentLogger } from "./log.ts";
 import { type RuntimeMetrics, unservedMetrics } from "./metrics.ts";
@@ -40,6 +41,12 @@ export interface ControllerOptions {
   backoff?: BackoffOptions;
   log?: Logger;
   metrics?: RuntimeMetrics;
+  /**
+   * Told when the API server refused a reconcile's request because this replica does not hold the
+   * Lease (an admission policy that fences terms): the term is over, and a Manager ends it. The
+   * key is not retried.
+   */
+  onNotLeader?: (message: string) => void;
 }
 
 export interface SourceOptions {
@@ -217,6 +224,16 @@ export class Controller {
       if (signal.aborted) {
         done({ result: "cancelled" });
         log.info({ reason: (signal.reason as Error).message }, "reconcile cancelled");
+        return undefined;
+      }
+      const notLeader = notLeaderMessage(err);
+      if (notLeader !== undefined && this.options.onNotLeader) {
+        done({ result: "cancelled" });
+        log.error(
+          { reason: notLeader },
+          "the API server refused a write: another replica leads; ending this term",
+        );
+        this.options.onNotLeader(notLeader);
         return undefined;
       }
       done({ result: "error" });

@@ -42,6 +42,21 @@ export class KubeError extends ApiException<unknown> {
   }
 }
 
+/**
+ * How an admission policy that fences leader terms starts its message when it refuses a replica
+ * that does not hold the Lease (agentyard's: schema/contract/fencing.ts).
+ */
+export const NOT_LEADER_PREFIX = "not the leader: ";
+
+/**
+ * The server's message when it refused `err`'s request because this replica does not hold the
+ * Lease: its term is over, whatever its own clock says. Undefined for any other error.
+ */
+export function notLeaderMessage(err: unknown): string | undefined {
+  if (!(err instanceof KubeError) || err.code !== 403) return undefined;
+  return err.status.message.includes(NOT_LEADER_PREFIX) ? err.status.message : undefined;
+}
+
 /** No answer from the API server: connection refused, reset, or timed out. */
 export class KubeUnreachable extends Error {
   constructor(cause: unknown) {

@@ -42,7 +42,13 @@ export {
   type SourceOptions,
 } from "./controller.ts";
 export { Deadline, DeadlineExceeded, monotonicNow, throwIfAborted } from "./deadline.ts";
-export { KubeError, type KubeStatus, KubeUnreachable } from "./errors.ts";
+export {
+  KubeError,
+  type KubeStatus,
+  KubeUnreachable,
+  NOT_LEADER_PREFIX,
+  notLeaderMessage,
+} from "./errors.ts";
 export { type EventInput, EventRecorder, type EventRecorderOptions } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
 export type { Impersonation } from "./impersonation.ts";

@@ -109,6 +109,14 @@ export class LeaderElector {
     return this.campaign;
   }
 
+  /**
+   * Ends the current term at once, as if its deadline had passed: the API server said that another
+   * replica holds the Lease (`reason`), which this replica's own view may not know yet.
+   */
+  endTerm(reason: string): void {
+    this.term?.end(reason);
+  }
+
   /** Stops campaigning and ends the term; the Lease stays as it is, so a standby waits for it to expire. */
   async stop(): Promise<void> {
     this.stopping.abort();

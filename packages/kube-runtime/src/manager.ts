@@ -92,6 +92,10 @@ export class Manager {
       ...this.options.controllerDefaults,
       log: this.log,
       metrics: this.client.identity.metrics,
+      // Without leader election there is no term to end, and such a refusal is an error to retry.
+      ...(this.options.leaderElection
+        ? { onNotLeader: (message: string) => this.elector?.endTerm(message) }
+        : {}),
       ...options,
     });
     this.controllers.push(controller);
