@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { type BurstResult, burstNotes, burstTable, type PhaseResult } from "./burst.ts";
+import { WRITERS } from "./writes.ts";
+
+const phase = (
+  label: string,
+  elapsedMs: number,
+  writes: Partial<PhaseResult["writes"]> = {},
+): PhaseResult => ({
+  label,
+  count: 10,
+  elapsedMs,
+  samples: Array.from({ length: 10 }, (_, i) => (i + 1) * 100),
+  writes: { ...(Object.fromEntries(WRITERS.map((w) => [w, 0])) as PhaseResult["writes"]), ...writes },
+  controllers: { "deployment-controller": 60, "replicaset-controller": 40 },
+});
+
+const result: BurstResult = {
+  count: 10,
+  concurrency: 10,
+  raw: phase("(a) raw", 50, { client: 10 }),
+  objectSet: phase("(b) set", 2000, { client: 70 }),
+  operator: {
+    ...phase("operator", 4000, { client: 10, operator: 120 }),
+    operatorKinds: { "create events": 20 },
+  },
+  memory: { idle: { rssKiB: 204_800, hwmKiB: 204_800 }, after: { rssKiB: 256_000, hwmKiB: 307_200 } },
+};
+
+describe("burstTable", () => {
+  const lines = burstTable(result).split("\n");
+
+  it("gives each run its rate, percentiles and ratios to the baselines present", () => {
+    expect(lines[2]).toBe(
+      "| (a) raw | 200.0/s | 0.50 s | 1.00 s | 1.00 s | 1.000 | 40.000 | – | 1.0 | 0.0 | 0.0 | 0.0 |",
+    );
+    expect(lines[4]).toBe(
+      "| operator | 2.5/s | 0.50 s | 1.00 s | 1.00 s | 0.013 | 0.500 | – | 12.0 | 0.0 | 0.0 | 0.0 |",
+    );
+  });
+
+  it("ends with the operator's memory", () => {
+    expect(lines.at(-1)).toContain("200 MiB → 250 MiB; peak 300 MiB");
+  });
+});
+
+describe("burstNotes", () => {
+  it("bounds each pod path by its busiest controller's writes at 20 requests/s", () => {
+    const notes = burstNotes(result).join("\n");
+    expect(notes).toContain("deployment-controller 6.0, replicaset-controller 4.0");
+    expect(notes).toContain("deployment-controller alone bounds this path near 3.3 tasks/s");
+    expect(notes).toContain("The operator's writes per task: create events 2.00.");
+  });
+});

@@ -1,0 +1,320 @@
+import type { ClusterClient } from "@agentyard/kube-runtime";
+import { readAuditLog } from "../devcluster/audit.ts";
+import { waitFor } from "../devcluster/http.ts";
+import { applyObjectSet, createPodAndService, podReady, podTask } from "./baselines.ts";
+import type { ResidentMemory } from "./memory-status.ts";
+import { OperatorProcess } from "./operator-process.ts";
+import { settledWrites } from "./settle.ts";
+import { latencies } from "./stats.ts";
+import { markdownTable, mebibytes, perSecond, ratio, seconds } from "./table.ts";
+import {
+  type BenchWorld,
+  benchOrgs,
+  benchWorld,
+  createNamespace,
+  createOrg,
+  FirstSeen,
+  inParallel,
+  log,
+  PODS,
+  type Pod,
+  TASKS,
+  type Task,
+  taskManifest,
+} from "./world.ts";
+import {
+  controllerManagerWrites,
+  countWrites,
+  receivedAtUs,
+  type WriteCounts,
+  writeKinds,
+  writerOf,
+} from "./writes.ts";
+
+/** One row of a burst: N objects from the first create until each reached its state. */
+export interface PhaseResult {
+  label: string;
+  count: number;
+  /** From the first create until the last object reached its state. */
+  elapsedMs: number;
+  /** Per object, from the start of its create until it reached its state. */
+  samples: number[];
+  writes: WriteCounts;
+  /** The controller-manager's writes in the run's namespaces, per controller. */
+  controllers: Record<string, number>;
+  /** The operator's writes by verb and resource, in an operator run. */
+  operatorKinds?: Record<string, number>;
+}
+
+export interface BurstResult {
+  count: number;
+  concurrency: number;
+  raw?: PhaseResult;
+  objectSet?: PhaseResult;
+  podService?: PhaseResult;
+  operator: PhaseResult;
+  memory: { idle: ResidentMemory; after: ResidentMemory };
+}
+
+const timeoutFor = (count: number) => Math.max(180_000, count * 1_500);
+
+/**
+ * Creates `count` things with `concurrency` in flight and waits until each reached its state; the
+ * writes are those of the namespaces named, until they settle.
+ */
+async function measure(
+  world: BenchWorld,
+  label: string,
+  count: number,
+  concurrency: number,
+  create: (i: number) => Promise<unknown>,
+  watch: {
+    seen?: Pick<FirstSeen<Task>, "at" | "all">;
+    key: (i: number) => string;
+    namespaces: string[];
+    operator?: boolean;
+  },
+): Promise<PhaseResult> {
+  log(`${label}: ${count}, ${concurrency} in flight`);
+  const sinceMs = Date.now();
+  const startedAt = new Map<string, number>();
+  const doneAt = new Map<string, number>();
+  const first = performance.now();
+  await inParallel(count, concurrency, async (i) => {
+    startedAt.set(watch.key(i), performance.now());
+    await create(i);
+    doneAt.set(watch.key(i), performance.now());
+  });
+  const reached = watch.seen ? watch.seen.at : doneAt;
+  if (watch.seen) await watch.seen.all(count, `${label} reached`, timeoutFor(count));
+  const last = Math.max(...reached.values());
+  const samples = [...startedAt].map(([key, at]) => (reached.get(key) as number) - at);
+  const writers = watch.operator
+    ? (["operator"] as const)
+    : (["kube-controller-manager", "kube-scheduler"] as const);
+  const settled = await settledWrites(
+    world.cluster.auditLog,
+    { sinceMs, namespaces: watch.namespaces },
+    writers,
+  );
+  const events = await readAuditLog(world.cluster.auditLog);
+  // The operator also writes outside the tasks' namespace (Org status): count all of its writes.
+  const writes = watch.operator
+    ? { ...settled, operator: countWrites(events, { sinceMs }).operator }
+    : settled;
+  const controllers = controllerManagerWrites(events, { sinceMs, namespaces: watch.namespaces });
+  const operatorKinds = watch.operator
+    ? writeKinds(events.filter((e) => writerOf(e) === "operator" && receivedAtUs(e) >= sinceMs * 1000))
+    : undefined;
+  return { label, count, elapsedMs: last - first, samples, writes, controllers, operatorKinds };
+}
+
+async function rawConfigMaps(world: BenchWorld, count: number, concurrency: number): Promise<PhaseResult> {
+  await createNamespace(world.client, "raw");
+  return measure(
+    world,
+    "(a) raw ConfigMap creates",
+    count,
+    concurrency,
+    (i) =>
+      world.client.request("POST", "/api/v1/namespaces/raw/configmaps", {
+        body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}` }, data: { prompt: "x" } },
+      }),
+    { key: (i) => `cm-${i}`, namespaces: ["raw"] },
+  );
+}
+
+/** Baselines (b) and (c): objects a client creates itself, until each task's pod is Ready. */
+async function directPods(
+  world: BenchWorld,
+  label: string,
+  orgName: string,
+  count: number,
+  concurrency: number,
+  create: (client: ClusterClient, task: string, org: string) => Promise<void>,
+): Promise<PhaseResult> {
+  const namespace = `org-${orgName}`;
+  await createNamespace(world.client, namespace);
+  await waitForDefaultServiceAccount(world, namespace);
+  const seen = new FirstSeen<Pod>(world.client, PODS, podTask, podReady, { namespace });
+  await seen.start();
+  try {
+    return await measure(world, label, count, concurrency, (i) => create(world.client, `t-${i}`, orgName), {
+      seen,
+      key: (i) => `t-${i}`,
+      namespaces: [namespace],
+    });
+  } finally {
+    seen.stop();
+  }
+}
+
+/** Pods name a ServiceAccount; the controller-manager makes a namespace's default one shortly after it. */
+async function waitForDefaultServiceAccount(world: BenchWorld, namespace: string): Promise<void> {
+  await waitFor(`the default ServiceAccount of ${namespace}`, async () =>
+    (await world.client
+      .request("GET", `/api/v1/namespaces/${namespace}/serviceaccounts/default`)
+      .catch(() => undefined))
+      ? true
+      : undefined,
+  );
+}
+
+/** AgentTasks through the operator, from create until each reports phase Running. */
+export async function operatorBurst(
+  world: BenchWorld,
+  count: number,
+  concurrency: number,
+  prefix = "bench",
+): Promise<PhaseResult> {
+  const orgs = benchOrgs(prefix, count);
+  const namespaces = await Promise.all(orgs.map((org) => createOrg(world, org)));
+  const taskOf = (i: number) => ({
+    org: orgs[Math.floor(i / 1000)]?.metadata.name as string,
+    name: `t-${i}`,
+  });
+  const seen = new FirstSeen<Task>(
+    world.client,
+    TASKS,
+    (t) => t.metadata.name,
+    (t) => t.status?.phase === "Running",
+  );
+  await seen.start();
+  try {
+    return await measure(
+      world,
+      "AgentTasks through the operator (Deployment)",
+      count,
+      concurrency,
+      (i) => {
+        const { org, name } = taskOf(i);
+        return world.client.request("POST", `/apis/agentyard.dev/v1alpha1/namespaces/org-${org}/agenttasks`, {
+          body: taskManifest(name, `org-${org}`, org),
+        });
+      },
+      { seen, key: (i) => `t-${i}`, namespaces, operator: true },
+    );
+  } finally {
+    seen.stop();
+  }
+}
+
+/** Pods held at once: the operator's and both direct baselines' stay until the cluster stops. */
+export const burstPods = (count: number) => 3 * count;
+
+export async function runBurst(count: number, concurrency: number): Promise<BurstResult> {
+  const world = await benchWorld(`burst-${count}`, burstPods(count));
+  try {
+    const raw = await rawConfigMaps(world, count, concurrency);
+    const objectSet = await directPods(
+      world,
+      "(b) the operator's object set, created directly",
+      "direct",
+      count,
+      concurrency,
+      applyObjectSet,
+    );
+    const podService = await directPods(
+      world,
+      "(c) Pod + Service, created directly",
+      "pods",
+      count,
+      concurrency,
+      createPodAndService,
+    );
+    const operator = await OperatorProcess.spawn(world.cluster, "bench-1");
+    try {
+      await operator.ready();
+      const idle = await operator.memory();
+      const result = await operatorBurst(world, count, concurrency);
+      const after = await operator.memory();
+      return { count, concurrency, raw, objectSet, podService, operator: result, memory: { idle, after } };
+    } finally {
+      await operator.stop();
+    }
+  } finally {
+    await world.cluster.stop();
+  }
+}
+
+const rate = (p: PhaseResult) => (p.count / p.elapsedMs) * 1000;
+const perTask = (writes: number, p: PhaseResult) => (writes / p.count).toFixed(1);
+
+/** The burst's table: one row per phase, rates as ratios to each baseline, writes per task by component. */
+export function burstTable(result: BurstResult): string {
+  const phases = [result.raw, result.objectSet, result.podService, result.operator].filter(
+    (p): p is PhaseResult => p !== undefined,
+  );
+  const header = [
+    "run",
+    "rate",
+    "p50",
+    "p95",
+    "p99",
+    "÷ (a)",
+    "÷ (b)",
+    "÷ (c)",
+    "writes/task: client or operator",
+    "controller-manager",
+    "scheduler",
+    "kwok",
+  ];
+  const rows = phases.map((p) => {
+    const l = latencies(p.samples);
+    const own = p === result.operator ? p.writes.operator : p.writes.client;
+    return [
+      p.label,
+      perSecond(rate(p)),
+      seconds(l.p50),
+      seconds(l.p95),
+      seconds(l.p99),
+      ratio(rate(p), result.raw && rate(result.raw)),
+      ratio(rate(p), result.objectSet && rate(result.objectSet)),
+      ratio(rate(p), result.podService && rate(result.podService)),
+      perTask(own, p),
+      perTask(p.writes["kube-controller-manager"], p),
+      perTask(p.writes["kube-scheduler"], p),
+      perTask(p.writes.kwok, p),
+    ];
+  });
+  const { idle, after } = result.memory;
+  rows.push([
+    "operator process RSS (VmRSS idle → after the burst; VmHWM peak)",
+    `${mebibytes(idle.rssKiB)} → ${mebibytes(after.rssKiB)}; peak ${mebibytes(after.hwmKiB)}`,
+    ...Array.from({ length: header.length - 2 }, () => ""),
+  ]);
+  return markdownTable(header, rows);
+}
+
+/** The controller-manager's default client-side limit per controller (--kube-api-qps). */
+const CONTROLLER_QPS = 20;
+
+/** What bounds each row, from this run's own counts. */
+export function burstNotes(result: BurstResult): string[] {
+  const notes = [
+    `N = ${result.count}, ${result.concurrency} creates in flight. Latency: from the start of a task's first create until it first reports phase Running (operator) or its pod first reports Ready (b, c), as seen by a watch in the benchmark process; (a) is the create request itself. Rate: N from the first create until the last one got there.`,
+    "Writes are counted from the API server's audit log (writes only, Lease renewals left out) in the run's namespaces, until they settle; the operator's in every namespace (Org status included). The operator runs as `agentyard operator` in a process of its own, with leader election.",
+  ];
+  for (const p of [result.objectSet, result.podService, result.operator]) {
+    if (!p) continue;
+    const [busiest, writes] = Object.entries(p.controllers).sort((a, b) => b[1] - a[1])[0] ?? [];
+    if (!busiest || !writes) continue;
+    const perTaskWrites = writes / p.count;
+    const all = Object.entries(p.controllers)
+      .sort((a, b) => b[1] - a[1])
+      .map(([c, n]) => `${c} ${(n / p.count).toFixed(1)}`)
+      .join(", ");
+    notes.push(
+      `${p.label}: the controller-manager's writes per task by controller: ${all}. Each controller's client is limited to ${CONTROLLER_QPS} requests/s by default, so ${busiest} alone bounds this path near ${(CONTROLLER_QPS / perTaskWrites).toFixed(1)} tasks/s (its reads count against the limit too); measured ${perSecond(rate(p))}.`,
+    );
+  }
+  const kinds = result.operator.operatorKinds;
+  if (kinds) {
+    const parts = Object.entries(kinds)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, n]) => `${kind} ${(n / result.operator.count).toFixed(2)}`)
+      .join(", ");
+    notes.push(`The operator's writes per task: ${parts}.`);
+  }
+  return notes;
+}
