@@ -76,9 +76,20 @@ export function restartTable(result: RestartResult): string {
     [
       "tasks Running",
       "spawn → caches synced (/readyz)",
-      `writes in the ${RESTART_WINDOW_MS / 1000} s after`,
+      "spawn → leading",
+      `AgentTask reconciles in the ${RESTART_WINDOW_MS / 1000} s after`,
+      "writes",
       "which",
     ],
-    [[String(result.count), seconds(result.syncedMs), String(result.writes), kinds || "none"]],
+    [
+      [
+        String(result.count),
+        seconds(result.syncedMs),
+        seconds(result.leadingMs),
+        String(result.reconciles),
+        String(result.writes),
+        kinds || "none",
+      ],
+    ],
   );
 }

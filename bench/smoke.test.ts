@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { restartTable } from "./restart.ts";
 import { smokeFailures } from "./smoke.ts";
 
 const restart = { count: 20, syncedMs: 1000, leadingMs: 1100, reconciles: 20, writes: 0, writeKinds: {} };
@@ -31,5 +32,12 @@ describe("smokeFailures", () => {
         { writesPerTask: 13, restartWrites: 0 },
       ),
     ).toEqual(["the restarted operator reconciled 3 of 20 tasks: its 0 writes prove nothing"]);
+  });
+});
+
+describe("restartTable", () => {
+  it("shows sync and leading times, the reconciles that ran and the writes", () => {
+    const table = restartTable({ ...restart, writes: 1, writeKinds: { "create events": 1 } });
+    expect(table.split("\n")[2]).toBe("| 20 | 1.00 s | 1.10 s | 20 | 1 | 1 create events |");
   });
 });
