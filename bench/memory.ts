@@ -1,3 +1,4 @@
+import { type CacheSize, operatorCacheSize } from "./cache-size.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import { OperatorProcess } from "./operator-process.ts";
 import { settledWrites } from "./settle.ts";
@@ -20,6 +21,8 @@ export interface MemoryPoint {
   memory: ResidentMemory;
   /** How long the operator took to give every task its children, from the first create. */
   convergedMs?: number;
+  /** What its informers hold, measured as JSON from the API server. */
+  cache: CacheSize;
 }
 
 /** The phases of a task whose children the operator has applied. */
@@ -43,7 +46,9 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
       const orgs = benchOrgs("mem", largest);
       await Promise.all(orgs.map((org) => createOrg(world, org)));
       await settledWrites(world.cluster.auditLog, {}, ["operator"]);
-      const points: MemoryPoint[] = [{ tasks: 0, memory: await operator.memory() }];
+      const points: MemoryPoint[] = [
+        { tasks: 0, memory: await operator.memory(), cache: await operatorCacheSize(world.client) },
+      ];
       const seen = new FirstSeen<Task>(world.client, TASKS, (t) => t.metadata.name, applied);
       await seen.start();
       try {
@@ -67,7 +72,9 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
           await seen.all(size, "tasks with their children applied", Math.max(300_000, size * 1_000));
           const convergedMs = Math.max(...seen.at.values()) - started;
           await settledWrites(world.cluster.auditLog, {}, ["operator"], { timeoutMs: 300_000 });
-          points.push({ tasks: size, memory: await operator.memory(), convergedMs });
+          const memory = await operator.memory();
+          points.push({ tasks: size, memory, convergedMs, cache: await operatorCacheSize(world.client) });
+          log(`memory: ${size} tasks: ${JSON.stringify(points.at(-1))}`);
         }
       } finally {
         seen.stop();
@@ -81,14 +88,25 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
   }
 }
 
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+
 export function memoryTable(points: readonly MemoryPoint[]): string {
   return markdownTable(
-    ["tasks", "steady RSS (VmRSS, writes settled)", "peak RSS so far (VmHWM)", "all tasks Starting after"],
+    [
+      "tasks",
+      "steady RSS (VmRSS, writes settled)",
+      "peak RSS so far (VmHWM)",
+      "all tasks Starting after",
+      "objects its informers cache",
+      "their JSON (of it managedFields)",
+    ],
     points.map((p) => [
       String(p.tasks),
       mebibytes(p.memory.rssKiB),
       mebibytes(p.memory.hwmKiB),
       p.convergedMs === undefined ? "–" : seconds(p.convergedMs),
+      String(p.cache.objects),
+      `${mib(p.cache.jsonBytes)} (${mib(p.cache.managedFieldsBytes)})`,
     ]),
   );
 }
