@@ -11,6 +11,7 @@ const phase = (
   count: 10,
   elapsedMs,
   samples: Array.from({ length: 10 }, (_, i) => (i + 1) * 100),
+  startedAt: new Map(),
   writes: { ...(Object.fromEntries(WRITERS.map((w) => [w, 0])) as PhaseResult["writes"]), ...writes },
   controllers: { "deployment-controller": 60, "replicaset-controller": 40 },
   controllersDuring: { "deployment-controller": 40, "replicaset-controller": 30 },
@@ -24,6 +25,8 @@ const result: BurstResult = {
   operator: {
     ...phase("operator", 4000, { client: 10, operator: 120 }),
     operatorKinds: { "create events": 20 },
+    podReady: [1000, 2000],
+    reportLag: [500, 1500],
   },
   memory: { idle: { rssKiB: 204_800, hwmKiB: 204_800 }, after: { rssKiB: 256_000, hwmKiB: 307_200 } },
 };
@@ -53,5 +56,8 @@ describe("burstNotes", () => {
       "(4.00 s) its busiest controllers wrote deployment-controller 10.0/s, replicaset-controller 7.5/s",
     );
     expect(notes).toContain("The operator's writes per task: create events 2.00.");
+    expect(notes).toContain(
+      "pods were Ready 1.00 s (p50), 2.00 s (p99) after their task's create; the task reported Running 0.50 s (p50), 1.50 s (p99) after its pod was Ready (2 of 10 pods seen)",
+    );
   });
 });

@@ -39,6 +39,8 @@ export interface PhaseResult {
   elapsedMs: number;
   /** Per object, from the start of its create until it reached its state. */
   samples: number[];
+  /** Per object, performance.now() when its create started. */
+  startedAt: Map<string, number>;
   writes: WriteCounts;
   /** The controller-manager's writes in the run's namespaces, per controller. */
   controllers: Record<string, number>;
@@ -46,6 +48,10 @@ export interface PhaseResult {
   controllersDuring: Record<string, number>;
   /** The operator's writes by verb and resource, in an operator run. */
   operatorKinds?: Record<string, number>;
+  /** In an operator run, per task: from its create until its pod was Ready. */
+  podReady?: number[];
+  /** In an operator run, per task: from its pod being Ready until the task reported Running. */
+  reportLag?: number[];
 }
 
 export interface BurstResult {
@@ -119,6 +125,7 @@ async function measure(
     count,
     elapsedMs: last - first,
     samples,
+    startedAt,
     writes,
     controllers,
     controllersDuring,
@@ -196,9 +203,16 @@ export async function operatorBurst(
     (t) => t.metadata.name,
     (t) => t.status?.phase === "Running",
   );
-  await seen.start();
+  // The tasks' pods too: how much of a task's time to Running is the operator's own report.
+  const pods = new FirstSeen<Pod>(
+    world.client,
+    PODS,
+    (pod) => (namespaces.includes(pod.metadata.namespace) ? podTask(pod) : undefined),
+    podReady,
+  );
+  await Promise.all([seen.start(), pods.start()]);
   try {
-    return await measure(
+    const result = await measure(
       world,
       "AgentTasks through the operator (Deployment)",
       count,
@@ -211,8 +225,18 @@ export async function operatorBurst(
       },
       { seen, key: (i) => `t-${i}`, namespaces, operator: true },
     );
+    const podReadyMs: number[] = [];
+    const reportLag: number[] = [];
+    for (const [task, running] of seen.at) {
+      const ready = pods.at.get(task);
+      if (ready === undefined) continue;
+      reportLag.push(running - ready);
+      podReadyMs.push(ready - (result.startedAt.get(task) as number));
+    }
+    return { ...result, podReady: podReadyMs, reportLag };
   } finally {
     seen.stop();
+    pods.stop();
   }
 }
 
@@ -331,6 +355,14 @@ export function burstNotes(result: BurstResult): string[] {
       .map(([kind, n]) => `${kind} ${(n / result.operator.count).toFixed(2)}`)
       .join(", ");
     notes.push(`The operator's writes per task: ${parts}.`);
+  }
+  const { podReady: ready, reportLag } = result.operator;
+  if (ready && reportLag && ready.length > 0) {
+    const r = latencies(ready);
+    const lag = latencies(reportLag);
+    notes.push(
+      `The operator's tasks' pods were Ready ${seconds(r.p50)} (p50), ${seconds(r.p99)} (p99) after their task's create; the task reported Running ${seconds(lag.p50)} (p50), ${seconds(lag.p99)} (p99) after its pod was Ready (${ready.length} of ${result.operator.count} pods seen).`,
+    );
   }
   return notes;
 }
