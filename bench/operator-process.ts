@@ -37,9 +37,15 @@ export class OperatorProcess {
   static async spawn(cluster: DevCluster, identity: string): Promise<OperatorProcess> {
     const port = await freePort();
     const log = createWriteStream(join(cluster.dir, "logs", `operator-${identity}.log`));
+    // Under setpriv, as the devcluster's own processes: a benchmark killed from outside takes its
+    // operator with it. setpriv execs node, so the pid is the operator's own.
     const child = spawn(
-      process.execPath,
+      "setpriv",
       [
+        "--pdeathsig",
+        "SIGKILL",
+        "--",
+        process.execPath,
         join(projectRoot, "cli", "agentyard.ts"),
         "operator",
         `--kubeconfig=${cluster.kubeconfigPath()}`,
