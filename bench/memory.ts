@@ -23,6 +23,8 @@ export interface MemoryPoint {
   convergedMs?: number;
   /** What its informers hold, measured as JSON from the API server. */
   cache: CacheSize;
+  /** Its V8 heap at the same moment. */
+  heap: { usedBytes: number; totalBytes: number };
 }
 
 /** The phases of a task whose children the operator has applied. */
@@ -47,7 +49,12 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
       await Promise.all(orgs.map((org) => createOrg(world, org)));
       await settledWrites(world.cluster.auditLog, {}, ["operator"]);
       const points: MemoryPoint[] = [
-        { tasks: 0, memory: await operator.memory(), cache: await operatorCacheSize(world.client) },
+        {
+          tasks: 0,
+          memory: await operator.memory(),
+          heap: await operator.heap(),
+          cache: await operatorCacheSize(world.client),
+        },
       ];
       const seen = new FirstSeen<Task>(world.client, TASKS, (t) => t.metadata.name, applied);
       await seen.start();
@@ -73,7 +80,14 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
           const convergedMs = Math.max(...seen.at.values()) - started;
           await settledWrites(world.cluster.auditLog, {}, ["operator"], { timeoutMs: 300_000 });
           const memory = await operator.memory();
-          points.push({ tasks: size, memory, convergedMs, cache: await operatorCacheSize(world.client) });
+          const heap = await operator.heap();
+          points.push({
+            tasks: size,
+            memory,
+            heap,
+            convergedMs,
+            cache: await operatorCacheSize(world.client),
+          });
           log(`memory: ${size} tasks: ${JSON.stringify(points.at(-1))}`);
         }
       } finally {
@@ -96,6 +110,7 @@ export function memoryTable(points: readonly MemoryPoint[]): string {
       "tasks",
       "steady RSS (VmRSS, writes settled)",
       "peak RSS so far (VmHWM)",
+      "V8 heap used / total",
       "all tasks Starting after",
       "objects its informers cache",
       "their JSON (of it managedFields)",
@@ -104,6 +119,7 @@ export function memoryTable(points: readonly MemoryPoint[]): string {
       String(p.tasks),
       mebibytes(p.memory.rssKiB),
       mebibytes(p.memory.hwmKiB),
+      `${mib(p.heap.usedBytes)} / ${mib(p.heap.totalBytes)}`,
       p.convergedMs === undefined ? "–" : seconds(p.convergedMs),
       String(p.cache.objects),
       `${mib(p.cache.jsonBytes)} (${mib(p.cache.managedFieldsBytes)})`,

@@ -109,6 +109,15 @@ export class OperatorProcess {
     return sumSamples(await this.metrics(), "agentyard_reconcile_duration_seconds_count", { controller });
   }
 
+  /** Its V8 heap, from the process metrics it serves: what of its RSS is JavaScript objects. */
+  async heap(): Promise<{ usedBytes: number; totalBytes: number }> {
+    const text = await this.metrics();
+    return {
+      usedBytes: sumSamples(text, "nodejs_heap_size_used_bytes"),
+      totalBytes: sumSamples(text, "nodejs_heap_size_total_bytes"),
+    };
+  }
+
   memory(): Promise<ResidentMemory> {
     return residentMemory(this.pid);
   }
