@@ -45,6 +45,9 @@ function commit(): string {
   }
 }
 
+/** Read when the run starts: a commit made while a long run goes on did not make its figures. */
+const COMMIT = commit();
+
 /** Where a figure was measured: cores, memory, the control plane's and Node's versions, the commit. */
 export function machine(): string {
   const cores = cpus();
@@ -53,7 +56,7 @@ export function machine(): string {
     `${cores.length} cores (${cores[0]?.model.trim() ?? "unknown CPU"}), ${memory}`,
     `Node ${process.version}`,
     `kube-apiserver ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}, kwok ${KWOK_VERSION}`,
-    `agentyard ${commit()}`,
+    `agentyard ${COMMIT}`,
   ].join("; ");
 }
 
