@@ -29,6 +29,7 @@ const result: BurstResult = {
     reportLag: [500, 1500],
   },
   memory: { idle: { rssKiB: 204_800, hwmKiB: 204_800 }, after: { rssKiB: 256_000, hwmKiB: 307_200 } },
+  operatorRestarts: 0,
 };
 
 describe("burstTable", () => {
@@ -44,7 +45,10 @@ describe("burstTable", () => {
   });
 
   it("ends with the operator's memory", () => {
-    expect(lines.at(-1)).toContain("200 MiB → 250 MiB; peak 300 MiB");
+    expect(lines.at(-1)).toContain("200 MiB → 250 MiB; peak 300 MiB; no restart");
+    expect(burstTable({ ...result, operatorRestarts: 1 })).toContain(
+      "exited on its own 1× and was started again",
+    );
   });
 });
 

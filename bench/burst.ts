@@ -62,6 +62,8 @@ export interface BurstResult {
   podService?: PhaseResult;
   operator: PhaseResult;
   memory: { idle: ResidentMemory; after: ResidentMemory };
+  /** Times the operator process exited on its own during the run and was started again. */
+  operatorRestarts: number;
 }
 
 const timeoutFor = (count: number) => Math.max(180_000, count * 1_500);
@@ -262,6 +264,7 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
     } finally {
       await operator.stop();
     }
+    const operatorRestarts = operator.restarts;
     const objectSet = await directPods(
       world,
       "(b) the operator's object set, created directly",
@@ -278,7 +281,16 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
       concurrency,
       createPodAndService,
     );
-    return { count, concurrency, raw, objectSet, podService, operator: result, memory: { idle, after } };
+    return {
+      count,
+      concurrency,
+      raw,
+      objectSet,
+      podService,
+      operator: result,
+      memory: { idle, after },
+      operatorRestarts,
+    };
   } finally {
     await world.cluster.stop();
   }
@@ -286,6 +298,9 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
 
 const rate = (p: PhaseResult) => (p.count / p.elapsedMs) * 1000;
 const perTask = (writes: number, p: PhaseResult) => (writes / p.count).toFixed(1);
+
+const restartsText = (n: number) =>
+  n === 0 ? "no restart" : `exited on its own ${n}× and was started again (RSS of the last process)`;
 
 /** The burst's table: one row per phase, rates as ratios to each baseline, writes per task by component. */
 export function burstTable(result: BurstResult): string {
@@ -327,7 +342,7 @@ export function burstTable(result: BurstResult): string {
   const { idle, after } = result.memory;
   rows.push([
     "operator process RSS (VmRSS idle → after the burst; VmHWM peak)",
-    `${mebibytes(idle.rssKiB)} → ${mebibytes(after.rssKiB)}; peak ${mebibytes(after.hwmKiB)}`,
+    `${mebibytes(idle.rssKiB)} → ${mebibytes(after.rssKiB)}; peak ${mebibytes(after.hwmKiB)}; ${restartsText(result.operatorRestarts)}`,
     ...Array.from({ length: header.length - 2 }, () => ""),
   ]);
   return markdownTable(header, rows);

@@ -10,55 +10,76 @@ import { type ResidentMemory, residentMemory } from "./memory-status.ts";
 import { sumSamples } from "./metrics-text.ts";
 
 export const LEASE_NAMESPACE = "agentyard-system";
+const MAX_RESTARTS = 5;
 
 /**
  * The operator as a user runs it: `agentyard operator` in a process of its own, so that its memory
- * is its own (/proc/<pid>/status) and the audit log tells its writes apart by user agent.
+ * is its own (/proc/<pid>/status) and the audit log tells its writes apart by user agent. A process
+ * that exits on its own (one that lost its Lease does, by design) is started again with the same
+ * identity, as a Deployment's kubelet would, and counted in `restarts`.
  */
 export class OperatorProcess {
   readonly identity: string;
   readonly userAgent: string;
-  private readonly child: ChildProcess;
-  private readonly port: number;
-  private readonly exited: Promise<number | null>;
-  /** performance.now() when the process was spawned. */
+  /** Times the process exited on its own and was started again. */
+  restarts = 0;
+  /** performance.now() when the first process was spawned. */
   readonly spawnedAt: number;
+  private child!: ChildProcess;
+  private exited!: Promise<void>;
+  private stopping = false;
+  private readonly args: string[];
+  private readonly port: number;
+  private readonly logFile: string;
 
-  private constructor(identity: string, child: ChildProcess, port: number) {
+  private constructor(cluster: DevCluster, identity: string, port: number) {
     this.identity = identity;
     this.userAgent = operatorUserAgent(identity);
-    this.child = child;
     this.port = port;
+    this.logFile = join(cluster.dir, "logs", `operator-${identity}.log`);
+    this.args = [
+      // Under setpriv, as the devcluster's own processes: a benchmark killed from outside takes its
+      // operator with it. setpriv execs node, so the pid is the operator's own.
+      "--pdeathsig",
+      "SIGKILL",
+      "--",
+      process.execPath,
+      join(projectRoot, "cli", "agentyard.ts"),
+      "operator",
+      `--kubeconfig=${cluster.kubeconfigPath()}`,
+      `--identity=${identity}`,
+      `--lease-namespace=${LEASE_NAMESPACE}`,
+      `--metrics-address=127.0.0.1:${port}`,
+      "--log-level=warn",
+    ];
     this.spawnedAt = performance.now();
-    this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    this.launch();
   }
 
   /** Spawns the operator against `cluster`; its output goes to logs/operator-<identity>.log there. */
   static async spawn(cluster: DevCluster, identity: string): Promise<OperatorProcess> {
-    const port = await freePort();
-    const log = createWriteStream(join(cluster.dir, "logs", `operator-${identity}.log`));
-    // Under setpriv, as the devcluster's own processes: a benchmark killed from outside takes its
-    // operator with it. setpriv execs node, so the pid is the operator's own.
-    const child = spawn(
-      "setpriv",
-      [
-        "--pdeathsig",
-        "SIGKILL",
-        "--",
-        process.execPath,
-        join(projectRoot, "cli", "agentyard.ts"),
-        "operator",
-        `--kubeconfig=${cluster.kubeconfigPath()}`,
-        `--identity=${identity}`,
-        `--lease-namespace=${LEASE_NAMESPACE}`,
-        `--metrics-address=127.0.0.1:${port}`,
-        "--log-level=warn",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    return new OperatorProcess(cluster, identity, await freePort());
+  }
+
+  private launch(): void {
+    const log = createWriteStream(this.logFile, { flags: "a" });
+    const child = spawn("setpriv", this.args, { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    return new OperatorProcess(identity, child, port);
+    this.child = child;
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        // A process that keeps exiting is broken, not unlucky: give up after a few.
+        if (!this.stopping && this.restarts < MAX_RESTARTS) {
+          this.restarts++;
+          process.stderr.write(
+            `[bench] operator ${this.identity} exited (${signal ?? `code ${code}`}); starting it again (see ${this.logFile})\n`,
+          );
+          this.launch();
+        }
+        resolve();
+      }),
+    );
   }
 
   get pid(): number {
@@ -124,9 +145,11 @@ export class OperatorProcess {
 
   /** SIGTERM, as a Deployment's rollout sends: the operator releases its Lease and exits. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 30_000);
+    this.stopping = true;
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     await this.exited;
     clearTimeout(timer);
   }
