@@ -1,5 +1,6 @@
 import { type CacheSize, operatorCacheSize } from "./cache-size.ts";
 import type { ResidentMemory } from "./memory-status.ts";
+import type { HeapSize } from "./operator-process.ts";
 import { OperatorProcess } from "./operator-process.ts";
 import { settledWrites } from "./settle.ts";
 import { markdownTable, mebibytes, seconds } from "./table.ts";
@@ -24,7 +25,7 @@ export interface MemoryPoint {
   /** What its informers hold, measured as JSON from the API server. */
   cache: CacheSize;
   /** Its V8 heap at the same moment. */
-  heap: { usedBytes: number; totalBytes: number };
+  heap: HeapSize;
 }
 
 /** The phases of a task whose children the operator has applied. */
@@ -111,6 +112,7 @@ export function memoryTable(points: readonly MemoryPoint[]): string {
       "steady RSS (VmRSS, writes settled)",
       "peak RSS so far (VmHWM)",
       "V8 heap used / total",
+      "V8 external",
       "all tasks Starting after",
       "objects its informers cache",
       "their JSON (of it managedFields)",
@@ -120,6 +122,7 @@ export function memoryTable(points: readonly MemoryPoint[]): string {
       mebibytes(p.memory.rssKiB),
       mebibytes(p.memory.hwmKiB),
       `${mib(p.heap.usedBytes)} / ${mib(p.heap.totalBytes)}`,
+      mib(p.heap.externalBytes),
       p.convergedMs === undefined ? "–" : seconds(p.convergedMs),
       String(p.cache.objects),
       `${mib(p.cache.jsonBytes)} (${mib(p.cache.managedFieldsBytes)})`,

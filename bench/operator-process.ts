@@ -12,6 +12,13 @@ import { sumSamples } from "./metrics-text.ts";
 export const LEASE_NAMESPACE = "agentyard-system";
 const MAX_RESTARTS = 5;
 
+/** The V8 heap (used of total) and the memory V8 knows of outside it (Buffers, mostly). */
+export interface HeapSize {
+  usedBytes: number;
+  totalBytes: number;
+  externalBytes: number;
+}
+
 /**
  * The operator as a user runs it: `agentyard operator` in a process of its own, so that its memory
  * is its own (/proc/<pid>/status) and the audit log tells its writes apart by user agent. A process
@@ -131,11 +138,12 @@ export class OperatorProcess {
   }
 
   /** Its V8 heap, from the process metrics it serves: what of its RSS is JavaScript objects. */
-  async heap(): Promise<{ usedBytes: number; totalBytes: number }> {
+  async heap(): Promise<HeapSize> {
     const text = await this.metrics();
     return {
       usedBytes: sumSamples(text, "nodejs_heap_size_used_bytes"),
       totalBytes: sumSamples(text, "nodejs_heap_size_total_bytes"),
+      externalBytes: sumSamples(text, "nodejs_external_memory_bytes"),
     };
   }
 
