@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: [
-            "{cli,schema,operator,api,devcluster,agent-image,charts,cdk8s,dashboard,packages}/**/*.test.ts",
+            "{cli,schema,operator,api,devcluster,agent-image,charts,cdk8s,dashboard,packages,bench}/**/*.test.ts",
           ],
         },
       },

@@ -27,6 +27,19 @@ export interface ClusterOptions {
   nodes?: number;
   log?: (line: string) => void;
   binaries?: Binaries;
+  /**
+   * Benchmarks: also record the writes of the controller-manager and the scheduler in the audit log,
+   * so that a run can show where writes go. Tests keep the default policy, which drops them to keep
+   * the log small.
+   */
+  auditControlPlane?: boolean;
+  /**
+   * The controller-manager's --node-monitor-grace-period (a Go duration), for benchmarks only. Under
+   * a burst of a thousand pods on two cores kwok misses node heartbeats past the default 50s; the
+   * node lifecycle controller then marks the nodes NotReady and every pod on them Ready=False, and
+   * kwok never sets them back, so a benchmark would measure the fake nodes, not the workload.
+   */
+  nodeMonitorGracePeriod?: string;
 }
 
 export interface KubectlResult {
@@ -60,18 +73,28 @@ interface Ports {
 
 const SA_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
-const AUDIT_POLICY = {
-  apiVersion: "audit.k8s.io/v1",
-  kind: "Policy",
-  omitStages: ["RequestReceived"],
-  rules: [
-    // Reads are the bulk of traffic and tests count writes; keep the log small.
-    { level: "None", verbs: ["get", "list", "watch"] },
-    { level: "None", resources: [{ group: "coordination.k8s.io", resources: ["leases"] }], users: ["kwok"] },
-    { level: "None", users: ["system:kube-controller-manager", "system:kube-scheduler", "system:apiserver"] },
-    { level: "Metadata" },
-  ],
-};
+/** The audit policy: every write at Metadata level, except what no test or benchmark counts. */
+export function auditPolicy(options: { controlPlane?: boolean } = {}) {
+  const quiet = options.controlPlane
+    ? ["system:apiserver"]
+    : ["system:kube-controller-manager", "system:kube-scheduler", "system:apiserver"];
+  return {
+    apiVersion: "audit.k8s.io/v1",
+    kind: "Policy",
+    omitStages: ["RequestReceived"],
+    rules: [
+      // Reads are the bulk of traffic and tests count writes; keep the log small.
+      { level: "None", verbs: ["get", "list", "watch"] },
+      {
+        level: "None",
+        resources: [{ group: "coordination.k8s.io", resources: ["leases"] }],
+        users: ["kwok"],
+      },
+      { level: "None", users: quiet },
+      { level: "Metadata" },
+    ],
+  };
+}
 
 function token(): string {
   return randomBytes(24).toString("hex");
@@ -84,6 +107,7 @@ export class DevCluster {
   private readonly temporary: boolean;
   private readonly log: (line: string) => void;
   private readonly nodeCount: number;
+  private readonly options: ClusterOptions;
   private readonly components = new Map<ComponentName, Component>();
   private ports!: Ports;
   private tokens!: Record<ClusterUser | "kube-controller-manager" | "kube-scheduler" | "kwok", string>;
@@ -102,6 +126,7 @@ export class DevCluster {
     this.temporary = temporary;
     this.binaries = binaries;
     this.nodeCount = options.nodes ?? 1;
+    this.options = options;
     this.log = options.log ?? (() => {});
   }
 
@@ -235,7 +260,10 @@ export class DevCluster {
     await mkdir(join(this.dir, "pki"), { recursive: true });
     await mkdir(join(this.dir, "logs"), { recursive: true });
     await this.writeCredentials();
-    await writeFile(join(this.dir, "audit-policy.yaml"), stringify(AUDIT_POLICY));
+    await writeFile(
+      join(this.dir, "audit-policy.yaml"),
+      stringify(auditPolicy({ controlPlane: this.options.auditControlPlane })),
+    );
 
     // A port taken by another process between allocation and bind makes etcd or the API server exit;
     // allocate anew and try again.
@@ -377,6 +405,9 @@ export class DevCluster {
         `--root-ca-file=${this.caFile}`,
         "--use-service-account-credentials",
         `--cluster-name=${this.name}`,
+        ...(this.options.nodeMonitorGracePeriod
+          ? [`--node-monitor-grace-period=${this.options.nodeMonitorGracePeriod}`]
+          : []),
       ]),
     );
     define("kube-scheduler", this.binaries.kubeScheduler, controlLoop("kube-scheduler", p.scheduler, []));

@@ -1,0 +1,134 @@
+/**
+ * The benchmark suite: `npm run bench` runs burst, memory and restart at their default sizes;
+ * `npm run bench -- burst --tasks 100,1000` one benchmark at the sizes given; `npm run bench --
+ * smoke` the CI check. Each benchmark starts a devcluster of its own and the operator as a process;
+ * results are printed and prepended to docs/benchmarks.md (not with --no-record, nor for smoke).
+ */
+import { Command, Option } from "commander";
+import { burstNotes, burstTable, runBurst } from "./burst.ts";
+import { memoryTable, runMemory } from "./memory.ts";
+import { appendToBenchmarks, renderSection, type Section } from "./report.ts";
+import { RESTART_WINDOW_MS, restartTable, runRestart } from "./restart.ts";
+import { parseLimit, parsePositive, parseSizes } from "./sizes.ts";
+import { runSmoke, SMOKE_LIMITS, SMOKE_TASKS, smokeFailures } from "./smoke.ts";
+
+interface CommonFlags {
+  concurrency: number;
+  record: boolean;
+}
+
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+
+async function publish(section: Omit<Section, "command">, flags: CommonFlags): Promise<void> {
+  const text = renderSection({ ...section, command });
+  process.stdout.write(`${text}\n`);
+  if (flags.record) await appendToBenchmarks(text);
+}
+
+async function burst(sizes: number[], flags: CommonFlags): Promise<void> {
+  for (const n of sizes) {
+    const result = await runBurst(n, flags.concurrency);
+    await publish({ title: `Burst, N = ${n}`, table: burstTable(result), notes: burstNotes(result) }, flags);
+  }
+}
+
+async function memory(sizes: number[], flags: CommonFlags): Promise<void> {
+  const points = await runMemory(sizes, flags.concurrency);
+  await publish(
+    {
+      title: `Operator memory, 0 to ${Math.max(...sizes)} tasks`,
+      table: memoryTable(points),
+      notes: [
+        "The controller-manager is stopped for this run: the operator renders and applies every task's children (Deployment, Service, ConfigMap, Secret, ServiceAccount, Role, RoleBinding) and caches them, but no ReplicaSet or pod is made, so 10,000 tasks fit on the machine. Pods the operator would cache are not in these figures; the burst table has RSS with pods.",
+        "RSS from /proc/<pid>/status of the `agentyard operator` process: VmRSS once the operator's writes have settled for 3 s, VmHWM its peak since it started.",
+      ],
+    },
+    flags,
+  );
+}
+
+async function restart(sizes: number[], flags: CommonFlags): Promise<void> {
+  for (const n of sizes) {
+    const result = await runRestart(n, flags.concurrency);
+    await publish(
+      {
+        title: `Restart with N = ${n} tasks Running`,
+        table: restartTable(result),
+        notes: [
+          `The operator process is stopped with SIGTERM (it releases its Lease) and a new one started; caches synced = its /readyz answers 200 (the health server starts once every informer has listed). Writes: the new process's, Lease renewals left out, from its spawn until ${RESTART_WINDOW_MS / 1000} s after it led. Reconciles: its agentyard_reconcile_duration_seconds_count for the agenttask controller, which shows it did look at every task.`,
+        ],
+      },
+      flags,
+    );
+  }
+}
+
+const tasksOption = (defaults: string) =>
+  new Option("--tasks <n,...>", "sizes to run, comma-separated")
+    .default(parseSizes(defaults), defaults)
+    .argParser(parseSizes);
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--concurrency <n>", "creates in flight").default(10).argParser(parsePositive))
+    .option("--no-record", "print results without adding them to docs/benchmarks.md");
+}
+
+const program = new Command("bench").description("agentyard's benchmarks (docs/benchmarks.md)");
+program.addCommand(
+  withCommon(new Command("burst"))
+    .description("N AgentTasks to Running, against three baselines, with writes per component")
+    .addOption(tasksOption("100"))
+    .action((flags) => burst(flags.tasks, flags)),
+);
+program.addCommand(
+  withCommon(new Command("memory"))
+    .description("the operator's RSS at 0 tasks and at each size")
+    .addOption(tasksOption("1000"))
+    .action((flags) => memory(flags.tasks, flags)),
+);
+program.addCommand(
+  withCommon(new Command("restart"))
+    .description("restart the operator with N tasks Running: time to synced caches, writes after")
+    .addOption(tasksOption("100"))
+    .action((flags) => restart(flags.tasks, flags)),
+);
+program.addCommand(
+  withCommon(new Command("smoke"))
+    .description(`CI: ${SMOKE_TASKS} tasks; fails when writes per task or restart writes exceed their limits`)
+    .addOption(
+      new Option("--max-writes-per-task <n>", "operator writes per task allowed")
+        .default(SMOKE_LIMITS.writesPerTask)
+        .argParser(parseLimit),
+    )
+    .addOption(
+      new Option("--max-restart-writes <n>", "writes allowed after a restart of an unchanged world")
+        .default(SMOKE_LIMITS.restartWrites)
+        .argParser(parseLimit),
+    )
+    .action(async (flags) => {
+      const failures = smokeFailures(await runSmoke(flags.concurrency), {
+        writesPerTask: flags.maxWritesPerTask,
+        restartWrites: flags.maxRestartWrites,
+      });
+      for (const failure of failures) process.stderr.write(`bench smoke: ${failure}\n`);
+      if (failures.length > 0) process.exitCode = 1;
+    }),
+);
+program.addCommand(
+  withCommon(new Command("all"))
+    .description("burst (N = 100), memory (0 and 1,000 tasks) and restart (N = 100)")
+    .action(async (flags) => {
+      await burst([100], flags);
+      await memory([1000], flags);
+      await restart([100], flags);
+    }),
+  { isDefault: true },
+);
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+}
