@@ -53,6 +53,22 @@ async function uidOf(kind: string, name: string, namespace: string): Promise<str
   return (await getJson<KubernetesObject>(cluster, [kind, name, "-n", namespace]))?.metadata?.uid;
 }
 
+/** Writes a task's status as whoever may write agenttasks/status could. */
+async function patchStatus(name: string, namespace: string, status: Record<string, unknown>): Promise<void> {
+  const patched = await cluster.kubectl([
+    "patch",
+    "agenttask",
+    name,
+    "-n",
+    namespace,
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    JSON.stringify({ status }),
+  ]);
+  expect(patched.code, patched.stderr).toBe(0);
+}
+
 async function deploymentsLabelled(task: string): Promise<string> {
   const r = await cluster.kubectl([
     "get",
@@ -122,18 +138,7 @@ describe("a task whose Org is missing, with a status naming another Org's namesp
     await applyManifest(cluster, taskManifest("ledger", "org-mallory", { org: "nobody", prompt: "x" }));
     await waitForTask(cluster, "org-mallory", "ledger", "to stall", isStalled);
     const status = { phase: "Running", attempts: 1, cluster: "local", namespace: "org-target" };
-    const patched = await cluster.kubectl([
-      "patch",
-      "agenttask",
-      "ledger",
-      "-n",
-      "org-mallory",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status }),
-    ]);
-    expect(patched.code, patched.stderr).toBe(0);
+    await patchStatus("ledger", "org-mallory", status);
     await waitForTask(
       cluster,
       "org-mallory",
@@ -163,18 +168,7 @@ describe("a task whose status names a kubeconfig Secret outside the designated n
     await applyManifest(cluster, taskManifest("reach", "org-mallory", { org: "nobody", prompt: "x" }));
     await waitForTask(cluster, "org-mallory", "reach", "to stall", isStalled);
     const status = { phase: "Running", attempts: 1, cluster: "team-b/prod-kubeconfig", namespace: "x" };
-    const patched = await cluster.kubectl([
-      "patch",
-      "agenttask",
-      "reach",
-      "-n",
-      "org-mallory",
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status }),
-    ]);
-    expect(patched.code, patched.stderr).toBe(0);
+    await patchStatus("reach", "org-mallory", status);
     const t = await waitForTask(
       cluster,
       "org-mallory",

@@ -9,6 +9,9 @@ import { freePort } from "../../devcluster/ports.ts";
 import { OPERATOR_IDENTITY } from "../../operator/identity.ts";
 import { type AgentTask, API_VERSION } from "../../schema/index.ts";
 
+/** The benchmarks' bounded concurrency, which the chaos suites load their clusters with too. */
+export { inParallel } from "../../bench/world.ts";
+
 /** What a scenario checked, on one line of the suite's output. */
 export function summary(scenario: string, facts: Record<string, string | number>): void {
   const line = Object.entries(facts)
@@ -122,20 +125,6 @@ export async function createTask(
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-}
-
-/** Runs `work(i)` for i in [0, count), `concurrency` at a time. */
-export async function inParallel(
-  count: number,
-  concurrency: number,
-  work: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
 }
 
 /** Lists through the API server, tried again while it does not answer (it may be restarting). */
