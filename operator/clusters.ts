@@ -46,14 +46,6 @@ interface ChildTypes {
 
 export type ChildInformers = { [F in InformerField]: Informer<ChildTypes[F]> };
 
-/**
- * What a child informer keeps beyond what every cache keeps: the reconcilers read a pod's metadata
- * and status only, and its spec (the agent's whole environment, volumes, probes) is the bulk of it.
- */
-const KEPT: Partial<Record<InformerField, (obj: KubernetesObject) => KubernetesObject>> = {
-  pods: ({ spec: _, ...pod }: V1Pod) => pod,
-};
-
 /** A cluster and namespace to act in: enough to delete what a task left there. */
 export interface ClusterTarget {
   /** "local", or the kubeconfig Secret as <namespace>/<name>. */
@@ -358,7 +350,6 @@ export class ClusterRegistry implements Runnable {
           ...(namespace ? { namespace } : {}),
           labelSelector: MANAGED_SELECTOR,
           indexers: { [BY_TASK]: taskKeyOf },
-          ...(KEPT[field] ? { transform: KEPT[field] } : {}),
           log: this.log.child({ informer: kind, cluster: client.name }),
         },
       );

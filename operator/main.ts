@@ -92,12 +92,6 @@ export function operatorUserAgent(identity: string): string {
   return `${OPERATOR_IDENTITY.userAgent} (${identity})`;
 }
 
-/**
- * How late an Org's status may count its tasks by phase: the changes of a burst of tasks within it
- * are one status write, not one write per change.
- */
-const ORG_COUNTS_DELAY_MS = 1_000;
-
 const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
 const TASKS: ResourceType = {
   apiVersion: API_VERSION,
@@ -201,7 +195,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   mgr
     .controller("org")
     .for(orgs)
-    .watches(tasks, (t) => [t.spec.org], { delayMs: ORG_COUNTS_DELAY_MS })
+    .watches(tasks, (t) => [t.spec.org])
     .reconcile((key, ctx) => orgReconciler.reconcile(key, ctx));
 
   await mgr.start();

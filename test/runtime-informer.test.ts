@@ -110,40 +110,6 @@ describe("Informer on the shared cluster", () => {
       informer.stop();
     }
   });
-  it("caches what its transform keeps, and never the bookkeeping of apply, listed or watched", async () => {
-    const ns = uniqueName("inf-kept");
-    await must(kubectl(["create", "namespace", ns]));
-    // kubectl apply leaves both: managedFields, and its last-applied-configuration annotation.
-    await must(kubectl(["apply", "-f", "-"], { input: configMap("listed", ns, { v: "1", big: "x" }) }));
-    const informer = new Informer<V1ConfigMap>(
-      clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared", { metrics }),
-      CONFIGMAPS,
-      {
-        namespace: ns,
-        labelSelector: SELECTOR,
-        transform: ({ data, ...cm }) => ({ ...cm, data: { v: data?.v ?? "" } }),
-      },
-    );
-    try {
-      await informer.start();
-      await must(kubectl(["apply", "-f", "-"], { input: configMap("watched", ns, { v: "2", big: "x" }) }));
-      await waitFor("the watched ConfigMap", async () => (informer.get(ns, "watched") ? true : undefined));
-      for (const [name, v] of [
-        ["listed", "1"],
-        ["watched", "2"],
-      ] as const) {
-        const cached = informer.get(ns, name);
-        expect(cached?.data, name).toEqual({ v });
-        expect(cached?.metadata, name).not.toHaveProperty("managedFields");
-        expect(cached?.metadata?.annotations ?? {}, name).not.toHaveProperty(
-          "kubectl.kubernetes.io/last-applied-configuration",
-        );
-        expect(cached?.metadata?.labels, name).toEqual({ app: "runtime-test" });
-      }
-    } finally {
-      informer.stop();
-    }
-  });
 });
 
 describe("Informer through faults, on a cluster of its own", () => {

@@ -25,34 +25,21 @@ export function liveChild(cluster: OrgCluster, obj: KubeObject): KubernetesObjec
 }
 
 /**
- * Kinds applied after the others, because the API server checks what they refer to: a RoleBinding's
- * Role, to tell whether the operator holds what it grants (it holds no `bind`), and a pod's
- * ServiceAccount, without which the Deployment's pods are refused and retried later.
- */
-const SECOND_WAVE = new Set(["RoleBinding", "Deployment"]);
-
-/**
- * Applies the objects that differ from their cached copies; an unchanged world issues no write.
- * They go out together, in two waves (SECOND_WAVE after the rest): a task waits for two round
- * trips, not one per object. Returns how many were applied; throws the first failure once every
- * apply of its wave has ended.
+ * Applies the objects that differ from their cached copies, in order; an unchanged world issues no
+ * write. Returns how many were applied.
  */
 export async function applyChildren(
   cluster: OrgCluster,
   objects: KubeObject[],
   signal?: AbortSignal,
 ): Promise<number> {
-  const changed = objects.filter((obj) => needsApply(obj, liveChild(cluster, obj)));
-  const waves = [
-    changed.filter((o) => !SECOND_WAVE.has(o.kind)),
-    changed.filter((o) => SECOND_WAVE.has(o.kind)),
-  ];
-  for (const wave of waves) {
-    const results = await Promise.allSettled(wave.map((obj) => apply(cluster.client, obj, { signal })));
-    const failed = results.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
+  let applied = 0;
+  for (const obj of objects) {
+    if (!needsApply(obj, liveChild(cluster, obj))) continue;
+    await apply(cluster.client, obj, { signal });
+    applied++;
   }
-  return changed.length;
+  return applied;
 }
 
 /**

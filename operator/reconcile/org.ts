@@ -115,9 +115,8 @@ export class OrgReconciler {
   }
 
   async reconcile(name: string, { log, signal }: ReconcileContext): Promise<ReconcileResult> {
-    const cached = this.d.orgs.get(undefined, name);
-    if (!cached) return this.forget(name);
-    const org = this.status.latest(cached);
+    const org = this.d.orgs.get(undefined, name);
+    if (!org) return this.forget(name);
     if (org.metadata.deletionTimestamp && !org.metadata.finalizers?.includes(ORG_CLEANUP_FINALIZER)) {
       return this.forget(name);
     }
@@ -242,7 +241,6 @@ export class OrgReconciler {
   private forget(name: string): ReconcileResult {
     this.d.clusters.forget(name);
     this.usable.delete(name);
-    this.status.forget(name);
     return undefined;
   }
 

@@ -2,7 +2,6 @@ import {
   applyStatus,
   type ClusterClient,
   type EventRecorder,
-  objectKey,
   type ReconcileResult,
   type Resource,
 } from "@agentyard/kube-runtime";
@@ -29,36 +28,12 @@ type ReportedObject<S extends ReportedStatus> = Resource & Reported<S>;
 /**
  * The last step of a reconcile: writes the status through the status subresource only when it
  * changed, then the Event the kind's rule chooses for the change, and says when to look again.
- *
- * It remembers each status it wrote until the cache shows that write: an object is often
- * reconciled again before its watch event comes back (its children's events wake it at once), and
- * a reconcile that read the older cached copy would decide again what it already did (start the
- * task anew) and write it again.
  */
 export class StatusReporter<S extends ReportedStatus> {
   private readonly o: StatusReporterOptions<S>;
-  /** By object key: the status written, and the resourceVersion of the cached copy it was decided from. */
-  private readonly written = new Map<string, { resourceVersion: string | undefined; status: S }>();
 
   constructor(options: StatusReporterOptions<S>) {
     this.o = options;
-  }
-
-  /** The cached `obj`, with the status last written here while the cache has not caught up with that write. */
-  latest<T extends ReportedObject<S>>(obj: T): T {
-    const key = objectKey(obj);
-    const own = this.written.get(key);
-    if (!own) return obj;
-    if (own.resourceVersion !== obj.metadata.resourceVersion) {
-      this.written.delete(key);
-      return obj;
-    }
-    return { ...obj, status: own.status };
-  }
-
-  /** Drops what was remembered of an object that is gone. */
-  forget(key: string): void {
-    this.written.delete(key);
   }
 
   /** `signal` is the reconcile's: neither write is sent once it aborted. */
@@ -69,8 +44,8 @@ export class StatusReporter<S extends ReportedStatus> {
   ): Promise<ReconcileResult> {
     const change = statusChange(obj, report, this.o.eventFor, this.o.now());
     if (change) {
-      const { name, namespace, resourceVersion } = obj.metadata;
-      const live = await applyStatus(
+      const { name, namespace } = obj.metadata;
+      await applyStatus(
         this.o.local,
         {
           apiVersion: API_VERSION,
@@ -80,7 +55,6 @@ export class StatusReporter<S extends ReportedStatus> {
         },
         { signal },
       );
-      this.written.set(objectKey(obj), { resourceVersion, status: live.status ?? change.status });
       if (change.event) {
         const { type, reason, note } = change.event;
         await this.o.events.event(obj, { type, reason, action: "Reconcile", note, signal });

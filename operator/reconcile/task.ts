@@ -117,12 +117,8 @@ export class TaskReconciler {
   async reconcile(key: string, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { signal } = ctx;
     const [namespace, name] = key.split("/") as [string, string];
-    const cached = this.d.tasks.get(namespace, name);
-    if (!cached) {
-      this.status.forget(key);
-      return undefined;
-    }
-    const task = this.status.latest(cached);
+    const task = this.d.tasks.get(namespace, name);
+    if (!task) return undefined;
     const org = this.d.orgs.get(undefined, task.spec.org);
     if (task.metadata.deletionTimestamp) return this.cleanup(task, org, ctx);
     if (!org) return this.withdraw(task, org, orgMissing(task), ctx);

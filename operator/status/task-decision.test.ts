@@ -71,15 +71,6 @@ describe("decideTask", () => {
     expect(d.status.message).toBe("starting attempt 1: ImagePullBackOff: no such image");
   });
 
-  it("says the same while its pod is yet to come or Pending with nothing to tell, and writes one status for both", () => {
-    const absent = decideTask(world({}, started));
-    const pending = decideTask(world({}, started, { pod: { phase: "Pending", ready: false, restarts: 0 } }));
-    expect(pending.status.message).toBe("starting attempt 1: waiting for the agent pod");
-    expect(pending.status).toEqual(absent.status);
-    const notReady = decideTask(world({}, started, { pod: { phase: "Running", ready: false, restarts: 0 } }));
-    expect(notReady.status.message).toBe("starting attempt 1: the agent pod is Running");
-  });
-
   it("is Running (and Ready) once the agent reports it started or its pod is ready", () => {
     const d = decideTask(world({}, started, { state: state({}) }));
     expect(d.status.phase).toBe("Running");

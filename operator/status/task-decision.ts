@@ -242,11 +242,10 @@ export function decideTask(world: TaskWorld): TaskDecision {
     const running = withRunningAt(withArtifacts(status, state), state, rfc3339(now));
     return decide(running, "Running", "Running", message, "running", untilTimeout);
   }
-  // A Pending pod with no reason to tell says no more than a pod yet to come, and is not worth a status write.
   const waiting = pod?.waiting?.reason
     ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ""}`
-    : pod?.phase && pod.phase !== "Pending"
-      ? `the agent pod is ${pod.phase}`
+    : pod
+      ? `the agent pod is ${pod.phase ?? "Pending"}`
       : "waiting for the agent pod";
   return decide(
     status,

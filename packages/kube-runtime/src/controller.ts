@@ -49,19 +49,9 @@ export interface ControllerOptions {
   onNotLeader?: (message: string) => void;
 }
 
-export interface SourceOptions {
-  /**
-   * Reconciles the keys of a change this long after it, instead of at once: the changes of a burst
-   * within that time are one reconcile. For a key that sums many objects, such as a status that
-   * counts them, which would otherwise be written once per change.
-   */
-  delayMs?: number;
-}
-
 interface Watch {
   source: Source<Resource>;
   map: KeyMapper<Resource>;
-  delayMs: number;
 }
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
@@ -122,11 +112,10 @@ export class Controller {
   }
 
   /** Reconciles the keys `map` gives for every change that `source` tells of. */
-  watches<T extends Resource>(source: Source<T>, map: KeyMapper<T>, options: SourceOptions = {}): this {
+  watches<T extends Resource>(source: Source<T>, map: KeyMapper<T>): this {
     this.sources.push({
       source: source as unknown as Source<Resource>,
       map: map as KeyMapper<Resource>,
-      delayMs: options.delayMs ?? 0,
     });
     return this;
   }
@@ -158,9 +147,9 @@ export class Controller {
       metrics: this.metrics,
     });
     this.queue = queue;
-    this.unsubscribe = this.sources.map(({ source, map, delayMs }) =>
+    this.unsubscribe = this.sources.map(({ source, map }) =>
       source.on((_type, obj, old) => {
-        for (const key of this.keysOf(map, obj, old)) queue.addAfter(key, delayMs);
+        for (const key of this.keysOf(map, obj, old)) queue.add(key);
       }),
     );
     for (const key of primary.keys()) queue.add(key);

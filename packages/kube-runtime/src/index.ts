@@ -39,7 +39,6 @@ export {
   type ReconcileResult,
   type Reconciler,
   type Source,
-  type SourceOptions,
 } from "./controller.ts";
 export { Deadline, DeadlineExceeded, monotonicNow, throwIfAborted } from "./deadline.ts";
 export {

@@ -27,14 +27,6 @@ export interface InformerOptions<T> {
   /** Delays between failed lists and watches. */
   backoff?: BackoffOptions;
   pageSize?: number;
-  /**
-   * What the cache keeps of each object, applied as it enters (from a list or a watch event): drop
-   * the fields no reader of the cache uses, so that the cache holds less. The bookkeeping of
-   * server-side apply (metadata.managedFields, often half an object's size) and of kubectl's
-   * client-side apply (its last-applied-configuration annotation, a copy of the object) is dropped
-   * before it, always.
-   */
-  transform?: (obj: T) => T;
   log?: Logger;
 }
 
@@ -211,7 +203,7 @@ export class Informer<T extends Resource> {
       });
       // Items of a list carry neither apiVersion nor kind; watch events do. Cache them alike.
       for (const item of page.items) {
-        items.push(this.kept({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind }));
+        items.push({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind });
       }
       next = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
@@ -257,11 +249,11 @@ export class Informer<T extends Resource> {
       const onEvent = (type: string, object: unknown) => {
         if (settled) return;
         watchdog.reset();
+        const obj = object as T;
         switch (type) {
           case "ADDED":
           case "MODIFIED":
           case "DELETED": {
-            const obj = this.kept(object as T);
             delivered = true;
             this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
             const change = this.store.apply(type, obj);
@@ -270,7 +262,7 @@ export class Informer<T extends Resource> {
           }
           case "BOOKMARK":
             delivered = true;
-            this.resourceVersion = (object as T).metadata?.resourceVersion ?? this.resourceVersion;
+            this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
             return;
           case "ERROR": {
             const status = object as V1Status;
@@ -295,12 +287,6 @@ export class Informer<T extends Resource> {
     });
   }
 
-  /** What the cache keeps of an object that arrived. */
-  private kept(obj: T): T {
-    const slim = withoutApplyBookkeeping(obj);
-    return this.options.transform ? this.options.transform(slim) : slim;
-  }
-
   private emit(changes: Change<T>[]): void {
     for (const change of changes) {
       for (const handler of this.handlers) {
@@ -312,25 +298,6 @@ export class Informer<T extends Resource> {
       }
     }
   }
-}
-
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-
-type Metadata = NonNullable<Resource["metadata"]> & {
-  managedFields?: unknown;
-  annotations?: Record<string, string>;
-};
-
-function withoutApplyBookkeeping<T extends Resource>(obj: T): T {
-  const metadata = obj.metadata as Metadata | undefined;
-  const lastApplied = metadata?.annotations?.[LAST_APPLIED] !== undefined;
-  if (!metadata || (!("managedFields" in metadata) && !lastApplied)) return obj;
-  const { managedFields: _, ...kept } = metadata;
-  if (lastApplied) {
-    const { [LAST_APPLIED]: _applied, ...annotations } = metadata.annotations ?? {};
-    kept.annotations = annotations;
-  }
-  return { ...obj, metadata: kept };
 }
 
 function message(err: unknown): string | undefined {
