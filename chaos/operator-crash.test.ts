@@ -6,6 +6,7 @@ import { orgManifest } from "../schema/fixtures.test-support.ts";
 import { applyManifest, clusterWithCrds } from "../test/support/operator.ts";
 import {
   childrenPerTask,
+  createdMoreThanOnce,
   createsPerName,
   createTask,
   inParallel,
@@ -86,7 +87,8 @@ describe("an operator killed with SIGKILL during a burst of tasks", () => {
       killedAtStep: killAt.join(","),
       writes: writes.length,
       duplicates:
-        notExactlyOne(burst, deploymentCreates).length + notExactlyOne(burst, serviceCreates).length,
+        createdMoreThanOnce(burst, deploymentCreates).length +
+        createdMoreThanOnce(burst, serviceCreates).length,
       recover: recoveries.map(seconds).join(","),
     });
     expect(tasks.filter((t) => t.status?.attempts !== 1).map((t) => t.metadata.name)).toEqual([]);
@@ -94,8 +96,11 @@ describe("an operator killed with SIGKILL during a burst of tasks", () => {
     expect(notExactlyOne(burst, services)).toEqual([]);
     // One ReplicaSet: no restart rendered a different pod template for a task.
     expect(notExactlyOne(burst, replicaSets)).toEqual([]);
-    expect(notExactlyOne(burst, deploymentCreates)).toEqual([]);
-    expect(notExactlyOne(burst, serviceCreates)).toEqual([]);
+    // No object was created twice. A create in flight when the operator is killed can be committed
+    // while the API server answers the client that is gone with an error, so its audit event holds
+    // no 201: that each object exists exactly once is what the checks above hold.
+    expect(createdMoreThanOnce(burst, deploymentCreates)).toEqual([]);
+    expect(createdMoreThanOnce(burst, serviceCreates)).toEqual([]);
   });
 });
 

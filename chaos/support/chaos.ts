@@ -157,6 +157,11 @@ export function notExactlyOne(names: string[], counts: Map<string, number>): str
   return names.filter((n) => counts.get(n) !== 1).map((n) => `${n}:${counts.get(n) ?? 0}`);
 }
 
+/** The names among `names` created more than once, as `name:count`. */
+export function createdMoreThanOnce(names: string[], counts: Map<string, number>): string[] {
+  return names.filter((n) => (counts.get(n) ?? 0) > 1).map((n) => `${n}:${counts.get(n)}`);
+}
+
 /** Waits until every task of `namespace` in `names` is in `phase`; the error shows the phases seen. */
 export async function waitForPhase(
   client: ClusterClient,
