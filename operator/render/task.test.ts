@@ -240,21 +240,66 @@ describe("renderTask", () => {
     expect(a.imagePullPolicy).toBeUndefined();
   });
 
-  it("mounts the Org's git credentials read-only into the agent", () => {
-    const o = org({ git: { credentialsSecretRef: { name: "acme-git" } } });
-    const spec = find(renderTask(task(), o, opts), "Deployment").spec.template.spec;
-    expect(spec.volumes).toContainEqual({
-      name: "git-credentials",
-      secret: { secretName: "acme-git", defaultMode: 0o440 },
+  describe("the git container", () => {
+    const withSecret = org({
+      git: { credentialsSecretRef: { name: "acme-git" } },
+      agent: { image: "acme/agent:1", allowImageOverride: true },
     });
-    expect(spec.containers[0].volumeMounts).toContainEqual({
-      name: "git-credentials",
-      mountPath: "/var/run/agentyard/git",
-      readOnly: true,
+    const own = task({
+      repo: { url: "https://git.example/acme/app.git" },
+      agent: { image: "evil/agent:latest" },
     });
-    expect(spec.containers[1].volumeMounts.map((m: { name: string }) => m.name)).not.toContain(
-      "git-credentials",
-    );
+    const spec = find(renderTask(own, withSecret, { ...opts, agentImage: "agentyard/agent:9" }), "Deployment")
+      .spec.template.spec;
+    const byName = (name: string) => spec.containers.find((c: { name: string }) => c.name === name);
+    const env = (c: { env: { name: string; value?: string }[] }) =>
+      Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+    const mountNames = (c: { volumeMounts: { name: string }[] }) => c.volumeMounts.map((m) => m.name);
+
+    it("alone mounts the Org's git credentials, read-only", () => {
+      expect(spec.volumes).toContainEqual({
+        name: "git-credentials",
+        secret: { secretName: "acme-git", defaultMode: 0o440 },
+      });
+      expect(byName("git").volumeMounts).toContainEqual({
+        name: "git-credentials",
+        mountPath: "/var/run/agentyard/git",
+        readOnly: true,
+      });
+      for (const c of spec.containers.filter((c: { name: string }) => c.name !== "git")) {
+        expect(mountNames(c), c.name).not.toContain("git-credentials");
+        expect(mountNames(c), c.name).not.toContain("git-home");
+        expect(Object.keys(env(c)), c.name).not.toContain("AGENTYARD_GIT_CREDENTIALS");
+      }
+    });
+
+    it("runs the operator's own image, whatever image the Org or the task chose for the agent", () => {
+      expect(byName("agent").image).toBe("evil/agent:latest");
+      expect(byName("git").image).toBe("agentyard/agent:9");
+      expect(byName("git").args).toEqual(["git"]);
+    });
+
+    it("shares only the workspace and the handoff folder with the agent, and nothing with the editor but the workspace", () => {
+      expect(mountNames(byName("git")).sort()).toEqual(
+        ["git-credentials", "git-handoff", "git-home", "git-tmp", "workspace"].sort(),
+      );
+      expect(mountNames(byName("agent"))).toContain("git-handoff");
+      expect(mountNames(byName("editor"))).not.toContain("git-handoff");
+      expect(env(byName("agent")).AGENTYARD_GIT_HANDOFF).toBe("/var/run/agentyard/handoff");
+      expect(env(byName("git")).AGENTYARD_GIT_HANDOFF).toBe("/var/run/agentyard/handoff");
+    });
+
+    it("gets no API token, no prompt and no command: it runs none of the task's code", () => {
+      expect(mountNames(byName("git"))).not.toContain("agent-token");
+      expect(Object.keys(env(byName("git")))).not.toContain("AGENTYARD_PROMPT");
+      expect(Object.keys(env(byName("git")))).not.toContain("AGENTYARD_COMMAND");
+    });
+
+    it("is not there for a task without a repository", () => {
+      const none = find(renderTask(task(), org(), opts), "Deployment").spec.template.spec;
+      expect(none.containers.map((c: { name: string }) => c.name)).toEqual(["agent", "editor"]);
+      expect(none.volumes.map((v: { name: string }) => v.name)).not.toContain("git-handoff");
+    });
   });
 
   it("places agents where the Org says", () => {

@@ -6,6 +6,9 @@ import {
   COMPONENT,
   EDITOR_CONTAINER,
   EDITOR_PORT_NAME,
+  GIT_CONTAINER,
+  GIT_CONTAINER_ARGS,
+  gitContainerEnvVars,
   isOperatorEnv,
   LABEL_COMPONENT,
   MOUNT_PATH,
@@ -40,6 +43,8 @@ const DEFAULT_AGENT_RESOURCES: Resources = {
   requests: { cpu: "250m", memory: "512Mi" },
   limits: { memory: "4Gi" },
 };
+/** git's clone and push: a pack of a large repository takes memory for a while. */
+const GIT_RESOURCES: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "1Gi" } };
 const EDITOR_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
 
 /** What PodSecurity `restricted` asks of every container. */
@@ -100,8 +105,31 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     repoUrl: repo?.url,
     repoBranch: repo?.branch,
     command: command ? JSON.stringify(command) : undefined,
-    gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
+    // The git container holds the credentials and does every clone and push: the agent has none.
+    gitCredentials: undefined,
+    gitHandoff: repo ? MOUNT_PATH.gitHandoff : undefined,
+    gitHome: undefined,
     editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
+  });
+}
+
+/** The git container's variables: the repository, its credentials, and its folders. */
+export function gitContainerEnv(
+  task: AgentTask,
+  org: Org,
+  attempt: number,
+  repo: { url: string; branch: string },
+) {
+  return gitContainerEnvVars({
+    task: task.metadata.name as string,
+    org: org.metadata.name as string,
+    attempt: String(attempt),
+    workspace: MOUNT_PATH.workspace,
+    repoUrl: repo.url,
+    repoBranch: repo.branch,
+    gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
+    gitHandoff: MOUNT_PATH.gitHandoff,
+    gitHome: MOUNT_PATH.gitHome,
   });
 }
 
@@ -132,9 +160,7 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     { name: "tmp", mountPath: "/tmp" },
     { name: "agent-token", mountPath: SA_DIR, readOnly: true },
   ];
-  if (org.spec.git?.credentialsSecretRef) {
-    mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
-  }
+  if (effectiveRepo(task, org)) mounts.push({ name: "git-handoff", mountPath: MOUNT_PATH.gitHandoff });
   const own = taskImage(task, org);
   return {
     name: AGENT_CONTAINER,
@@ -150,6 +176,38 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
       exec: { command: ["test", "-f", `${MOUNT_PATH.state}/${STARTED_FILE}`] },
       periodSeconds: 5,
     },
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
+/**
+ * The git container: agentyard's own runtime image, never the Org's or the task's (an image of theirs
+ * could carry a git that sends the token elsewhere), the only container that mounts the credentials;
+ * it shares the workspace and the handoff folder with the agent, nothing else, and runs none of the
+ * task's code.
+ */
+function gitContainer(
+  task: AgentTask,
+  org: Org,
+  opts: TaskRenderOptions,
+  repo: { url: string; branch: string },
+) {
+  const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
+    { name: "workspace", mountPath: MOUNT_PATH.workspace },
+    { name: "git-handoff", mountPath: MOUNT_PATH.gitHandoff },
+    { name: "git-home", mountPath: MOUNT_PATH.gitHome },
+    { name: "git-tmp", mountPath: "/tmp" },
+  ];
+  if (org.spec.git?.credentialsSecretRef) {
+    mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
+  }
+  return {
+    name: GIT_CONTAINER,
+    image: opts.agentImage ?? DEFAULT_AGENT_IMAGE,
+    args: [...GIT_CONTAINER_ARGS],
+    env: gitContainerEnv(task, org, opts.attempt, repo),
+    resources: resources(GIT_RESOURCES),
+    volumeMounts: mounts,
     securityContext: RESTRICTED_CONTAINER,
   };
 }
@@ -183,7 +241,7 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
   };
 }
 
-function volumes(org: Org) {
+function volumes(task: AgentTask, org: Org) {
   const vols: Record<string, unknown>[] = [
     { name: "workspace", emptyDir: {} },
     { name: "state", emptyDir: {} },
@@ -201,7 +259,14 @@ function volumes(org: Org) {
     },
   ];
   if (org.spec.editor.enabled) vols.push({ name: "editor-home", emptyDir: {} });
-  const git = org.spec.git?.credentialsSecretRef;
+  if (effectiveRepo(task, org)) {
+    vols.push(
+      { name: "git-handoff", emptyDir: {} },
+      { name: "git-home", emptyDir: {} },
+      { name: "git-tmp", emptyDir: {} },
+    );
+  }
+  const git = effectiveRepo(task, org) && org.spec.git?.credentialsSecretRef;
   if (git) vols.push({ name: "git-credentials", secret: { secretName: git.name, defaultMode: 0o440 } });
   return vols;
 }
@@ -267,6 +332,8 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
   }
   const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
   if (org.spec.editor.enabled) containers.push(editorContainer(org, opts, names.editorSecret));
+  const repo = effectiveRepo(task, org);
+  if (repo) containers.push(gitContainer(task, org, opts, repo));
   const podLabels = { ...labels, ...agentSelector(name) };
   objects.push({
     apiVersion: "apps/v1",
@@ -295,7 +362,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
           ...(org.spec.agent.nodeSelector ? { nodeSelector: org.spec.agent.nodeSelector } : {}),
           ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
           containers,
-          volumes: volumes(org),
+          volumes: volumes(task, org),
         },
       },
     },

@@ -14,6 +14,8 @@ const values: AgentEnv = {
   repoBranch: "main",
   command: undefined,
   gitCredentials: undefined,
+  gitHandoff: undefined,
+  gitHome: undefined,
   editorUrl: "http://127.0.0.1:8443",
 };
 

@@ -62,7 +62,17 @@ export const AGENT_ENV = {
   },
   gitCredentials: {
     name: "AGENTYARD_GIT_CREDENTIALS",
-    carries: "where the Org's git credentials are mounted",
+    carries: "where the Org's git credentials are mounted (in the git container only)",
+    always: false,
+  },
+  gitHandoff: {
+    name: "AGENTYARD_GIT_HANDOFF",
+    carries: "where the agent asks its git container to clone and push, and reads the answers",
+    always: false,
+  },
+  gitHome: {
+    name: "AGENTYARD_GIT_HOME",
+    carries: "the git container's own folder: git's HOME and its scratch repositories",
     always: false,
   },
   editorUrl: {
@@ -104,6 +114,33 @@ const KEYS = Object.keys(AGENT_ENV) as AgentEnvKey[];
  * doubled, the runtime reads the prompt and the command as the task spelled them.
  */
 export function agentEnvVars(values: AgentEnv): { name: string; value: string }[] {
+  return envEntries(values);
+}
+
+/**
+ * What the git container reads: the repository, its credentials and the handoff folder, nothing of
+ * the task's prompt or command (it runs none of the task's code).
+ */
+export const GIT_CONTAINER_ENV_KEYS = [
+  "task",
+  "org",
+  "attempt",
+  "workspace",
+  "repoUrl",
+  "repoBranch",
+  "gitCredentials",
+  "gitHandoff",
+  "gitHome",
+] as const satisfies readonly AgentEnvKey[];
+
+export type GitContainerEnv = Pick<AgentEnv, (typeof GIT_CONTAINER_ENV_KEYS)[number]>;
+
+/** The git container's env entries, in the table's order. */
+export function gitContainerEnvVars(values: GitContainerEnv): { name: string; value: string }[] {
+  return envEntries(values);
+}
+
+function envEntries(values: Partial<Record<AgentEnvKey, string>>): { name: string; value: string }[] {
   return KEYS.flatMap((key) => {
     const value = values[key];
     return value === undefined

@@ -1,0 +1,125 @@
+import { mkdir, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "@agentyard/kube-runtime/log";
+import { sleep } from "@agentyard/kube-runtime/sleep";
+import { loadGitCredentials } from "./credentials.ts";
+import { parseRemote } from "./forge.ts";
+import { type GitContext, isolatedGitEnv, runtimeGitIsolation } from "./git.ts";
+import {
+  CloneAnswerSchema,
+  HANDOFF_FILE,
+  HANDOFF_POLL_MS,
+  PushAnswerSchema,
+  PushRequestSchema,
+  readMessage,
+  writeMessage,
+} from "./handoff.ts";
+import { Redactor } from "./redact.ts";
+import { inProcessRemote, type RemoteGit } from "./remote-git.ts";
+
+export interface GitSideOptions {
+  task: string;
+  attempt: number;
+  /** The workspace it clones into and pushes from, shared with the agent and the editor. */
+  workspace: string;
+  repo: { url: string; branch: string };
+  /** The branch it pushes: the task's, never one a request names. */
+  pushBranch: string;
+  gitCredentialsDir?: string;
+  /** The folder shared with the agent container only. */
+  handoffDir: string;
+  /** Its own folder, shared with no other container: git's HOME, scratch repositories, ssh keys. */
+  home: string;
+  signal: AbortSignal;
+  log: Logger;
+  killGraceMs?: number;
+  pollMs?: number;
+}
+
+async function isEmpty(dir: string): Promise<boolean> {
+  return (await readdir(dir)).filter((name) => name !== "lost+found").length === 0;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Clones once per attempt: a restarted git container finds its answer and does not clone over the work. */
+async function cloneOnce(options: GitSideOptions, remoteGit: RemoteGit, url: string): Promise<void> {
+  const { handoffDir, attempt, log } = options;
+  const answered = await readMessage(handoffDir, HANDOFF_FILE.clone, CloneAnswerSchema);
+  if (answered?.attempt === attempt) return;
+  if (!(await isEmpty(options.workspace))) {
+    const error = `the workspace ${options.workspace} is not empty; not cloning over it`;
+    await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: false, error });
+    return;
+  }
+  log.info({ repo: url, branch: options.repo.branch }, "cloning");
+  try {
+    await remoteGit.clone();
+    await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: true });
+    log.info("cloned");
+  } catch (err) {
+    if (options.signal.aborted) return;
+    log.warn({ err: message(err) }, "clone failed");
+    await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: false, error: message(err) });
+  }
+}
+
+/** Answers each new push request until stopped; the last answer's id says which was answered. */
+async function servePushes(options: GitSideOptions, remoteGit: RemoteGit): Promise<void> {
+  const { handoffDir, signal, log } = options;
+  while (!signal.aborted) {
+    const request = await readMessage(handoffDir, HANDOFF_FILE.pushRequest, PushRequestSchema);
+    const answered = await readMessage(handoffDir, HANDOFF_FILE.pushResult, PushAnswerSchema);
+    if (request && request.id !== answered?.id) {
+      log.info({ branch: options.pushBranch }, "pushing");
+      try {
+        await remoteGit.push();
+        await writeMessage(handoffDir, HANDOFF_FILE.pushResult, { id: request.id, ok: true });
+        log.info({ branch: options.pushBranch }, "pushed");
+      } catch (err) {
+        if (signal.aborted) return;
+        log.warn({ err: message(err) }, "push failed");
+        await writeMessage(handoffDir, HANDOFF_FILE.pushResult, {
+          id: request.id,
+          ok: false,
+          error: message(err),
+        });
+      }
+      continue;
+    }
+    await sleep(options.pollMs ?? HANDOFF_POLL_MS, signal);
+  }
+}
+
+/**
+ * The git container: the one place the Org's credentials are read. It clones the task's base branch
+ * into the workspace when it starts, then pushes the task's branch each time the agent asks, until
+ * SIGTERM. Every git it runs is the runtime's isolated one, so nothing the task's command or the
+ * editor plants in the workspace runs with the credentials.
+ */
+export async function runGitSide(options: GitSideOptions): Promise<void> {
+  const redactor = new Redactor();
+  const remote = parseRemote(options.repo.url);
+  redactor.add(remote.password);
+  const credentials = await loadGitCredentials(remote, options.gitCredentialsDir, redactor);
+  const gitHome = join(options.home, "home");
+  await mkdir(gitHome, { recursive: true });
+  await mkdir(options.handoffDir, { recursive: true });
+  await mkdir(options.workspace, { recursive: true });
+  const isolated = runtimeGitIsolation(gitHome, options.workspace, {});
+  const work: GitContext = {
+    cwd: options.workspace,
+    env: isolatedGitEnv(isolated),
+    redactor,
+    signal: options.signal,
+    killGraceMs: options.killGraceMs ?? 10_000,
+  };
+  const remoteGit = inProcessRemote(work, isolated, credentials, {
+    url: remote.url,
+    branch: options.repo.branch,
+    pushBranch: options.pushBranch,
+    privateDir: options.home,
+  });
+  await cloneOnce(options, remoteGit, remote.url);
+  await servePushes(options, remoteGit);
+}

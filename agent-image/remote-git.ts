@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import { type GitCredentials, withGitAccess } from "./credentials.ts";
+import { clone, type GitContext, GitError, type IsolatedGitOptions, isolatedGitEnv, push } from "./git.ts";
+import {
+  CloneAnswerSchema,
+  HANDOFF_FILE,
+  PushAnswerSchema,
+  waitForMessage,
+  writeMessage,
+} from "./handoff.ts";
+
+/** What talks to the task's remote for the agent: the clone into the workspace and the push of its branch. */
+export interface RemoteGit {
+  /** Fills the empty workspace with the task's base branch. */
+  clone(): Promise<void>;
+  /** Pushes the task's branch of the workspace to the remote, forced. */
+  push(): Promise<void>;
+}
+
+/**
+ * The remote, the base branch cloned, the task's branch pushed, and a folder of the runtime's own for
+ * scratch repositories and auth files.
+ */
+export interface RemoteTarget {
+  url: string;
+  branch: string;
+  pushBranch: string;
+  privateDir: string;
+}
+
+/**
+ * The remote reached from this process, with credentials it holds in memory: the git container's
+ * way, and the agent's own when it runs outside a pod that has one.
+ */
+export function inProcessRemote(
+  work: GitContext,
+  isolated: IsolatedGitOptions,
+  credentials: GitCredentials,
+  target: RemoteTarget,
+): RemoteGit {
+  const withRemote = (use: (remote: GitContext) => Promise<void>) =>
+    withGitAccess(credentials, target.privateDir, (access) =>
+      use({
+        ...work,
+        env: isolatedGitEnv(isolated, access),
+        ...(access.fd3 === undefined ? {} : { fd3: access.fd3 }),
+      }),
+    );
+  return {
+    clone: () => withRemote((r) => clone(work, r, target.privateDir, target.url, target.branch)),
+    push: () => withRemote((r) => push(work, r, target.privateDir, target.url, target.pushBranch)),
+  };
+}
+
+/** Stopped (SIGTERM) while waiting for the git container. */
+export class HandoffStopped extends Error {}
+
+/**
+ * The remote reached through the pod's git container, which clones on its own when it starts and
+ * pushes when asked: no credential is ever in this container.
+ */
+export function handoffRemote(dir: string, attempt: number, signal: AbortSignal, pollMs?: number): RemoteGit {
+  return {
+    async clone() {
+      const answer = await waitForMessage(
+        dir,
+        HANDOFF_FILE.clone,
+        CloneAnswerSchema,
+        (a) => a.attempt === attempt,
+        signal,
+        pollMs,
+      );
+      if (!answer) throw new HandoffStopped("stopped while waiting for the git container's clone");
+      if (!answer.ok) throw new GitError(answer.error);
+    },
+    async push() {
+      // A request names no branch: the git container pushes the one it knows for this task.
+      const id = randomUUID();
+      await writeMessage(dir, HANDOFF_FILE.pushRequest, { id });
+      const answer = await waitForMessage(
+        dir,
+        HANDOFF_FILE.pushResult,
+        PushAnswerSchema,
+        (a) => a.id === id,
+        signal,
+        pollMs,
+      );
+      if (!answer) throw new HandoffStopped("stopped while waiting for the git container's push");
+      if (!answer.ok) throw new GitError(answer.error);
+    },
+  };
+}
