@@ -49,6 +49,13 @@ export function forgeMessage(body: string): string {
   return parts.filter((p) => p !== "").join("; ") || body.trim();
 }
 
+/** What a refusal usually means, where the forge's own words often do not say. */
+const HINTS: Record<number, string> = {
+  401: "the forge refused the token",
+  403: "the token lacks the rights for this",
+  404: "no such repository or pull request, or the token may not see it",
+};
+
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export interface ForgeHttpOptions {
@@ -128,8 +135,9 @@ export class ForgeHttp {
     }
     if (!response.ok && !request.expect?.includes(response.status)) {
       const said = cut(this.redact(forgeMessage(text)), MAX_FORGE_MESSAGE);
+      const hint = HINTS[response.status];
       throw this.fail(
-        `${what} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${said ? `: ${said}` : ""}`,
+        `${what} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}${said ? `: ${said}` : ""}${hint ? ` (${hint})` : ""}`,
         response.status,
       );
     }

@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import {
   currentReplaceBlock,
   GITEA_MODULE_DIR,
-  GITEA_VERSION,
   giteaGoMod,
   giteaReplaces,
   replaceBlock,
 } from "./gitea-gomod.ts";
+import { GITEA_VERSION } from "./versions.ts";
 
 describe("the Gitea wrapper module", () => {
   it("reads replace directives in both of go.mod's forms, leaving out local paths", () => {
@@ -27,7 +27,7 @@ describe("the Gitea wrapper module", () => {
     expect(replaceBlock(["a => b v1"])).toBe("replace (\n\ta => b v1\n)\n");
   });
 
-  it("requires the version gitea-gomod.ts names", async () => {
+  it("requires the version versions.ts names", async () => {
     const committed = await readFile(join(GITEA_MODULE_DIR, "go.mod"), "utf8");
     expect(committed).toContain("module agentyard.dev/devcluster/gitea\n");
     expect(committed).toMatch(new RegExp(`^require code\\.gitea\\.io/gitea ${GITEA_VERSION}$`, "m"));

@@ -2,9 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runGo } from "./go-build.ts";
 import { goModulesDir } from "./paths.ts";
+import { GITEA_VERSION } from "./versions.ts";
 
-/** The Gitea that the forge tests and `npm start -- --forge` run (devcluster/go/gitea/go.mod pins it too). */
-export const GITEA_VERSION = "v1.26.0";
 export const GITEA_MODULE = "code.gitea.io/gitea";
 export const GITEA_MODULE_DIR = join(goModulesDir, "gitea");
 

@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureDebianPackages, GITEA_BUILD } from "./debian.ts";
-import { GITEA_MODULE, GITEA_MODULE_DIR, GITEA_VERSION } from "./gitea-gomod.ts";
+import { GITEA_MODULE, GITEA_MODULE_DIR } from "./gitea-gomod.ts";
 import { buildOnce, formatElapsed, type Log, runGo, step } from "./go-build.ts";
 import { cacheRoot } from "./paths.ts";
+import { GITEA_VERSION } from "./versions.ts";
 
 export interface GiteaBinary {
   version: string;

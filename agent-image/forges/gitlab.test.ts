@@ -168,7 +168,7 @@ describe("GitLab merge requests", () => {
     expect(error).toBeInstanceOf(PullRequestError);
     expect(error.status).toBe(401);
     expect(error.message).toBe(
-      `gitlab: GET /projects/my-group%2Fsub%2Fmy-project/merge_requests answered HTTP 401 Unauthorized: 401 Unauthorized (Bearer [redacted])`,
+      `gitlab: GET /projects/my-group%2Fsub%2Fmy-project/merge_requests answered HTTP 401 Unauthorized: 401 Unauthorized (Bearer [redacted]) (the forge refused the token)`,
     );
     expect(`${error.stack}`).not.toContain(TOKEN);
   });
