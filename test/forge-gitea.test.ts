@@ -64,12 +64,13 @@ describe("pull requests on a real Gitea", () => {
   const allPulls = (repo: GiteaRepo) =>
     gitea.api<GiteaPull[]>("GET", `/repos/${repo.owner}/${repo.name}/pulls?state=all&limit=50`);
 
+  // On first use this waits for Gitea's build: minutes, more on cores shared with other builds.
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "agentyard-gitea-"));
     gitea = await startGitea({ dir: join(dir, "gitea"), log: (line) => process.stderr.write(`${line}\n`) });
     acme = await gitea.createUser("acme");
     app = await gitea.createRepo("acme", "app");
-  }, 1_200_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await gitea?.stop();
