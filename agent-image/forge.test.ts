@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTokenUsername, parseRemote, pullRequestUrl } from "./forge.ts";
+import { defaultTokenUsername, forgeTarget, parseRemote, pullRequestUrl } from "./forge.ts";
 
 describe("parseRemote", () => {
   it("splits credentials off an https URL", () => {
@@ -77,5 +77,68 @@ describe("defaultTokenUsername", () => {
     expect(defaultTokenUsername("gitlab.example.com")).toBe("oauth2");
     expect(defaultTokenUsername("bitbucket.org")).toBe("x-token-auth");
     expect(defaultTokenUsername(undefined)).toBe("x-access-token");
+  });
+});
+
+describe("forgeTarget", () => {
+  const target = (remote: string, override?: Parameters<typeof forgeTarget>[1]) =>
+    forgeTarget(parseRemote(remote), override);
+
+  it("finds the API of the public forges and of self-hosted ones by their host's name", () => {
+    expect(target("https://github.com/acme/app.git")).toEqual({
+      forge: "github",
+      apiBase: "https://api.github.com",
+      repo: "acme/app",
+    });
+    expect(target("git@github.com:acme/app.git")?.apiBase).toBe("https://api.github.com");
+    expect(target("https://github.example.com/acme/app.git")).toEqual({
+      forge: "github",
+      apiBase: "https://github.example.com/api/v3",
+      repo: "acme/app",
+    });
+    expect(target("https://gitlab.com/group/sub/app.git")).toEqual({
+      forge: "gitlab",
+      apiBase: "https://gitlab.com/api/v4",
+      repo: "group/sub/app",
+    });
+    expect(target("ssh://git@forgejo.example.org:2222/acme/app.git")).toEqual({
+      forge: "gitea",
+      apiBase: "https://forgejo.example.org/api/v1",
+      repo: "acme/app",
+    });
+    expect(target("https://codeberg.org/acme/app")?.apiBase).toBe("https://codeberg.org/api/v1");
+  });
+
+  it("has none for hosts that say nothing, Bitbucket, and local repositories", () => {
+    expect(target("https://git.example.com/acme/app.git")).toBeUndefined();
+    expect(target("https://bitbucket.org/acme/app.git")).toBeUndefined();
+    expect(target("/srv/git/app.git")).toBeUndefined();
+    expect(target("file:///srv/git/app.git", { forge: "gitea" })).toBeUndefined();
+  });
+
+  it("takes the forge from an override, with the API on the remote's own scheme, host and port", () => {
+    expect(target("http://127.0.0.1:3000/acme/app.git", { forge: "gitea" })).toEqual({
+      forge: "gitea",
+      apiBase: "http://127.0.0.1:3000/api/v1",
+      repo: "acme/app",
+    });
+    expect(target("https://git.example.com/acme/app.git", { forge: "gitlab" })?.apiBase).toBe(
+      "https://git.example.com/api/v4",
+    );
+  });
+
+  it("takes an override's API base, and the forge's path prefix off the repository", () => {
+    expect(
+      target("https://example.com/git/acme/app.git", {
+        forge: "gitea",
+        apiBase: "https://example.com/git/api/v1/",
+      }),
+    ).toEqual({ forge: "gitea", apiBase: "https://example.com/git/api/v1", repo: "acme/app" });
+    expect(
+      target("git@github.example.com:acme/app.git", {
+        forge: "github",
+        apiBase: "https://api.github.example.com",
+      }),
+    ).toEqual({ forge: "github", apiBase: "https://api.github.example.com", repo: "acme/app" });
   });
 });

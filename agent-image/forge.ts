@@ -107,3 +107,54 @@ export function pullRequestUrl(remote: RemoteUrl, base: string, branch: string):
       return `${web}/pull-requests/new?source=${encodeURIComponent(branch)}&dest=${encodeURIComponent(base)}`;
   }
 }
+
+/** The forges whose REST API opens pull (merge) requests. */
+export const PULL_REQUEST_FORGES = ["gitea", "github", "gitlab"] as const;
+export type PullRequestForge = (typeof PULL_REQUEST_FORGES)[number];
+
+/** Where a repository's pull requests are opened: the forge, its REST API, and the repository there. */
+export interface ForgeTarget {
+  forge: PullRequestForge;
+  /** e.g. `https://api.github.com`, `https://gitlab.example.com/api/v4`, `https://gitea.example.com/api/v1`. */
+  apiBase: string;
+  /** `owner/name` (GitHub, Gitea), or the project's full path (GitLab: `group/subgroup/name`). */
+  repo: string;
+}
+
+/** What an Org says of its forge when the remote's host does not tell: self-hosted ones. */
+export interface ForgeOverride {
+  forge: PullRequestForge;
+  /** Without one, the API is where the forge serves it on the remote's own host. */
+  apiBase?: string;
+}
+
+const API_PATH: Record<PullRequestForge, string> = { gitea: "/api/v1", github: "/api/v3", gitlab: "/api/v4" };
+
+/** Scheme, host and port of the web server behind a remote: an http remote's own, else https on its host. */
+function webOrigin(remote: RemoteUrl): string {
+  return remote.kind === "http" ? new URL(remote.url).origin : `https://${remote.host}`;
+}
+
+function defaultApiBase(forge: PullRequestForge, remote: RemoteUrl): string {
+  if (forge === "github" && remote.host?.toLowerCase() === "github.com") return "https://api.github.com";
+  return `${webOrigin(remote)}${API_PATH[forge]}`;
+}
+
+/**
+ * The forge API for a remote: the override's when given, else the one its host names (github.com,
+ * gitlab.com, codeberg.org, hosts named github.*, gitlab.*, gitea.*, forgejo.*); undefined for a
+ * local remote or a host that says nothing. A forge served under a path (`https://host/git/`) has
+ * that path in its remote URLs: with an override whose API base carries it, the repository is the
+ * rest of the remote's path.
+ */
+export function forgeTarget(remote: RemoteUrl, override?: ForgeOverride): ForgeTarget | undefined {
+  if (remote.kind === "local" || !remote.host || !remote.path) return undefined;
+  const detected = forgeOf(remote.host);
+  const forge = override?.forge ?? (detected === "bitbucket" ? undefined : detected);
+  if (!forge) return undefined;
+  const apiBase = (override?.apiBase ?? defaultApiBase(forge, remote)).replace(/\/+$/, "");
+  const prefix = new URL(apiBase).pathname.replace(/\/api\/v\d+$/, "").replace(/^\/+|\/+$/g, "");
+  const repo =
+    prefix && remote.path.startsWith(`${prefix}/`) ? remote.path.slice(prefix.length + 1) : remote.path;
+  return { forge, apiBase, repo };
+}

@@ -3,6 +3,8 @@ import { ensureBinaries } from "../devcluster/build.ts";
 import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { ensureDebianPackages, missingPackages, PROJECT_PACKAGES } from "../devcluster/debian.ts";
 import { devDown, devKubectl, devUp, runningDevCluster } from "../devcluster/dev.ts";
+import { ensureGitea } from "../devcluster/gitea.ts";
+import { regenerateGiteaGoMod } from "../devcluster/gitea-gomod.ts";
 import { regenerateKubeGoMod } from "../devcluster/kube-gomod.ts";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -75,6 +77,14 @@ export function devCommand(): Command {
     });
 
   dev
+    .command("gitea")
+    .description("build (or find in the cache) the Gitea that the forge tests and `npm start -- --forge` run")
+    .action(async () => {
+      const gitea = await ensureGitea(log);
+      process.stdout.write(`${JSON.stringify(gitea)}\n`);
+    });
+
+  dev
     .command("packages")
     .description(
       "install the Debian packages that editors and tests need (as root), or with --check list the missing",
@@ -93,10 +103,14 @@ export function devCommand(): Command {
 
   dev
     .command("gomod")
-    .description("regenerate devcluster/go/kube/go.mod from k8s.io/kubernetes's own go.mod")
+    .description(
+      "regenerate the go.mod files of devcluster/go/kube and devcluster/go/gitea from their upstreams' own",
+    )
     .action(async () => {
       await regenerateKubeGoMod();
       log("[devcluster] devcluster/go/kube/go.mod regenerated");
+      await regenerateGiteaGoMod();
+      log("[devcluster] devcluster/go/gitea/go.mod regenerated");
     });
 
   return dev;

@@ -113,5 +113,11 @@ export const CODE_SERVER_BUILD: DebianPackage[] = [
   { name: "python3" },
 ];
 
+/** Gitea's SQLite driver is C: its build needs a C compiler and libc's headers. */
+export const GITEA_BUILD: DebianPackage[] = [
+  { name: "gcc" },
+  { name: "libc6-dev", file: "/usr/include/stdio.h" },
+];
+
 /** Everything the project installs from Debian when it is missing: `agentyard dev packages`. */
-export const PROJECT_PACKAGES: DebianPackage[] = [...CODE_SERVER_BUILD, CHROMIUM, SHELLCHECK];
+export const PROJECT_PACKAGES: DebianPackage[] = [...CODE_SERVER_BUILD, ...GITEA_BUILD, CHROMIUM, SHELLCHECK];
