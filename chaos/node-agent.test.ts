@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,21 +40,23 @@ let pushing: string;
 const NS = "org-demo";
 
 /**
- * A pre-receive hook that, while `hold` exists, finds the agent runtime among its ancestors, says
- * its pid and waits for it to die, then refuses the push: the push never completes.
+ * A pre-receive hook that, while `hold` exists, finds the pushing git container (the runtime run as
+ * `main.ts git`) among its ancestors, says its pid and holds the push until that process dies (then
+ * refuses it) or `hold` is removed (then lets it land).
  */
 function holdingHook(dir: string): string {
   return `#!/bin/sh
 [ -f "${dir}/hold" ] || exit 0
 pid=$$
 while [ "$pid" -gt 1 ]; do
-  if tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q 'agent-image/main.ts'; then break; fi
+  if tr '\\0' ' ' < /proc/$pid/cmdline 2>/dev/null | grep -q 'agent-image/main.ts git'; then break; fi
   pid=$(sed 's/^.*) //' /proc/$pid/stat | cut -d' ' -f2)
 done
 [ "$pid" -gt 1 ] || exit 0
 echo "$pid" > "${dir}/pushing.tmp" && mv "${dir}/pushing.tmp" "${dir}/pushing"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-exit 1
+while [ -f "${dir}/hold" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+[ -f "${dir}/hold" ] && exit 1
+exit 0
 `;
 }
 
@@ -95,13 +97,25 @@ afterAll(async () => {
 });
 
 const terminal = phaseIs("Succeeded", "Failed", "TimedOut", "Cancelled");
-/** What the agent's restarted container says when it finds the workspace of its killed run. */
+/** What the agent's restarted container says when it finds the mark of its killed run. */
 const RESTARTED = "did the agent container restart mid-task?";
 
-/** Whether `pid` is an agent runtime process: the pid the hook wrote may have ended since. */
-async function isAgent(pid: number): Promise<boolean> {
+/** Whether `pid` is the git container's process: the pid the hook wrote may have ended since. */
+async function isGitContainer(pid: number): Promise<boolean> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-  return cmdline.includes("agent-image/main.ts");
+  return cmdline.includes("agent-image/main.ts\0git");
+}
+
+/** The agent container's process of `task` (its runtime, not the git container beside it), if running. */
+async function agentProcess(task: string): Promise<number | undefined> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (!cmdline.includes("agent-image/main.ts") || cmdline.includes("agent-image/main.ts\0git")) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, "utf8").catch(() => "");
+    if (environ.split("\0").includes(`AGENTYARD_TASK=${task}`)) return Number(entry);
+  }
+  return undefined;
 }
 
 /**
@@ -119,9 +133,11 @@ async function killPushes(
     async () => {
       if (existsSync(pushing)) {
         const pid = Number((await readFile(pushing, "utf8")).trim());
+        // The hook names the git container that pushes; the agent beside it waits for the answer.
+        const target = (await isGitContainer(pid)) ? await agentProcess(task) : undefined;
         await rm(pushing, { force: true });
-        if (await isAgent(pid)) {
-          process.kill(pid, "SIGKILL");
+        if (target !== undefined) {
+          process.kill(target, "SIGKILL");
           kills++;
         }
       }
@@ -170,7 +186,7 @@ describe("the node agent killed mid-task", () => {
   });
 });
 
-describe("an agent process killed mid-push", () => {
+describe("an agent process killed while its git container pushes", () => {
   afterAll(async () => rm(hold, { force: true }));
 
   it("fails the task with the reason in status when its spec allows no retry", async () => {
@@ -210,6 +226,40 @@ describe("an agent process killed mid-push", () => {
     expect(first.messages.some((m) => m.includes(RESTARTED))).toBe(true);
     expect(done.status?.phase).toBe("Succeeded");
     expect(done.status?.attempts).toBe(2);
+    expect(await branchCommit(origin, `agentyard/${task}`)).toBe(done.status?.artifacts?.lastPR?.commit);
+  });
+});
+
+describe("a git container killed mid-push", () => {
+  it("is restarted and pushes again, and the attempt Succeeds without a retry", async () => {
+    const task = "git-killed";
+    await writeFile(hold, "");
+    await applyManifest(cluster, taskManifest(task, NS, { org: "demo", prompt: "x", retries: 0 }));
+    const heldPush = (what: string) =>
+      waitFor(
+        what,
+        async () => {
+          if (!existsSync(pushing)) return undefined;
+          const pid = Number((await readFile(pushing, "utf8")).trim());
+          await rm(pushing, { force: true });
+          return pid;
+        },
+        { timeoutMs: 120_000, intervalMs: 100 },
+      );
+    const first = await heldPush("the git container's push to be held");
+    expect(await isGitContainer(first)).toBe(true);
+    process.kill(first, "SIGKILL");
+    const second = await heldPush("the restarted git container's push to be held");
+    expect(second).not.toBe(first);
+    await rm(hold, { force: true });
+    const done = await waitForTask(cluster, NS, task, "to end", terminal, 120_000);
+    summary("git container killed mid-push, retries: 0", {
+      tasks: 1,
+      phase: done.status?.phase ?? "",
+      attempts: done.status?.attempts ?? 0,
+    });
+    expect(done.status?.phase, done.status?.message).toBe("Succeeded");
+    expect(done.status?.attempts).toBe(1);
     expect(await branchCommit(origin, `agentyard/${task}`)).toBe(done.status?.artifacts?.lastPR?.commit);
   });
 });
