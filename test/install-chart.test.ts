@@ -14,6 +14,7 @@ import {
   builtinSchemas,
   CHART_DIR,
   crdSchemas,
+  ensureTools,
   helmTemplate,
   kubeconform,
   type Manifest,
@@ -23,6 +24,7 @@ import {
   runTool,
   serviceAccountKubeconfig,
   startAgentyard,
+  TOOL_BUILD_TIMEOUT_MS,
 } from "./support/install.ts";
 import { getOrg, phaseIs, waitForTask, writeAgentState } from "./support/operator.ts";
 
@@ -63,6 +65,8 @@ function grants(rules: { apiGroups?: string[]; resources?: string[]; verbs: stri
 
 let cluster: DevCluster;
 let scratch: string;
+
+beforeAll(() => ensureTools("helm", "kubeconform"), TOOL_BUILD_TIMEOUT_MS);
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "agentyard-install-"));
@@ -130,7 +134,8 @@ describe("the Helm chart", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
-  it("refuses bad values through values.schema.json, naming the field", async () => {
+  // Seven helm runs: seconds each alone, over a minute in all beside a fresh machine's builds.
+  it("refuses bad values through values.schema.json, naming the field", { timeout: 300_000 }, async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ operator: { replicas: 0 } }, "/operator/replicas"],
       [{ operator: { replica: 2 } }, "additional properties 'replica' not allowed"],

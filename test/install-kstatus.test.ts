@@ -3,7 +3,7 @@ import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
-import { runTool } from "./support/install.ts";
+import { ensureTools, runTool, TOOL_BUILD_TIMEOUT_MS } from "./support/install.ts";
 import {
   applyManifest,
   clusterWithCrds,
@@ -30,6 +30,8 @@ interface Health {
 
 let cluster: DevCluster;
 let operator: RunningOperator;
+
+beforeAll(() => ensureTools("kstatus"), TOOL_BUILD_TIMEOUT_MS);
 
 beforeAll(async () => {
   cluster = await clusterWithCrds("kstatus");

@@ -26,6 +26,17 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * A beforeAll's time for building tools on first use: on a fresh machine the build shares two
+ * cores with every other suite's (Gitea's, code-server's), and takes minutes there, not seconds.
+ */
+export const TOOL_BUILD_TIMEOUT_MS = 20 * 60_000;
+
+/** Builds the tools a suite runs, before its tests, whose deadlines are for the tests alone. */
+export async function ensureTools(...tools: ToolName[]): Promise<void> {
+  await Promise.all(tools.map((tool) => ensureTool(tool)));
+}
+
 /** Runs a tool built from devcluster/go/tools/ (building it on first use). */
 export async function runTool(tool: ToolName, args: string[], input?: string): Promise<RunResult> {
   const bin = await ensureTool(tool);
