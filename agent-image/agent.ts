@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
@@ -12,6 +12,7 @@ import {
 } from "../schema/contract/index.ts";
 import { loadGitCredentials } from "./credentials.ts";
 import { watchEditor } from "./editor.ts";
+import { exists, isEmptyDir } from "./files.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
 import {
   commitAll,
@@ -149,16 +150,6 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
 
 /** Written into the state directory when a task with a git container begins: how a restart is told. */
 const BEGAN_FILE = "began";
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-async function isEmpty(dir: string): Promise<boolean> {
-  return (await readdir(dir)).filter((name) => name !== "lost+found").length === 0;
-}
 
 /** Runs the command, streaming its output (redacted, line by line) to the pod log and the tail. */
 async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
@@ -347,7 +338,7 @@ async function steps(run: Run): Promise<AgentState> {
       );
     }
     await writeFile(began, `${new Date().toISOString()}\n`);
-  } else if (!(await isEmpty(options.workspace))) {
+  } else if (!(await isEmptyDir(options.workspace))) {
     return finish(
       run,
       1,

@@ -1,5 +1,6 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { exists } from "./files.ts";
 import { defaultTokenUsername, type RemoteUrl } from "./forge.ts";
 import type { Redactor } from "./redact.ts";
 
@@ -22,13 +23,6 @@ export interface GitAccess {
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function readSecret(path: string): Promise<string | undefined> {
   if (!(await exists(path))) return undefined;

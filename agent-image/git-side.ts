@@ -1,8 +1,9 @@
-import { mkdir, readdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import { loadGitCredentials } from "./credentials.ts";
+import { isEmptyDir } from "./files.ts";
 import { parseRemote } from "./forge.ts";
 import { type GitContext, isolatedGitEnv, runtimeGitIsolation } from "./git.ts";
 import {
@@ -36,10 +37,6 @@ export interface GitSideOptions {
   pollMs?: number;
 }
 
-async function isEmpty(dir: string): Promise<boolean> {
-  return (await readdir(dir)).filter((name) => name !== "lost+found").length === 0;
-}
-
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Clones once per attempt: a restarted git container finds its answer and does not clone over the work. */
@@ -47,7 +44,7 @@ async function cloneOnce(options: GitSideOptions, remoteGit: RemoteGit, url: str
   const { handoffDir, attempt, log } = options;
   const answered = await readMessage(handoffDir, HANDOFF_FILE.clone, CloneAnswerSchema);
   if (answered?.attempt === attempt) return;
-  if (!(await isEmpty(options.workspace))) {
+  if (!(await isEmptyDir(options.workspace))) {
     const error = `the workspace ${options.workspace} is not empty; not cloning over it`;
     await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: false, error });
     return;
