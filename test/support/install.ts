@@ -32,9 +32,13 @@ export interface RunResult {
  */
 export const TOOL_BUILD_TIMEOUT_MS = 20 * 60_000;
 
-/** Builds the tools a suite runs, before its tests, whose deadlines are for the tests alone. */
+/**
+ * Builds the tools a suite runs, before its tests, whose deadlines are for the tests alone. One after
+ * the other: each build locks the tools folder, and proper-lockfile keeps one lock per folder in a
+ * process (two at once end in "Lock is already released").
+ */
 export async function ensureTools(...tools: ToolName[]): Promise<void> {
-  await Promise.all(tools.map((tool) => ensureTool(tool)));
+  for (const tool of tools) await ensureTool(tool);
 }
 
 /** Runs a tool built from devcluster/go/tools/ (building it on first use). */
