@@ -223,8 +223,10 @@ describe.each(Object.entries(MODES))(
         ALL_PROXY: attacker.url,
       };
       const workspace = join(dir, "workspace");
+      // The editor's loop copies the same hooks at the same time; two `cp`s creating one new file race
+      // (the loser exits 1 with EEXIST), so the command copies each under a name of its own and renames.
       const plant = [
-        `cp "${kit.hooks}"/* .git/hooks/`,
+        `for hook in "${kit.hooks}"/*; do cp "$hook" .git/hooks/.plant && mv -f .git/hooks/.plant ".git/hooks/\${hook##*/}" || exit 1; done`,
         `/usr/bin/git config --local include.path "${kit.config}"`,
         `/usr/bin/git config --local core.hooksPath "${kit.hooks}"`,
         `/usr/bin/git config --local core.fsmonitor "${kit.bin}/fsmonitor"`,

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { stringify } from "yaml";
 import { type Binaries, ensureBinaries } from "./build.ts";
 import { Component } from "./component.ts";
@@ -305,7 +306,7 @@ export class DevCluster {
     const saKey = join(this.dir, "pki", "sa.key");
     if (!existsSync(saKey)) {
       const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-      await writeFile(saKey, privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
+      await writeFileAtomic(saKey, privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
     }
     const tokensJson = join(this.dir, "tokens.json");
     if (existsSync(tokensJson)) {
@@ -320,7 +321,7 @@ export class DevCluster {
         "kube-scheduler": token(),
         kwok: token(),
       };
-      await writeFile(tokensJson, JSON.stringify(this.tokens, null, 2), { mode: 0o600 });
+      await writeFileAtomic(tokensJson, JSON.stringify(this.tokens, null, 2), { mode: 0o600 });
     }
     const t = this.tokens;
     // token,user,uid,"groups": the API server's static token file.

@@ -1,4 +1,5 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import writeFileAtomic from "write-file-atomic";
 import { DevCluster } from "./cluster.ts";
 import { installCrds } from "./crds.ts";
 import { devFiles, runningDevCluster } from "./dev.ts";
@@ -44,7 +45,7 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
     cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
     const crds = await installCrds((args, options) => (cluster as DevCluster).kubectl(args, options));
     log(`[devcluster] installed ${crds.join(", ")}`);
-    await writeFile(files.info, JSON.stringify(cluster.info(), null, 2), { mode: 0o600 });
+    await writeFileAtomic(files.info, JSON.stringify(cluster.info(), null, 2), { mode: 0o600 });
     return { cluster, beforeStop: (hook) => hooks.push(hook) };
   } catch (err) {
     log(`[devcluster] failed: ${(err as Error).message}`);
