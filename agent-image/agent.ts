@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
+import type { PullRequestConfig } from "../schema/contract/index.ts";
 import {
   type AgentState,
   boundArtifact,
@@ -57,6 +58,8 @@ export interface AgentOptions {
    */
   gitHandoffDir?: string;
   handoffPollMs?: number;
+  /** The pull request opened after each push, where this runtime pushes itself (no gitHandoffDir). */
+  pullRequest?: PullRequestConfig;
   /** code-server's base URL; without it the runtime idles after the task until it is stopped. */
   editorUrl?: string;
   /** The state ConfigMap; without it reports are only logged. */
@@ -202,9 +205,11 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   } else {
     await git(g, ["checkout", "-B", branch]);
   }
-  await remoteGit.push();
   const commit = await head(g);
   const stat = await diffSummary(g, base, commit);
+  const title = titleOf(options.prompt, options.task);
+  const summary = summaryOf(run.redactor.redact(options.prompt.trim()), run.redactor.redact(stat));
+  const outcome = await remoteGit.push({ title, body: pullRequestBody(summary, options) });
   const artifact: LastPRArtifact = {
     task: options.task,
     org: options.org,
@@ -212,16 +217,24 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
     baseBranch: repo.branch,
     branch,
     commit,
-    title: titleOf(options.prompt, options.task),
-    summary: summaryOf(run.redactor.redact(options.prompt.trim()), run.redactor.redact(stat)),
+    title,
+    summary,
     diffstat: await diffstat(g, base, commit),
     exitCode: 0,
     createdAt: new Date().toISOString(),
   };
-  const url = pullRequestUrl(remote, repo.branch, branch);
+  const opened = outcome.pullRequest;
+  const url = opened?.url ?? pullRequestUrl(remote, repo.branch, branch);
   if (url) artifact.url = url;
-  run.log.info({ branch, commit, url }, "pushed");
+  if (opened) Object.assign(artifact, { forge: opened.forge, number: opened.number, state: opened.state });
+  if (outcome.pullRequestError) artifact.pullRequestError = run.redactor.redact(outcome.pullRequestError);
+  run.log.info({ branch, commit, url, pullRequestError: artifact.pullRequestError }, "pushed");
   return artifact;
+}
+
+/** The pull request's description: the agent's summary, and the task it came from. */
+function pullRequestBody(summary: string, options: AgentOptions): string {
+  return `${summary}\n\n---\nagentyard task ${options.namespace}/${options.task}, attempt ${options.attempt}.`;
 }
 
 async function withRepository(run: Run, command: string[], remote: RemoteUrl): Promise<AgentState> {
@@ -251,6 +264,7 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
             pushBranch: taskBranch(options.task),
             privateDir: options.stateDir,
           },
+          { config: options.pullRequest, remote, redactor, log: run.log, signal: run.signal },
         );
     let baseCommit: string;
     try {
@@ -271,7 +285,7 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
     try {
       const artifact = await pushChanges(run, g, remote, baseCommit, remoteGit);
       if (!artifact) return finish(run, 0, "the command succeeded and changed nothing; nothing was pushed");
-      return finish(run, 0, `pushed ${artifact.branch} at ${artifact.commit.slice(0, 12)}`, artifact);
+      return finish(run, 0, pushedMessage(artifact), artifact);
     } catch (err) {
       if (run.signal.aborted) return finish(run, 143, `${STOPPED} while pushing`);
       return finish(
@@ -283,6 +297,13 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+function pushedMessage(artifact: LastPRArtifact): string {
+  const pushed = `pushed ${artifact.branch} at ${artifact.commit.slice(0, 12)}`;
+  if (artifact.number !== undefined) return `${pushed}; pull request #${artifact.number} (${artifact.state})`;
+  if (artifact.pullRequestError) return `${pushed}; no pull request: ${artifact.pullRequestError}`;
+  return pushed;
 }
 
 /** The command's environment: the runtime's, with the prompt file and a repository URL without credentials. */

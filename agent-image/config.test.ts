@@ -96,6 +96,7 @@ describe("optionsFromEnv", () => {
       gitCredentials: "/other",
       gitHandoff: "/other",
       gitHome: "/other",
+      pullRequest: JSON.stringify({ draft: true, labels: ["other"], reviewers: [] }),
       editorUrl: "http://127.0.0.1:1",
     };
     // The agent container's runtime and the git container's read the same table, each its part.

@@ -4,6 +4,8 @@ import {
   AGENT_ENV,
   type AgentEnvKey,
   MOUNT_PATH,
+  type PullRequestConfig,
+  PullRequestConfigSchema,
   type ReadAgentEnv,
   readAgentEnv,
 } from "../schema/contract/index.ts";
@@ -78,7 +80,25 @@ export function gitSideOptionsFromEnv(env: NodeJS.ProcessEnv): GitSideConfig {
     home: set.gitHome || MOUNT_PATH.gitHome,
   };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
+  if (set.pullRequest) options.pullRequest = parsePullRequest(set.pullRequest);
   return options;
+}
+
+function parsePullRequest(raw: string): PullRequestConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${AGENT_ENV.pullRequest.name} must be JSON`);
+  }
+  const config = PullRequestConfigSchema.safeParse(parsed);
+  if (!config.success) {
+    const issue = config.error.issues[0];
+    throw new ConfigError(
+      `${AGENT_ENV.pullRequest.name} is not the operator's: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
+    );
+  }
+  return config.data;
 }
 
 /** The task as the operator's Deployment describes it in the agent container's environment. */

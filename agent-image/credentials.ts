@@ -11,7 +11,14 @@ import type { Redactor } from "./redact.ts";
 export type GitCredentials =
   | { kind: "none" }
   | { kind: "http"; origin: string; username: string; password: string }
-  | { kind: "ssh"; key?: string; knownHostsFile?: string };
+  | { kind: "ssh"; key?: string; knownHostsFile?: string; token?: string };
+
+/** The token a forge's REST API takes: https's password, or an ssh Secret's `token` beside its key. */
+export function apiToken(credentials: GitCredentials): string | undefined {
+  if (credentials.kind === "http") return credentials.password;
+  if (credentials.kind === "ssh") return credentials.token;
+  return undefined;
+}
 
 /** What one git command that talks to the remote needs besides the runtime's isolated environment. */
 export interface GitAccess {
@@ -71,6 +78,9 @@ export async function loadGitCredentials(
     const knownHosts = credentialsDir ? join(credentialsDir, "known_hosts") : "";
     const credentials: GitCredentials = { kind: "ssh" };
     if (key) credentials.key = key;
+    const token = await secretFile("token");
+    redactor.add(token);
+    if (token) credentials.token = token;
     if (knownHosts && (await exists(knownHosts))) credentials.knownHostsFile = knownHosts;
     return credentials;
   }

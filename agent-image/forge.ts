@@ -108,9 +108,9 @@ export function pullRequestUrl(remote: RemoteUrl, base: string, branch: string):
   }
 }
 
-/** The forges whose REST API opens pull (merge) requests. */
-export const PULL_REQUEST_FORGES = ["gitea", "github", "gitlab"] as const;
-export type PullRequestForge = (typeof PULL_REQUEST_FORGES)[number];
+import type { PullRequestForge } from "../schema/pull-request.ts";
+
+export { PULL_REQUEST_FORGES, type PullRequestForge } from "../schema/pull-request.ts";
 
 /** Where a repository's pull requests are opened: the forge, its REST API, and the repository there. */
 export interface ForgeTarget {

@@ -104,7 +104,7 @@ describe("the git container beside an agent that holds no credential", { timeout
 
   it("pushes the task's branch only, whatever a request the command wrote itself asks", async () => {
     const forge = `
-printf '{"id":"forged","branch":"main"}' > "$AGENTYARD_GIT_HANDOFF/${HANDOFF_FILE.pushRequest}"
+printf '{"id":"forged","title":"forged","body":"","branch":"main"}' > "$AGENTYARD_GIT_HANDOFF/${HANDOFF_FILE.pushRequest}"
 git checkout -q -b main-evil && echo evil > evil.txt && git add evil.txt && git -c user.name=x -c user.email=x@x commit -qm evil
 until grep -q forged "$AGENTYARD_GIT_HANDOFF/${HANDOFF_FILE.pushResult}" 2>/dev/null; do sleep 0.05; done`;
     const before = await branchCommit(join(dir, "private.git"), "main");
@@ -182,7 +182,7 @@ until grep -q forged "$AGENTYARD_GIT_HANDOFF/${HANDOFF_FILE.pushResult}" 2>/dev/
 
     const second = new AbortController();
     const again = side(second.signal);
-    await writeMessage(handoffDir, HANDOFF_FILE.pushRequest, { id: "after-restart" });
+    await writeMessage(handoffDir, HANDOFF_FILE.pushRequest, { id: "after-restart", title: "work", body: "" });
     await expect
       .poll(() => readMessage(handoffDir, HANDOFF_FILE.pushResult, PushAnswerSchema), { timeout: 30_000 })
       .toEqual({ id: "after-restart", ok: true });

@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
+import type { PullRequestConfig } from "../schema/contract/index.ts";
 import { loadGitCredentials } from "./credentials.ts";
 import { isEmptyDir } from "./files.ts";
 import { parseRemote } from "./forge.ts";
@@ -31,6 +32,8 @@ export interface GitSideOptions {
   handoffDir: string;
   /** Its own folder, shared with no other container: git's HOME, scratch repositories, ssh keys. */
   home: string;
+  /** The pull request it opens after each push; none without. */
+  pullRequest?: PullRequestConfig;
   signal: AbortSignal;
   log: Logger;
   killGraceMs?: number;
@@ -70,8 +73,8 @@ async function servePushes(options: GitSideOptions, remoteGit: RemoteGit): Promi
     if (request && request.id !== answered?.id) {
       log.info({ branch: options.pushBranch }, "pushing");
       try {
-        await remoteGit.push();
-        await writeMessage(handoffDir, HANDOFF_FILE.pushResult, { id: request.id, ok: true });
+        const outcome = await remoteGit.push({ title: request.title, body: request.body });
+        await writeMessage(handoffDir, HANDOFF_FILE.pushResult, { id: request.id, ok: true, ...outcome });
         log.info({ branch: options.pushBranch }, "pushed");
       } catch (err) {
         if (signal.aborted) return;
@@ -111,12 +114,24 @@ export async function runGitSide(options: GitSideOptions): Promise<void> {
     signal: options.signal,
     killGraceMs: options.killGraceMs ?? 10_000,
   };
-  const remoteGit = inProcessRemote(work, isolated, credentials, {
-    url: remote.url,
-    branch: options.repo.branch,
-    pushBranch: options.pushBranch,
-    privateDir: options.home,
-  });
+  const remoteGit = inProcessRemote(
+    work,
+    isolated,
+    credentials,
+    {
+      url: remote.url,
+      branch: options.repo.branch,
+      pushBranch: options.pushBranch,
+      privateDir: options.home,
+    },
+    {
+      config: options.pullRequest,
+      remote,
+      redactor,
+      log: options.log,
+      signal: options.signal,
+    },
+  );
   await cloneOnce(options, remoteGit, remote.url);
   await servePushes(options, remoteGit);
 }

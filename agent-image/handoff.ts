@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import { z } from "zod";
+import { PullRequestForgeSchema, PullRequestStateSchema } from "../schema/pull-request.ts";
 
 /**
  * The files through which the agent container and its git container talk: a folder only the two of
@@ -24,12 +25,43 @@ const Answer = z.union([
 ]);
 
 export const CloneAnswerSchema = z.intersection(z.object({ attempt: z.number().int() }), Answer);
-export const PushRequestSchema = z.object({ id: z.string().min(1).max(100) });
-export const PushAnswerSchema = z.intersection(PushRequestSchema, Answer);
+
+const Id = z.object({ id: z.string().min(1).max(100) });
+
+/**
+ * The title and body of the pull request the push is for. The command could write a request of its
+ * own: these are texts of the task's (as a commit message is), bounded as the forges bound them.
+ */
+export const PushRequestSchema = Id.extend({
+  title: z.string().min(1).max(255),
+  body: z.string().max(65_536),
+});
+
+export const OpenedPullRequestSchema = z.object({
+  forge: PullRequestForgeSchema,
+  number: z.number().int().min(1),
+  url: z.string().max(2048),
+  state: PullRequestStateSchema,
+});
+
+/** A push that landed, and what became of its pull request: opened (or updated), refused, or none asked. */
+const Pushed = z.object({
+  ok: z.literal(true),
+  pullRequest: OpenedPullRequestSchema.optional(),
+  pullRequestError: z.string().optional(),
+});
+
+export const PushAnswerSchema = z.intersection(
+  Id,
+  z.union([Pushed, z.object({ ok: z.literal(false), error: z.string() })]),
+);
 
 export type CloneAnswer = z.infer<typeof CloneAnswerSchema>;
 export type PushRequest = z.infer<typeof PushRequestSchema>;
 export type PushAnswer = z.infer<typeof PushAnswerSchema>;
+export type OpenedPullRequest = z.infer<typeof OpenedPullRequestSchema>;
+/** What a push that landed says of its pull request. */
+export type PushOutcome = Omit<z.infer<typeof Pushed>, "ok">;
 
 /** How often a side looks for the other's file: the wait adds at most this to a clone or a push. */
 export const HANDOFF_POLL_MS = 200;

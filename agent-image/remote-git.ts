@@ -1,20 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { type GitCredentials, withGitAccess } from "./credentials.ts";
+import { apiToken, type GitCredentials, withGitAccess } from "./credentials.ts";
 import { clone, type GitContext, GitError, type IsolatedGitOptions, isolatedGitEnv, push } from "./git.ts";
 import {
   CloneAnswerSchema,
   HANDOFF_FILE,
   PushAnswerSchema,
+  type PushOutcome,
   waitForMessage,
   writeMessage,
 } from "./handoff.ts";
+import { openTaskPullRequest, type PullRequestText, type TaskPullRequest } from "./task-pull-request.ts";
 
 /** What talks to the task's remote for the agent: the clone into the workspace and the push of its branch. */
 export interface RemoteGit {
   /** Fills the empty workspace with the task's base branch. */
   clone(): Promise<void>;
-  /** Pushes the task's branch of the workspace to the remote, forced. */
-  push(): Promise<void>;
+  /** Pushes the task's branch of the workspace to the remote, forced, then opens its pull request. */
+  push(text: PullRequestText): Promise<PushOutcome>;
 }
 
 /**
@@ -28,6 +30,9 @@ export interface RemoteTarget {
   privateDir: string;
 }
 
+/** What the pull request after a push needs besides its texts. */
+export type PullRequestTarget = Pick<TaskPullRequest, "config" | "remote" | "redactor" | "log" | "signal">;
+
 /**
  * The remote reached from this process, with credentials it holds in memory: the git container's
  * way, and the agent's own when it runs outside a pod that has one.
@@ -37,6 +42,7 @@ export function inProcessRemote(
   isolated: IsolatedGitOptions,
   credentials: GitCredentials,
   target: RemoteTarget,
+  pullRequest: PullRequestTarget,
 ): RemoteGit {
   const withRemote = (use: (remote: GitContext) => Promise<void>) =>
     withGitAccess(credentials, target.privateDir, (access) =>
@@ -48,7 +54,16 @@ export function inProcessRemote(
     );
   return {
     clone: () => withRemote((r) => clone(work, r, target.privateDir, target.url, target.branch)),
-    push: () => withRemote((r) => push(work, r, target.privateDir, target.url, target.pushBranch)),
+    async push(text) {
+      await withRemote((r) => push(work, r, target.privateDir, target.url, target.pushBranch));
+      return openTaskPullRequest({
+        ...pullRequest,
+        token: apiToken(credentials),
+        head: target.pushBranch,
+        base: target.branch,
+        text,
+      });
+    },
   };
 }
 
@@ -73,10 +88,10 @@ export function handoffRemote(dir: string, attempt: number, signal: AbortSignal,
       if (!answer) throw new HandoffStopped("stopped while waiting for the git container's clone");
       if (!answer.ok) throw new GitError(answer.error);
     },
-    async push() {
+    async push(text) {
       // A request names no branch: the git container pushes the one it knows for this task.
       const id = randomUUID();
-      await writeMessage(dir, HANDOFF_FILE.pushRequest, { id });
+      await writeMessage(dir, HANDOFF_FILE.pushRequest, { id, ...text });
       const answer = await waitForMessage(
         dir,
         HANDOFF_FILE.pushResult,
@@ -87,6 +102,8 @@ export function handoffRemote(dir: string, attempt: number, signal: AbortSignal,
       );
       if (!answer) throw new HandoffStopped("stopped while waiting for the git container's push");
       if (!answer.ok) throw new GitError(answer.error);
+      const { id: _, ok: __, ...outcome } = answer;
+      return outcome;
     },
   };
 }

@@ -7,6 +7,7 @@ import { celString, withRules, withTransitionRules } from "./extensions.ts";
 import { boundedString, dnsLabel, gitBranch, matching, presence, repoUrl } from "./formats.ts";
 import { ConditionsSchema, objectMeta } from "./meta.ts";
 import { TaskPhaseSchema } from "./phase.ts";
+import { PullRequestForgeSchema, PullRequestStateSchema, TaskPullRequestSchema } from "./pull-request.ts";
 
 /** 64 KiB: room for a detailed brief, far below etcd's object size limit. */
 export const MAX_PROMPT_LENGTH = 65_536;
@@ -60,6 +61,7 @@ export const AgentTaskSpecSchema = z
         },
       ).describe("What the agent should do."),
       repo: TaskRepoSchema.optional(),
+      pullRequest: TaskPullRequestSchema.optional(),
       command: CommandSchema.optional().describe(
         "Command that runs the agent; the Org's agent command when omitted.",
       ),
@@ -117,7 +119,21 @@ export const LastPRSchema = z
     title: z.string().max(1024).describe("Title of the change."),
     summary: z.string().max(MAX_SUMMARY_LENGTH).describe("What the agent did."),
     diffstat: DiffstatSchema,
-    url: z.string().max(2048).optional().describe("The pull request, when the forge opened one."),
+    url: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe(
+        "The pull request's page when one was opened; else, on a known forge, where a person opens one.",
+      ),
+    forge: PullRequestForgeSchema.optional().describe("The forge the pull request is on."),
+    number: z.int().min(1).optional().describe("The pull request's number on its forge."),
+    state: PullRequestStateSchema.optional().describe("The pull request's state when the agent last saw it."),
+    pullRequestError: z
+      .string()
+      .max(MAX_LAST_PR_ERROR_LENGTH)
+      .optional()
+      .describe("Why no pull request was opened or updated for the pushed branch."),
   })
   .describe("The change the last attempt pushed, from the agent's last_pr.json.");
 export type LastPR = z.infer<typeof LastPRSchema>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { COMMIT, DiffstatSchema, type LastPR, LastPRSchema } from "./agenttask.ts";
 import { codePointLength } from "./formats.ts";
+import { PullRequestForgeSchema, PullRequestStateSchema } from "./pull-request.ts";
 
 /**
  * The agent's last_pr.json. Unknown keys are dropped rather than refused so that an agent image newer
@@ -18,6 +19,10 @@ export const LastPRArtifactSchema = z.object({
   summary: z.string(),
   diffstat: DiffstatSchema,
   url: z.string().optional(),
+  forge: PullRequestForgeSchema.optional(),
+  number: z.int().min(1).optional(),
+  state: PullRequestStateSchema.optional(),
+  pullRequestError: z.string().optional(),
   exitCode: z.int(),
   createdAt: z.iso.datetime({ offset: true }),
 });
@@ -50,6 +55,7 @@ export const ARTIFACT_LIMITS = {
   title: maxLength(LastPRSchema.shape.title),
   summary: maxLength(LastPRSchema.shape.summary),
   url: maxLength(LastPRSchema.shape.url.unwrap()),
+  pullRequestError: maxLength(LastPRSchema.shape.pullRequestError.unwrap()),
 } as const;
 
 export interface FitArtifact {
@@ -84,5 +90,10 @@ export function toLastPR(artifact: LastPRArtifact): LastPR {
     summary: fit.summary,
     diffstat: fit.diffstat,
   };
-  return fit.url ? { ...lastPR, url: fit.url } : lastPR;
+  if (fit.url) lastPR.url = fit.url;
+  if (fit.forge) lastPR.forge = fit.forge;
+  if (fit.number !== undefined) lastPR.number = fit.number;
+  if (fit.state) lastPR.state = fit.state;
+  if (fit.pullRequestError) lastPR.pullRequestError = fit.pullRequestError;
+  return lastPR;
 }

@@ -11,6 +11,8 @@ interface PrinterColumn {
   type: "string" | "integer" | "boolean" | "date";
   jsonPath: string;
   description?: string;
+  /** 1: shown by `kubectl get -o wide` only. */
+  priority?: number;
 }
 
 export interface CustomResourceDefinition {
@@ -118,6 +120,26 @@ export function renderCrds(): CustomResourceDefinition[] {
           type: "string",
           jsonPath: ".status.editorURL",
           description: "The task's code-server editor.",
+        },
+        {
+          name: "PR",
+          type: "integer",
+          jsonPath: ".status.artifacts.lastPR.number",
+          description: "The number of the pull request the task opened.",
+        },
+        {
+          name: "PR-State",
+          type: "string",
+          jsonPath: ".status.artifacts.lastPR.state",
+          description: "open, closed or merged.",
+          priority: 1,
+        },
+        {
+          name: "PR-URL",
+          type: "string",
+          jsonPath: ".status.artifacts.lastPR.url",
+          description: "The pull request's page.",
+          priority: 1,
         },
         AGE,
         REASON,

@@ -8,5 +8,6 @@ export * from "./issues.ts";
 export * from "./meta.ts";
 export * from "./org.ts";
 export * from "./phase.ts";
+export * from "./pull-request.ts";
 export * from "./quantity.ts";
 export * from "./task-key.ts";

@@ -19,6 +19,7 @@ import {
 } from "./formats.ts";
 import { ConditionsSchema, objectMeta } from "./meta.ts";
 import { TaskCountsSchema } from "./phase.ts";
+import { ForgeSchema, PullRequestsSchema } from "./pull-request.ts";
 
 /** An Org without spec.namespace runs its tasks in org-<name>. */
 export const DEFAULT_NAMESPACE_PREFIX = "org-";
@@ -155,10 +156,14 @@ export const OrgSpecSchema = withTransitionRules(
                 },
                 { error: presence("an object") },
               )
-              .describe("Secret with the credentials the agent clones and pushes with."),
+              .describe(
+                "Secret with the credentials the git container clones and pushes with: `token` (+ `username`) for https, `ssh-privatekey` (+ `known_hosts`) for ssh. Its `token` also opens the pull requests.",
+              ),
+            forge: ForgeSchema.optional(),
+            pullRequests: defaultedObject(PullRequestsSchema),
           })
           .optional()
-          .describe("Git access of the agents."),
+          .describe("Git access of the agents, and the pull requests they open."),
         editor: defaultedObject(EditorSchema),
         mesh: defaultedObject(MeshSchema),
         limits: defaultedObject(LimitsSchema),

@@ -1,8 +1,9 @@
 import type { z } from "zod";
+import type { PullRequestState } from "../../schema/pull-request.ts";
 import type { PullRequestForge } from "../forge.ts";
 import type { ForgeHttp } from "../forge-http.ts";
 
-export type PullRequestState = "open" | "closed" | "merged";
+export type { PullRequestState } from "../../schema/pull-request.ts";
 
 /** A pull (GitLab: merge) request as agentyard reports it. */
 export interface PullRequest {

@@ -295,6 +295,42 @@ describe("renderTask", () => {
       expect(Object.keys(env(byName("git")))).not.toContain("AGENTYARD_COMMAND");
     });
 
+    it("is told the pull request to open: the Org's settings under the task's, and its forge", () => {
+      const withForge = org({
+        git: {
+          credentialsSecretRef: { name: "acme-git" },
+          forge: { type: "gitea", apiUrl: "https://git.acme.example/api/v1" },
+          pullRequests: { draft: true, labels: ["agent"], reviewers: ["alice"] },
+        },
+      });
+      const told = (t: ReturnType<typeof task>, o: ReturnType<typeof org>) => {
+        const pod = find(renderTask(t, o, opts), "Deployment").spec.template.spec;
+        const git = pod.containers.find((c: { name: string }) => c.name === "git");
+        const agent = pod.containers.find((c: { name: string }) => c.name === "agent");
+        expect(Object.keys(env(agent))).not.toContain("AGENTYARD_PULL_REQUEST");
+        const raw = env(git).AGENTYARD_PULL_REQUEST;
+        return raw === undefined ? undefined : JSON.parse(raw.replaceAll("$$", "$"));
+      };
+      const repo = { url: "https://git.acme.example/acme/app.git" };
+      expect(told(task({ repo }), withForge)).toEqual({
+        forge: { type: "gitea", apiUrl: "https://git.acme.example/api/v1" },
+        draft: true,
+        labels: ["agent"],
+        reviewers: ["alice"],
+      });
+      expect(told(task({ repo, pullRequest: { draft: false, labels: [] } }), withForge)).toEqual({
+        forge: { type: "gitea", apiUrl: "https://git.acme.example/api/v1" },
+        draft: false,
+        labels: [],
+        reviewers: ["alice"],
+      });
+      expect(told(own, withSecret)).toEqual({ draft: false, labels: [], reviewers: [] });
+      const off = org({
+        git: { credentialsSecretRef: { name: "acme-git" }, pullRequests: { enabled: false } },
+      });
+      expect(told(task({ repo }), off)).toBeUndefined();
+    });
+
     it("is not there for a task without a repository", () => {
       const none = find(renderTask(task(), org(), opts), "Deployment").spec.template.spec;
       expect(none.containers.map((c: { name: string }) => c.name)).toEqual(["agent", "editor"]);

@@ -12,6 +12,7 @@ import {
   isOperatorEnv,
   LABEL_COMPONENT,
   MOUNT_PATH,
+  type PullRequestConfig,
   STARTED_FILE,
   taskChildNames,
   taskLabels,
@@ -109,6 +110,7 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     gitCredentials: undefined,
     gitHandoff: repo ? MOUNT_PATH.gitHandoff : undefined,
     gitHome: undefined,
+    pullRequest: undefined,
     editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
   });
 }
@@ -130,7 +132,29 @@ export function gitContainerEnv(
     gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
     gitHandoff: MOUNT_PATH.gitHandoff,
     gitHome: MOUNT_PATH.gitHome,
+    pullRequest: pullRequestConfigEnv(task, org),
   });
+}
+
+/**
+ * The pull request the git container opens after each push: the Org's settings under the task's, or
+ * none when the Org turned them off or gave no credentials (a forge's API takes no anonymous writes).
+ */
+export function pullRequestConfig(task: AgentTask, org: Org): PullRequestConfig | undefined {
+  const git = org.spec.git;
+  if (!git?.pullRequests.enabled) return undefined;
+  const own = task.spec.pullRequest;
+  const config: PullRequestConfig = {
+    draft: own?.draft ?? git.pullRequests.draft,
+    labels: own?.labels ?? git.pullRequests.labels,
+    reviewers: own?.reviewers ?? git.pullRequests.reviewers,
+  };
+  return git.forge ? { forge: git.forge, ...config } : config;
+}
+
+function pullRequestConfigEnv(task: AgentTask, org: Org): string | undefined {
+  const config = pullRequestConfig(task, org);
+  return config && JSON.stringify(config);
 }
 
 /**

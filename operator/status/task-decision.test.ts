@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AgentState, parseAgentState } from "../../schema/contract/index.ts";
 import { task as makeTask } from "../../schema/fixtures.test-support.ts";
-import { type AgentTaskStatus, AgentTaskStatusSchema } from "../../schema/index.ts";
+import { type AgentTaskStatus, AgentTaskStatusSchema, toLastPR as toStatus } from "../../schema/index.ts";
 import { decideTask, retryBackoffMs, type TaskWorld } from "./task-decision.ts";
 
 const NOW = new Date("2026-11-24T12:00:00Z");
@@ -158,6 +158,77 @@ describe("decideTask", () => {
     const d = decideTask(world({}, earlier, { state: state({ finishedAt: at(-1), exitCode: 0, lastPR }) }));
     expect(d.status.artifacts?.lastPRError).toBeUndefined();
     expect(d.status.message).toBe("finished: pushed agentyard/fix-bug at 0123456789ab");
+  });
+
+  it("reports the pull request the agent opened, with its number, state and page", () => {
+    const opened = {
+      ...lastPR,
+      url: "http://127.0.0.1:3000/acme/app/pulls/7",
+      forge: "gitea" as const,
+      number: 7,
+      state: "open" as const,
+    };
+    const d = decideTask(
+      world(
+        {},
+        { ...started, phase: "Running" },
+        { state: state({ finishedAt: at(-1), exitCode: 0, lastPR: opened }) },
+      ),
+    );
+    expect(d.status.phase).toBe("Succeeded");
+    expect(d.status.message).toBe(
+      "finished: pushed agentyard/fix-bug at 0123456789ab; pull request #7 (open)",
+    );
+    expect(d.status.artifacts?.lastPR).toMatchObject({
+      url: opened.url,
+      forge: "gitea",
+      number: 7,
+      state: "open",
+    });
+    expect(AgentTaskStatusSchema.safeParse(d.status).success).toBe(true);
+  });
+
+  describe("a pushed branch whose pull request could not be opened", () => {
+    const refused = { ...lastPR, pullRequestError: "gitea refused the token (401)" };
+    const finishedRefused = { state: state({ finishedAt: at(-1), exitCode: 0, lastPR: refused }) };
+
+    it("succeeds with the branch and the reason, by default", () => {
+      const d = decideTask(world({}, { ...started, phase: "Running" }, finishedRefused));
+      expect(d.status.phase).toBe("Succeeded");
+      expect(d.status.message).toBe(
+        "finished: pushed agentyard/fix-bug at 0123456789ab; no pull request: gitea refused the token (401)",
+      );
+      expect(d.status.artifacts?.lastPR).toMatchObject({
+        branch: "agentyard/fix-bug",
+        pullRequestError: "gitea refused the token (401)",
+      });
+    });
+
+    it("fails the task, retries included, when the Org says a failed pull request is a failed task", () => {
+      const fails = { ...finishedRefused, pullRequestErrorFails: true };
+      const d = decideTask(world({}, { ...started, phase: "Running" }, fails));
+      expect(d.status).toMatchObject({
+        phase: "Failed",
+        message:
+          "pushed agentyard/fix-bug, but its pull request could not be opened (spec.git.pullRequests.failTaskOnError): gitea refused the token (401)",
+      });
+      expect(d.status.artifacts?.lastPR?.pullRequestError).toBe("gitea refused the token (401)");
+      const retried = decideTask(world({ retries: 1 }, { ...started, phase: "Running" }, fails));
+      expect(retried.status.phase).toBe("Starting");
+      expect(retried.status.message).toContain("its pull request could not be opened");
+    });
+
+    it("does not fail a later attempt over an earlier attempt's pull request", () => {
+      const earlier = {
+        ...started,
+        attempts: 2,
+        phase: "Running" as const,
+        artifacts: { lastPR: { ...toStatus(refused) } },
+      };
+      const clean = { state: { attempt: 2, startedAt: at(-50), finishedAt: at(-1), exitCode: 0 } };
+      const d = decideTask(world({ retries: 1 }, earlier, { ...clean, pullRequestErrorFails: true }));
+      expect(d.status.phase).toBe("Succeeded");
+    });
   });
 
   it("fails with the exit code and the agent's message when no retries are left", () => {

@@ -23,6 +23,8 @@ export interface TaskWorld {
   /** The agent's report of the current attempt. */
   state?: AgentState;
   editorIdleTimeoutMs?: number;
+  /** The Org's spec.git.pullRequests.failTaskOnError: a pushed branch without its pull request fails. */
+  pullRequestErrorFails?: boolean;
 }
 
 /** Whether the task's children exist and, if so, whether the agent pod runs. */
@@ -152,10 +154,15 @@ function succeededMessage(pr: LastPR | undefined, state: AgentState | undefined)
   const error = state?.lastPRError;
   if (error && !state?.lastPR) return `finished, but the agent's report of its change was refused: ${error}`;
   if (!pr) return "finished: no changes to push";
-  const pushed = `finished: pushed ${pr.branch} at ${pr.commit.slice(0, 12)}`;
+  const pushed = `finished: pushed ${pr.branch} at ${pr.commit.slice(0, 12)}${pullRequestPart(pr)}`;
   return error
     ? `${pushed}; its report was cut to fit the status (see status.artifacts.lastPRError)`
     : pushed;
+}
+
+function pullRequestPart(pr: LastPR): string {
+  if (pr.number !== undefined) return `; pull request #${pr.number} (${pr.state ?? "open"})`;
+  return pr.pullRequestError ? `; no pull request: ${pr.pullRequestError}` : "";
 }
 
 function describeExit(state: AgentState | undefined, exitCode: number): string {
@@ -203,13 +210,19 @@ export function decideTask(world: TaskWorld): TaskDecision {
     const exitCode = state?.finishedAt ? (state.exitCode ?? 1) : (pod?.terminated?.exitCode ?? 1);
     const finishedAt = state?.finishedAt ?? rfc3339(now);
     const withPR = withRunningAt(withArtifacts(status, state), state);
-    if (exitCode === 0) {
-      const message = succeededMessage(withPR.artifacts?.lastPR, state);
+    const lastPR = withPR.artifacts?.lastPR;
+    // This attempt's own report: a branch an earlier attempt pushed is not this attempt's failure.
+    const pullRequestFailed = world.pullRequestErrorFails && state?.lastPR?.pullRequestError !== undefined;
+    if (exitCode === 0 && !pullRequestFailed) {
+      const message = succeededMessage(lastPR, state);
       return finished(world, { ...withPR, phase: "Succeeded", finishedAt, message });
     }
-    const why = state?.finishedAt
-      ? describeExit(state, exitCode)
-      : `the agent container crashed (exit ${exitCode}${pod?.terminated?.reason ? `, ${pod.terminated.reason}` : ""})`;
+    const why =
+      exitCode === 0
+        ? `pushed ${lastPR?.branch}, but its pull request could not be opened (spec.git.pullRequests.failTaskOnError): ${lastPR?.pullRequestError}`
+        : state?.finishedAt
+          ? describeExit(state, exitCode)
+          : `the agent container crashed (exit ${exitCode}${pod?.terminated?.reason ? `, ${pod.terminated.reason}` : ""})`;
     if (attempts <= task.spec.retries) {
       const retryAt = new Date(finishedAt).getTime() + retryBackoffMs(attempts);
       if (now.getTime() < retryAt) {

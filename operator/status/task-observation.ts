@@ -45,5 +45,6 @@ export function taskWorld(
     pod: podView(observed.pod),
     state: parseAgentState(observed.state, task.status?.attempts ?? 0),
     ...(idle ? { editorIdleTimeoutMs: parseDuration(idle) } : {}),
+    ...(org.spec.git?.pullRequests.failTaskOnError ? { pullRequestErrorFails: true } : {}),
   };
 }

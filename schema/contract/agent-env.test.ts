@@ -16,6 +16,7 @@ const values: AgentEnv = {
   gitCredentials: undefined,
   gitHandoff: undefined,
   gitHome: undefined,
+  pullRequest: undefined,
   editorUrl: "http://127.0.0.1:8443",
 };
 

@@ -80,6 +80,12 @@ export const AGENT_ENV = {
     carries: "code-server's base URL, when the Org has an editor",
     always: false,
   },
+  pullRequest: {
+    name: "AGENTYARD_PULL_REQUEST",
+    carries:
+      "the pull request to open after each push, as JSON (PullRequestConfigSchema; in the git container only)",
+    always: false,
+  },
 } as const;
 
 export type AgentEnvKey = keyof typeof AGENT_ENV;
@@ -131,6 +137,7 @@ export const GIT_CONTAINER_ENV_KEYS = [
   "gitCredentials",
   "gitHandoff",
   "gitHome",
+  "pullRequest",
 ] as const satisfies readonly AgentEnvKey[];
 
 export type GitContainerEnv = Pick<AgentEnv, (typeof GIT_CONTAINER_ENV_KEYS)[number]>;

@@ -12,5 +12,6 @@ export * from "./kinds.ts";
 export * from "./labels.ts";
 export * from "./lifecycle.ts";
 export * from "./names.ts";
+export * from "./pull-request.ts";
 export * from "./rbac.ts";
 export * from "./state.ts";
