@@ -182,7 +182,11 @@ until grep -q forged "$AGENTYARD_GIT_HANDOFF/${HANDOFF_FILE.pushResult}" 2>/dev/
 
     const second = new AbortController();
     const again = side(second.signal);
-    await writeMessage(handoffDir, HANDOFF_FILE.pushRequest, { id: "after-restart", title: "work", body: "" });
+    await writeMessage(handoffDir, HANDOFF_FILE.pushRequest, {
+      id: "after-restart",
+      title: "work",
+      body: "",
+    });
     await expect
       .poll(() => readMessage(handoffDir, HANDOFF_FILE.pushResult, PushAnswerSchema), { timeout: 30_000 })
       .toEqual({ id: "after-restart", ok: true });

@@ -6,6 +6,7 @@ import { startApi } from "../api/server.ts";
 import { ensureDashboard } from "../dashboard/build.ts";
 import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { ensureDemo } from "../devcluster/demo.ts";
+import { startDemoForge } from "../devcluster/demo-forge.ts";
 import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
 import { ensureDevCertificate } from "../devcluster/self-signed.ts";
@@ -20,6 +21,7 @@ interface StartFlags {
   logFormat: LogFormat;
   tls?: boolean;
   listen: string;
+  forge?: boolean;
 }
 
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
@@ -39,6 +41,10 @@ export function startCommand(): Command {
       "--listen <host:port>",
       "where the api and the dashboard listen (loopback only)",
       "127.0.0.1:8080",
+    )
+    .option(
+      "--forge",
+      "run a local Gitea (built on first use) with a demo repository: the demo Org's tasks open real pull requests there",
     )
     .action(async (flags: StartFlags) => {
       // Four programs share this terminal: each gets its own logger, named and prefixed.
@@ -60,7 +66,10 @@ export function startCommand(): Command {
       // Pods on the node agentyard-local run as local processes: the agent runtime and code-server.
       const nodeAgent = await startDevNodeAgent(info, { log: logger("node-agent", "node-agent") });
       beforeStop(() => nodeAgent.stop());
-      const demo = await ensureDemo((args, options) => cluster.kubectl(args, options), devStateDir());
+      const kubectl = (args: string[], options?: { input?: string }) => cluster.kubectl(args, options);
+      const forge = flags.forge ? await startDemoForge(kubectl, devStateDir(), log) : undefined;
+      if (forge) beforeStop(() => forge.gitea.stop());
+      const demo = await ensureDemo(kubectl, devStateDir(), forge);
       // The first editor would otherwise wait for this install; meanwhile agents already run.
       void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
@@ -100,6 +109,11 @@ export function startCommand(): Command {
           ...(tls
             ? [`  TLS:        self-signed ${tls.certFile}; trust it in the browser, or curl --cacert it`]
             : []),
+          ...(forge
+            ? [
+                `  forge:      ${forge.repo.htmlUrl}/pulls  (Gitea; sign in as ${forge.user.username}, password ${forge.user.password}; its data lasts this run)`,
+              ]
+            : []),
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
@@ -109,7 +123,9 @@ export function startCommand(): Command {
           "  npx agentyard tasks                                            # the tasks and their phases",
           `  curl -sS ${tls ? `--cacert ${tls.certFile} ` : ""}-X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
-          `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
+          forge
+            ? `  open ${forge.repo.htmlUrl}/pulls      # the pull requests the demo Org's agents opened`
+            : `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,
           "",
           "Docs: README.md, docs/cli.md, docs/api.md, docs/operator.md. Ctrl-C stops everything.",
           "",

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KubectlResult } from "./cluster.ts";
+import type { DemoForge } from "./demo-forge.ts";
 import { bareRepo } from "./git.ts";
 import { LOCAL_LABEL, LOCAL_TAINT } from "./node-agent/index.ts";
 
@@ -20,13 +21,14 @@ A repository that \`npm start\` made for the demo Org. Each task's agent pushes 
  * the node agent's node as local processes, and its default command is the demo agent. A real
  * coding-agent CLI is one `spec.agent.command` away.
  */
-export function demoOrg(repoPath: string) {
+export function demoOrg(repoPath: string, forge?: DemoForge) {
   return {
     apiVersion: "agentyard.dev/v1alpha1",
     kind: "Org",
     metadata: { name: "demo" },
     spec: {
-      repo: { url: `file://${repoPath}`, branch: "main" },
+      repo: { url: forge ? forge.repo.cloneUrl : `file://${repoPath}`, branch: "main" },
+      ...(forge ? { git: forge.git } : {}),
       agent: {
         command: DEMO_AGENT_COMMAND,
         nodeSelector: { [LOCAL_LABEL]: "true" },
@@ -37,13 +39,20 @@ export function demoOrg(repoPath: string) {
   };
 }
 
-/** The demo repository in the dev state folder (made once) and the demo Org pointing at it. */
-export async function ensureDemo(kubectl: Kubectl, stateDir: string): Promise<{ repo: string }> {
+/**
+ * The demo repository in the dev state folder (made once) and the demo Org pointing at it; with a
+ * demo forge, at the forge's repository instead, opening pull requests there.
+ */
+export async function ensureDemo(
+  kubectl: Kubectl,
+  stateDir: string,
+  forge?: DemoForge,
+): Promise<{ repo: string }> {
   const repo = join(stateDir, "demo.git");
   if (!existsSync(join(repo, "HEAD"))) await bareRepo(repo, { "README.md": DEMO_README });
   const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(demoOrg(repo)),
+    input: JSON.stringify(demoOrg(repo, forge)),
   });
   if (applied.code !== 0) throw new Error(`creating the demo Org failed: ${applied.stderr}`);
-  return { repo };
+  return { repo: forge ? forge.repo.htmlUrl : repo };
 }

@@ -34,6 +34,24 @@ export class AyArtifactView extends LitElement {
       h3 {
         margin-bottom: 0.5rem;
       }
+      .pr-state {
+        display: inline-block;
+        padding: 0 0.45rem;
+        border: 1px solid currentColor;
+        border-radius: 999px;
+        font-size: 0.85em;
+        font-weight: 600;
+      }
+      .pr-state.open {
+        color: var(--ay-ok);
+      }
+      .pr-state.merged {
+        color: var(--ay-info);
+      }
+      .pr-state.closed,
+      .pr-error {
+        color: var(--ay-bad);
+      }
     `,
   ];
 
@@ -43,6 +61,29 @@ export class AyArtifactView extends LitElement {
     return safe
       ? html`<a href=${safe} target="_blank" rel="noopener noreferrer" data-artifact="url">${safe}</a>`
       : html`<code data-artifact="url">${url}</code>`;
+  }
+
+  /**
+   * The pull request the agent opened: its number, state and page; or why there is none, beside the
+   * branch that was pushed all the same; or, on a known forge, where a person opens one.
+   */
+  private pullRequest(pr: LastPR) {
+    if (pr.number !== undefined) {
+      const state = pr.state ?? "open";
+      return html`<dt>Pull request</dt>
+        <dd>
+          <span class="pr-state ${state}" data-artifact="pr-state">${state}</span>
+          <span data-artifact="pr-number">${`#${pr.number}`}</span>${pr.forge ? html` on ${pr.forge}` : nothing}
+          ${pr.url ? html`<br />${this.link(pr.url)}` : nothing}
+        </dd>`;
+    }
+    const error = pr.pullRequestError
+      ? html`<dt>Pull request</dt><dd class="pr-error" role="status" data-artifact="pr-error">Not opened: ${pr.pullRequestError}</dd>`
+      : nothing;
+    const open = pr.url
+      ? html`<dt>${pr.pullRequestError ? "Open one" : "Pull request"}</dt><dd>${this.link(pr.url)}</dd>`
+      : nothing;
+    return html`${error}${open}`;
   }
 
   override render() {
@@ -63,7 +104,7 @@ export class AyArtifactView extends LitElement {
           <span class="del">−${deletions}</span>
           <span class="visually-hidden">(${insertions} lines added, ${deletions} removed)</span>
         </dd>
-        ${pr.url ? html`<dt>Pull request</dt><dd>${this.link(pr.url)}</dd>` : nothing}
+        ${this.pullRequest(pr)}
       </dl>
       ${pr.summary ? html`<div class="summary">${pr.summary}</div>` : nothing}`;
   }

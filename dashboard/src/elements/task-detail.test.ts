@@ -89,6 +89,44 @@ describe("<ay-task-detail>", () => {
     }
   });
 
+  it("shows the pull request's number, state and page, or why it was not opened", async () => {
+    stubTaskReads();
+    const opened = {
+      ...lastPR,
+      forge: "gitea" as const,
+      number: 17,
+      state: "merged" as const,
+    };
+    const el = await detail(aTask({ phase: "Succeeded", status: { artifacts: { lastPR: opened } } }));
+    const root = el.shadowRoot as ShadowRoot;
+    expect(text(find(root, '[data-artifact="pr-number"]'))).toBe("#17");
+    expect(text(find(root, '[data-artifact="pr-state"]'))).toBe("merged");
+    expect(find(root, '[data-artifact="url"]')?.getAttribute("href")).toBe(lastPR.url);
+    expect(root.querySelector('[data-artifact="pr-error"]')).toBeNull();
+    el.remove();
+
+    const refused = await detail(
+      aTask({
+        phase: "Succeeded",
+        status: {
+          artifacts: {
+            lastPR: {
+              ...lastPR,
+              url: undefined,
+              pullRequestError: "gitea: the token lacks the rights for this",
+            },
+          },
+        },
+      }),
+    );
+    const refusedRoot = refused.shadowRoot as ShadowRoot;
+    expect(text(find(refusedRoot, '[data-artifact="pr-error"]'))).toBe(
+      "Not opened: gitea: the token lacks the rights for this",
+    );
+    expect(refusedRoot.querySelector('[data-artifact="pr-number"]')).toBeNull();
+    expect(text(refused)).toContain("agentyard/health");
+  });
+
   it("disables what RBAC refuses, and Cancel once the task has finished", async () => {
     stubTaskReads();
     const refused = await detail(aTask(), { cancel: false, delete: false });

@@ -1,0 +1,67 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { KubectlResult } from "./cluster.ts";
+import { type GiteaRepo, type GiteaServer, type GiteaUser, startGitea } from "./gitea-server.ts";
+
+type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
+
+/** Where the operator of `npm start` takes Org Secrets from: its default --secret-namespaces. */
+export const DEMO_SECRET_NAMESPACE = "agentyard-system";
+export const DEMO_GIT_SECRET = "demo-git";
+
+export interface DemoForge {
+  gitea: GiteaServer;
+  /** The person's login on the forge's pages, and the agents' too (their token is its own). */
+  user: GiteaUser;
+  repo: GiteaRepo;
+  /** What the demo Org's spec.git says: the Secret with the user's token, and the forge. */
+  git: {
+    credentialsSecretRef: { name: string; namespace: string };
+    forge: { type: "gitea" };
+  };
+}
+
+async function apply(kubectl: Kubectl, object: unknown): Promise<void> {
+  const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
+    input: JSON.stringify(object),
+  });
+  if (applied.code !== 0) throw new Error(`applying the demo forge's objects failed: ${applied.stderr}`);
+}
+
+/**
+ * `npm start --forge`: a Gitea of this run on loopback (its data lasts one run), a user `demo` with
+ * a repository `demo/demo`, and the Secret with that user's token that the demo Org's git container
+ * pushes and opens pull requests with.
+ */
+export async function startDemoForge(
+  kubectl: Kubectl,
+  stateDir: string,
+  log: (line: string) => void,
+): Promise<DemoForge> {
+  const dir = join(stateDir, "gitea");
+  await rm(dir, { recursive: true, force: true });
+  const gitea = await startGitea({ dir, log });
+  try {
+    const user = await gitea.createUser("demo");
+    const repo = await gitea.createRepo("demo", "demo");
+    await apply(kubectl, { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } });
+    await apply(kubectl, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: DEMO_GIT_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+      stringData: { token: user.token, username: user.username },
+    });
+    return {
+      gitea,
+      user,
+      repo,
+      git: {
+        credentialsSecretRef: { name: DEMO_GIT_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+        forge: { type: "gitea" },
+      },
+    };
+  } catch (err) {
+    await gitea.stop();
+    throw err;
+  }
+}
