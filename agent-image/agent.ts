@@ -226,7 +226,11 @@ async function pushChanges(run: Run, g: GitContext, remote: RemoteUrl, base: str
   const opened = outcome.pullRequest;
   const url = opened?.url ?? pullRequestUrl(remote, repo.branch, branch);
   if (url) artifact.url = url;
-  if (opened) Object.assign(artifact, { forge: opened.forge, number: opened.number, state: opened.state });
+  if (opened) {
+    artifact.forge = opened.forge;
+    artifact.number = opened.number;
+    artifact.state = opened.state;
+  }
   if (outcome.pullRequestError) artifact.pullRequestError = run.redactor.redact(outcome.pullRequestError);
   run.log.info({ branch, commit, url, pullRequestError: artifact.pullRequestError }, "pushed");
   return artifact;

@@ -255,14 +255,17 @@ describe("pull requests a task opens on a real Gitea, through the operator and t
   });
 
   it("gives a clear error, without the token, when the token may push but not label", async () => {
-    // Gitea keeps labels under the issue scope: this token pushes the branch, and the forge refuses the rest.
+    // Gitea keeps labels under the issue scope: this token pushes the branch, and the forge refuses
+    // the look-up of the Org's labels, before anything is opened.
     const pushOnly = await gitea.createToken(acme, ["write:repository", "read:user"]);
     await gitSecret("scoped-git", pushOnly);
     await forgeOrg("scoped", { forge: { type: "gitea" }, pullRequests: { labels: ["agentyard"] } });
     const done = await runTask("scoped", "labelled", { prompt: "Say hello" });
     const lastPR = done.status?.artifacts?.lastPR;
     expect(lastPR?.branch).toBe("agentyard/labelled");
-    expect(lastPR?.pullRequestError).toMatch(/^gitea: .*HTTP 403.*write:issue/);
+    expect(lastPR?.pullRequestError).toMatch(
+      /^gitea: GET \/repos\/acme\/app\/labels answered HTTP 403 Forbidden: .*required=\[read:issue\].*\(the token lacks the rights for this\)$/,
+    );
     expect(done.status?.message).toContain(`; no pull request: ${lastPR?.pullRequestError}`);
     const everything = `${JSON.stringify(done)}\n${await podLogs("org-scoped", "labelled")}`;
     expect(everything).not.toContain(pushOnly);

@@ -242,6 +242,7 @@ describe("renderTask", () => {
 
   describe("the git container", () => {
     const withSecret = org({
+      repo: { url: "https://git.example/acme/site.git" },
       git: { credentialsSecretRef: { name: "acme-git" } },
       agent: { image: "acme/agent:1", allowImageOverride: true },
     });
@@ -293,6 +294,55 @@ describe("renderTask", () => {
       expect(mountNames(byName("git"))).not.toContain("agent-token");
       expect(Object.keys(env(byName("git")))).not.toContain("AGENTYARD_PROMPT");
       expect(Object.keys(env(byName("git")))).not.toContain("AGENTYARD_COMMAND");
+    });
+
+    it("sends the Org's credentials only to the host of the Org's repository or forge, never to one a task chose", () => {
+      const secretOf = (t: ReturnType<typeof task>, o: ReturnType<typeof org>) => {
+        const pod = find(renderTask(t, o, opts), "Deployment").spec.template.spec;
+        const git = pod.containers.find((c: { name: string }) => c.name === "git");
+        return {
+          volume: pod.volumes.some((v: { name: string }) => v.name === "git-credentials"),
+          mount: mountNames(git).includes("git-credentials"),
+          env: env(git).AGENTYARD_GIT_CREDENTIALS,
+          pullRequest: env(git).AGENTYARD_PULL_REQUEST !== undefined,
+        };
+      };
+      const given = { volume: true, mount: true, env: "/var/run/agentyard/git", pullRequest: true };
+      const withheld = { volume: false, mount: false, env: undefined, pullRequest: false };
+      expect(secretOf(task({ repo: { branch: "dev" } }), withSecret)).toEqual(given);
+      expect(secretOf(task({ repo: { url: "https://GIT.example/acme/other.git" } }), withSecret)).toEqual(
+        given,
+      );
+      for (const url of [
+        "https://evil.example/acme/app.git",
+        "http://git.example/acme/app.git",
+        "https://git.example:8443/acme/app.git",
+        "https://git.example.evil.example/acme/app.git",
+        "ssh://git@git.example/acme/app.git",
+        "git@git.example:acme/app.git",
+      ]) {
+        expect(secretOf(task({ repo: { url } }), withSecret), url).toEqual(withheld);
+      }
+      const viaForge = org({
+        git: {
+          credentialsSecretRef: { name: "acme-git" },
+          forge: { type: "gitlab", apiUrl: "https://gitlab.acme.example/api/v4" },
+        },
+      });
+      expect(secretOf(task({ repo: { url: "https://gitlab.acme.example/acme/app.git" } }), viaForge)).toEqual(
+        given,
+      );
+      expect(secretOf(task({ repo: { url: "https://git.example/acme/app.git" } }), viaForge)).toEqual(
+        withheld,
+      );
+      const sshOrg = org({
+        repo: { url: "git@git.example:acme/site.git" },
+        git: { credentialsSecretRef: { name: "acme-git" } },
+      });
+      expect(secretOf(task({ repo: { url: "ssh://git@git.example:22/acme/app.git" } }), sshOrg).mount).toBe(
+        true,
+      );
+      expect(secretOf(task({ repo: { url: "git@evil.example:acme/app.git" } }), sshOrg).mount).toBe(false);
     });
 
     it("is told the pull request to open: the Org's settings under the task's, and its forge", () => {

@@ -4,6 +4,7 @@ import {
   agentEnvVars,
   agentSelector,
   COMPONENT,
+  credentialOrigin,
   EDITOR_CONTAINER,
   EDITOR_PORT_NAME,
   GIT_CONTAINER,
@@ -68,6 +69,23 @@ export function effectiveRepo(task: AgentTask, org: Org): { url: string; branch:
   return { url, branch };
 }
 
+/**
+ * The Org's git Secret, when the task's repository is where the Org's credentials belong: the host
+ * of the Org's spec.repo or of its forge's API. A task may name another repository, but the Org's
+ * token goes to no server a task chose (it would be that server's to keep); there the git container
+ * clones and pushes without credentials.
+ */
+export function taskGitCredentials(task: AgentTask, org: Org): { name: string } | undefined {
+  const ref = org.spec.git?.credentialsSecretRef;
+  const repo = effectiveRepo(task, org);
+  if (!ref || !repo) return undefined;
+  const origin = credentialOrigin(repo.url);
+  const trusted = [org.spec.repo?.url, org.spec.git?.forge?.apiUrl].map(
+    (url) => url && credentialOrigin(url),
+  );
+  return origin !== undefined && trusted.includes(origin) ? ref : undefined;
+}
+
 /** The Org's env with the task's entries merged over it by name. */
 export function mergeEnv(base: EnvVar[], overrides: EnvVar[] | undefined): EnvVar[] {
   const merged = new Map(base.map((e) => [e.name, e.value]));
@@ -129,7 +147,7 @@ export function gitContainerEnv(
     workspace: MOUNT_PATH.workspace,
     repoUrl: repo.url,
     repoBranch: repo.branch,
-    gitCredentials: org.spec.git?.credentialsSecretRef ? GIT_CREDENTIALS_DIR : undefined,
+    gitCredentials: taskGitCredentials(task, org) ? GIT_CREDENTIALS_DIR : undefined,
     gitHandoff: MOUNT_PATH.gitHandoff,
     gitHome: MOUNT_PATH.gitHome,
     pullRequest: pullRequestConfigEnv(task, org),
@@ -138,11 +156,12 @@ export function gitContainerEnv(
 
 /**
  * The pull request the git container opens after each push: the Org's settings under the task's, or
- * none when the Org turned them off or gave no credentials (a forge's API takes no anonymous writes).
+ * none when the Org turned them off or the task gets no credentials (a forge's API takes no
+ * anonymous writes).
  */
 export function pullRequestConfig(task: AgentTask, org: Org): PullRequestConfig | undefined {
   const git = org.spec.git;
-  if (!git?.pullRequests.enabled) return undefined;
+  if (!git?.pullRequests.enabled || !taskGitCredentials(task, org)) return undefined;
   const own = task.spec.pullRequest;
   const config: PullRequestConfig = {
     draft: own?.draft ?? git.pullRequests.draft,
@@ -222,7 +241,7 @@ function gitContainer(
     { name: "git-home", mountPath: MOUNT_PATH.gitHome },
     { name: "git-tmp", mountPath: "/tmp" },
   ];
-  if (org.spec.git?.credentialsSecretRef) {
+  if (taskGitCredentials(task, org)) {
     mounts.push({ name: "git-credentials", mountPath: GIT_CREDENTIALS_DIR, readOnly: true });
   }
   return {
@@ -290,7 +309,7 @@ function volumes(task: AgentTask, org: Org) {
       { name: "git-tmp", emptyDir: {} },
     );
   }
-  const git = effectiveRepo(task, org) && org.spec.git?.credentialsSecretRef;
+  const git = taskGitCredentials(task, org);
   if (git) vols.push({ name: "git-credentials", secret: { secretName: git.name, defaultMode: 0o440 } });
   return vols;
 }

@@ -7,6 +7,7 @@
 export * from "./admission.ts";
 export * from "./agent-env.ts";
 export * from "./agent-pod.ts";
+export * from "./credential-origin.ts";
 export * from "./fencing.ts";
 export * from "./kinds.ts";
 export * from "./labels.ts";
