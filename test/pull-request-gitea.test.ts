@@ -195,6 +195,17 @@ describe("pull requests a task opens on a real Gitea, through the operator and t
     expect(seen.body).toContain("agentyard task org-forge/greet, attempt 1.");
     expect(seen.labels.map((l) => l.name)).toEqual(["agentyard"]);
     expect(seen.requested_reviewers?.map((u) => u.login)).toEqual(["reviewer"]);
+    // kubectl's PR column, and with -o wide its state and page.
+    const table = await cluster.kubectl(["get", "agenttasks", "greet", "-n", "org-forge"]);
+    const [header, row] = table.stdout.trim().split("\n");
+    expect(row?.slice(header?.search(/\bPR\b/)).split(/\s+/)[0]).toBe(String(lastPR?.number));
+    const wide = await cluster.kubectl(["get", "agenttasks", "greet", "-n", "org-forge", "-o", "wide"]);
+    expect(wide.stdout).toMatch(/PR-STATE\s+PR-URL/);
+    const [wideHeader, wideRow] = wide.stdout.trim().split("\n");
+    expect(wideRow?.slice(wideHeader?.indexOf("PR-STATE")).split(/\s+/).slice(0, 2)).toEqual([
+      "open",
+      lastPR?.url,
+    ]);
     // The pull request's own page, as a person clicks through to it.
     expect((await fetch(lastPR?.url as string, { signal: AbortSignal.timeout(30_000) })).status).toBe(200);
 
