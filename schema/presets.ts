@@ -81,3 +81,17 @@ export function presetPackageSpec(preset: AgentPresetName): string {
   const { package: name, version } = AGENT_PRESETS[preset];
   return `${name}@${version}`;
 }
+
+/**
+ * The package.json that installs a preset's CLI, in the image and in the devcluster's cache alike:
+ * npm 11 runs no dependency's install scripts unless approved, and some CLIs link their native
+ * binary in one.
+ */
+export function presetInstallManifest(preset: AgentPresetName): Record<string, unknown> {
+  const spec: AgentPreset = AGENT_PRESETS[preset];
+  return {
+    private: true,
+    dependencies: { [spec.package]: spec.version },
+    allowScripts: Object.fromEntries(spec.installScripts.map((name) => [name, true])),
+  };
+}
