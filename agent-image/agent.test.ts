@@ -208,6 +208,25 @@ describe("runTask with a repository on disk", { timeout: 60_000 }, () => {
   });
 });
 
+describe("a preset's command line", () => {
+  it("gets the prompt as its last argument, verbatim: no shell reads it", async () => {
+    const prompt = "--help $(touch pwned) `touch pwned` $HOME 'single' \"double\"\nsecond line\n\tand a tab";
+    // The program prints its argv as JSON; a preset's command line ends with "--" before the prompt.
+    const printArgv = [
+      process.execPath,
+      "-e",
+      "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
+      "--",
+    ];
+    const opts = await options({ command: printArgv, promptArgument: true, prompt, repo: undefined });
+    delete opts.repo;
+    const state = await runTask(opts);
+    expect(state.exitCode, state.message).toBe(0);
+    expect(JSON.parse(state.logTail ?? "")).toEqual([prompt]);
+    expect(await exists(join(opts.workspace, "pwned"))).toBe(false);
+  });
+});
+
 describe("runTask stopped by SIGTERM", { timeout: 60_000 }, () => {
   it("kills the command's whole process group, grandchildren included, and says why", async () => {
     const controller = new AbortController();

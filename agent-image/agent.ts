@@ -47,6 +47,8 @@ export interface AgentOptions {
   repo?: { url: string; branch: string };
   /** The program and its arguments; without one the task fails with a message saying so. */
   command?: string[];
+  /** Pass the prompt to the command as one more argument, its last (a preset's CLI): never through a shell. */
+  promptArgument?: boolean;
   /**
    * Where the Org's git Secret is mounted: `token` (+ `username`), or `ssh-privatekey` (+ `known_hosts`).
    * Read only without gitHandoffDir.
@@ -165,7 +167,8 @@ async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): 
     });
   const stdout = sink(options.stdout ?? ((t) => process.stdout.write(t)));
   const stderr = sink(options.stderr ?? ((t) => process.stderr.write(t)));
-  const group = startGroup(command, {
+  const argv = options.promptArgument ? [...command, options.prompt] : command;
+  const group = startGroup(argv, {
     cwd: options.workspace,
     env,
     onStdout: (t) => stdout.push(t),

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentBundle, buildAgent } from "./build.ts";
+import { AGENT_PRESET_NAMES, AGENT_PRESETS } from "../schema/presets.ts";
+import { type AgentBundle, buildAgent, presetDockerBuild } from "./build.ts";
 
 const exec = promisify(execFile);
 let dir: string;
@@ -31,5 +32,24 @@ describe("the agent bundle", () => {
     const { stdout } = await exec(bundle.demoAgent, [], { cwd: dir, env });
     expect(stdout).toBe("demo agent: wrote tasks/hello.md\n");
     expect(await readFile(join(dir, "tasks", "hello.md"), "utf8")).toBe("# hello\n\nSay hello\n");
+  });
+
+  it("writes each preset's package.json with the version pinned in schema/presets.ts", async () => {
+    for (const preset of AGENT_PRESET_NAMES) {
+      const { package: name, version } = AGENT_PRESETS[preset];
+      const manifest = JSON.parse(
+        await readFile(join(dir, "dist", "agent-cli", preset, "package.json"), "utf8"),
+      );
+      expect(manifest.dependencies).toEqual({ [name]: version });
+      expect(presetDockerBuild(preset)).toEqual([
+        "docker",
+        "build",
+        "--build-arg",
+        `AGENT_PRESET=${preset}`,
+        "-t",
+        `agentyard/agent-${preset}:0.1.0`,
+        "agent-image",
+      ]);
+    }
   });
 });

@@ -93,6 +93,7 @@ describe("optionsFromEnv", () => {
       repoUrl: "https://git.example/other.git",
       repoBranch: "other",
       command: JSON.stringify(["other"]),
+      promptArgument: "last",
       gitCredentials: "/other",
       gitHandoff: "/other",
       gitHome: "/other",

@@ -118,6 +118,12 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
   };
   const command = parseCommand(set.command);
   if (command) options.command = command;
+  if (set.promptArgument !== undefined && set.promptArgument !== "") {
+    if (set.promptArgument !== "last") {
+      throw new ConfigError(`${AGENT_ENV.promptArgument.name} must be "last" or unset`);
+    }
+    options.promptArgument = true;
+  }
   if (set.repoUrl) options.repo = { url: set.repoUrl, branch: set.repoBranch || "main" };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
   if (set.gitHandoff) options.gitHandoffDir = set.gitHandoff;

@@ -45,10 +45,21 @@ describe("agent-image/Dockerfile", () => {
     expect(find("VOLUME")).toEqual([]);
   });
 
+  it("installs a preset's CLI from the package.json build:agent wrote, chosen by one build arg", () => {
+    expect(find("ARG")).toEqual(["ARG AGENT_PRESET="]);
+    const run = find("RUN").join(" ");
+    expect(run).toContain('cp "/opt/agent-cli-manifests/$AGENT_PRESET/package.json" /opt/agent-cli/');
+    expect(run).toMatch(/npm install --no-audit --no-fund --omit=dev/);
+    expect(dockerfile).toContain("ENV PATH=/opt/agent-cli/node_modules/.bin:$PATH");
+  });
+
   it("starts the bundle that npm run build:agent writes, under tini", async () => {
     const pkg = JSON.parse(await readFile(join(here, "..", "package.json"), "utf8"));
     expect(pkg.scripts["build:agent"]).toBe("node agent-image/build.ts");
-    expect(find("COPY")).toEqual(["COPY dist/agent.mjs dist/demo-agent.mjs /opt/agentyard/"]);
+    expect(find("COPY")).toEqual([
+      "COPY dist/agent-cli/ /opt/agent-cli-manifests/",
+      "COPY dist/agent.mjs dist/demo-agent.mjs /opt/agentyard/",
+    ]);
     const entrypoint = JSON.parse((find("ENTRYPOINT")[0] as string).slice("ENTRYPOINT ".length));
     expect(entrypoint).toEqual(["/usr/bin/tini", "--", "node", "/opt/agentyard/agent.mjs"]);
     expect(dockerfile).toContain("ln -s /opt/agentyard/demo-agent.mjs /usr/local/bin/agentyard-demo-agent");

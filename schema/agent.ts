@@ -2,7 +2,8 @@ import { z } from "zod";
 import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
 import { COMMAND_CONTROL_CHARACTERS, MAX_ARG_STRLEN, MAX_COMMAND_BYTES, utf8Length } from "./exec-limits.ts";
 import { celString, listMapBy, withRules } from "./extensions.ts";
-import { boundedString, envName, image, presence } from "./formats.ts";
+import { boundedString, dnsSubdomain, envName, image, matching, presence } from "./formats.ts";
+import { AGENT_PRESET_NAMES } from "./presets.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
 
 /** The agent container's settings: the Org declares the defaults and an AgentTask may override them. */
@@ -85,37 +86,80 @@ export const CommandSchema = withRules(
   },
 );
 
-export const AgentDefaultsSchema = z
-  .strictObject(
-    {
-      image: image()
-        .optional()
-        .describe("Container image of the agent runtime; the operator's --agent-image when omitted."),
-      command: CommandSchema.optional().describe(
-        "Command that runs the agent; the image's default when omitted.",
-      ),
-      args: CommandSchema.optional().describe("Arguments passed to the command."),
-      resources: ResourcesSchema.optional(),
-      env: EnvSchema.default([]),
-      allowImageOverride: z
-        .boolean()
-        .default(false)
-        .describe(
-          "Let the Org's tasks choose their own agent image (an AgentTask's spec.agent.image), always pulled with the Org's credentials. Off: a node runs any image it has cached, so a task could run another tenant's private image.",
+const PRESET_WITH_COMMAND =
+  "preset and command (or args) are mutually exclusive: a preset decides the command line; remove spec.agent.command and spec.agent.args, or spec.agent.preset";
+const WITHOUT_PRESET = "apply only to a preset's CLI: set spec.agent.preset or remove them";
+
+export const AgentDefaultsSchema = withRules(
+  z
+    .strictObject(
+      {
+        preset: z
+          .enum(AGENT_PRESET_NAMES)
+          .optional()
+          .describe(
+            "A coding-agent CLI that runs each task: its non-interactive command line with the prompt, its image variant and its environment (docs/agents.md). A custom spec.agent.command when omitted.",
+          ),
+        credentialsSecretRef: z
+          .strictObject(
+            {
+              name: dnsSubdomain().describe(
+                "Name of a Secret in the Org's namespace; the preset's CLI reads the keys it documents (e.g. ANTHROPIC_API_KEY) as variables of the same name, in the agent container only.",
+              ),
+            },
+            { error: presence("an object") },
+          )
+          .optional()
+          .describe("Secret with the API keys of the preset's CLI."),
+        baseUrl: matching(/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/, 2048, "must be an http:// or https:// URL")
+          .optional()
+          .describe(
+            "Base URL of a model gateway the preset's CLI sends its requests to (ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ... as the preset documents); the provider's own when omitted.",
+          ),
+        image: image()
+          .optional()
+          .describe(
+            "Container image of the agent runtime; the operator's --agent-image (its preset variant, with a preset) when omitted.",
+          ),
+        command: CommandSchema.optional().describe(
+          "Command that runs the agent; the image's default when omitted. Not with a preset.",
         ),
-      nodeSelector: z
-        .record(z.string(), boundedString(63))
-        .optional()
-        .describe("Node labels the agent pods must match, e.g. to place them on a pool of agent nodes."),
-      tolerations: z
-        .array(TolerationSchema)
-        .max(16, "must have at most 16 entries")
-        .optional()
-        .describe("Taints the agent pods tolerate."),
-    },
-    { error: presence("an object") },
-  )
-  .describe("Defaults for the agent container of every task of the Org.");
+        args: CommandSchema.optional().describe("Arguments passed to the command. Not with a preset."),
+        resources: ResourcesSchema.optional(),
+        env: EnvSchema.default([]),
+        allowImageOverride: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Let the Org's tasks choose their own agent image (an AgentTask's spec.agent.image), always pulled with the Org's credentials. Off: a node runs any image it has cached, so a task could run another tenant's private image.",
+          ),
+        nodeSelector: z
+          .record(z.string(), boundedString(63))
+          .optional()
+          .describe("Node labels the agent pods must match, e.g. to place them on a pool of agent nodes."),
+        tolerations: z
+          .array(TolerationSchema)
+          .max(16, "must have at most 16 entries")
+          .optional()
+          .describe("Taints the agent pods tolerate."),
+      },
+      { error: presence("an object") },
+    )
+    .describe("Defaults for the agent container of every task of the Org."),
+  {
+    rule: "!has(self.preset) || (!has(self.command) && !has(self.args))",
+    message: PRESET_WITH_COMMAND,
+    fieldPath: ".command",
+    check: (agent) => agent.preset === undefined || (agent.command === undefined && agent.args === undefined),
+  },
+  {
+    rule: "has(self.preset) || (!has(self.credentialsSecretRef) && !has(self.baseUrl))",
+    message: `credentialsSecretRef and baseUrl ${WITHOUT_PRESET}`,
+    fieldPath: ".preset",
+    check: (agent) =>
+      agent.preset !== undefined || (agent.credentialsSecretRef === undefined && agent.baseUrl === undefined),
+  },
+);
 export type AgentDefaults = z.infer<typeof AgentDefaultsSchema>;
 
 export const AgentOverridesSchema = z

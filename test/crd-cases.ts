@@ -323,6 +323,37 @@ export const rejectedCases: RejectedCase[] = [
     message: COMMAND_CONTROL,
   },
   {
+    name: "Org agent preset with a command",
+    manifest: org({ agent: { preset: "claude-code", command: ["claude", "-p"] } }),
+    field: "spec.agent.command",
+    message: "preset and command (or args) are mutually exclusive",
+  },
+  {
+    name: "Org agent preset with args",
+    manifest: org({ agent: { preset: "codex", args: ["--verbose"] } }),
+    field: "spec.agent.command",
+    message: "preset and command (or args) are mutually exclusive",
+  },
+  {
+    name: "Org agent preset that does not exist",
+    manifest: org({ agent: { preset: "aider" } }),
+    field: "spec.agent.preset",
+    message: "Unsupported value",
+    zodMessage: "Invalid option",
+  },
+  {
+    name: "Org agent base URL without a preset",
+    manifest: org({ agent: { ...AGENT, baseUrl: "http://127.0.0.1:4000" } }),
+    field: "spec.agent.preset",
+    message: "credentialsSecretRef and baseUrl apply only to a preset's CLI",
+  },
+  {
+    name: "Org agent base URL that is not http(s)",
+    manifest: org({ agent: { preset: "gemini-cli", baseUrl: "ftp://gateway" } }),
+    field: "spec.agent.baseUrl",
+    message: "must be an http:// or https:// URL",
+  },
+  {
     name: "timeout in words",
     manifest: task({ timeout: "2 hours" }),
     field: "spec.timeout",
@@ -384,6 +415,16 @@ export const rejectedCases: RejectedCase[] = [
 
 export const acceptedCases: AcceptedCase[] = [
   { name: "minimal Org", manifest: org({}) },
+  {
+    name: "Org with a preset, its credentials Secret and a gateway",
+    manifest: orgManifest("acme", {
+      agent: {
+        preset: "opencode",
+        credentialsSecretRef: { name: "model-keys" },
+        baseUrl: "https://gateway.internal/anthropic",
+      },
+    }),
+  },
   {
     name: "prompt at the length limit in code points, astral characters included",
     manifest: task({ prompt: astralPrompt(65_536) }),

@@ -1,5 +1,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AGENT_PRESET_NAMES, type AgentPresetName } from "../../schema/presets.ts";
+import { ensureAgentCli } from "../agent-cli.ts";
 import { ensureCodeServer } from "../code-server.ts";
 import { projectRoot } from "../paths.ts";
 
@@ -55,7 +57,21 @@ export const codeServer: LocalProgram = {
   },
 };
 
-/** What `npm start` runs: the two images of a task's pod. */
+/** A preset's image variant: the agent runtime with the preset's CLI, installed from npm on first use, on PATH. */
+export function presetRuntime(preset: AgentPresetName): LocalProgram {
+  return {
+    async prepare(context) {
+      const cli = await ensureAgentCli(preset, context.log);
+      const runtime = await agentRuntime.prepare(context);
+      return { ...runtime, path: [cli.bin, ...(runtime.path ?? [])] };
+    },
+  };
+}
+
+/** What `npm start` runs: the images of a task's pod, the presets' variants of the runtime's among them. */
 export function defaultPrograms(): ProgramTable {
-  return { "agentyard/agent": agentRuntime, "codercom/code-server": codeServer };
+  const presets = Object.fromEntries(
+    AGENT_PRESET_NAMES.map((p) => [`agentyard/agent-${p}`, presetRuntime(p)]),
+  );
+  return { "agentyard/agent": agentRuntime, ...presets, "codercom/code-server": codeServer };
 }

@@ -1,6 +1,6 @@
 import { ARG_MAX, execStringSize, utf8Length } from "../../schema/exec-limits.ts";
 import type { AgentTask, Org } from "../../schema/index.ts";
-import { agentCommand, operatorEnv, userEnv } from "./task.ts";
+import { agentCommand, operatorEnv, presetEnv, promptIsArgument, userEnv } from "./task.ts";
 
 /**
  * What the agent's environment and argv take of ARG_MAX, in execve's count (bytes, NUL, pointer), as
@@ -85,11 +85,19 @@ export function agentExec(task: AgentTask, org: Org, attempt: number): AgentExec
     exec[part] += execStringSize(bytes);
     if (bytes > exec.largest.bytes) exec.largest = { name, bytes, part };
   };
+  const user = userEnv(task, org);
+  const overridden = new Set(user.map((e) => e.name));
   for (const entry of operatorEnv(task, org, attempt)) add("operator", entry);
-  for (const entry of userEnv(task, org)) add(own.has(entry.name) ? "task" : "org", entry);
+  // A preset's keys come from a Secret the operator does not read; its own values are counted.
+  for (const entry of presetEnv(org)) {
+    if ("value" in entry && !overridden.has(entry.name)) add("operator", entry);
+  }
+  for (const entry of user) add(own.has(entry.name) ? "task" : "org", entry);
   // The kubelet expands args with the whole environment; the command reaches the runtime as written
-  // (AGENTYARD_COMMAND's `$` are escaped), and it execs it so.
-  exec.argv = Math.max(argvSize(agentCommand(task, org)), argvSize(org.spec.agent.args, defined));
+  // (AGENTYARD_COMMAND's `$` are escaped), and it execs it so, with the prompt last for a preset.
+  const command = agentCommand(task, org);
+  const argv = command && promptIsArgument(task, org) ? [...command, task.spec.prompt] : command;
+  exec.argv = Math.max(argvSize(argv), argvSize(org.spec.agent.args, defined));
   exec.total = exec.operator + exec.org + exec.task + exec.argv;
   return exec;
 }

@@ -20,7 +20,8 @@ import {
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
-import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT } from "./images.ts";
+import { AGENT_HOME, AGENT_PRESETS } from "../../schema/presets.ts";
+import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT, presetImage } from "./images.ts";
 import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
 
@@ -101,8 +102,59 @@ export function taskImage(task: AgentTask, org: Org): string | undefined {
   return org.spec.agent.allowImageOverride ? task.spec.agent?.image : undefined;
 }
 
+/**
+ * The command the runtime runs: the task's own, else the Org's preset's command line (the runtime
+ * appends the prompt to it) or the Org's command. A task's command replaces the preset's whole
+ * command line, prompt included, in the preset's image and environment.
+ */
 export function agentCommand(task: AgentTask, org: Org): string[] | undefined {
-  return task.spec.command ?? org.spec.agent.command;
+  if (task.spec.command) return task.spec.command;
+  const preset = org.spec.agent.preset;
+  return preset ? [...AGENT_PRESETS[preset].command] : org.spec.agent.command;
+}
+
+/** Whether the runtime passes the prompt to the command as its last argument: a preset's own command line. */
+export function promptIsArgument(task: AgentTask, org: Org): boolean {
+  return task.spec.command === undefined && org.spec.agent.preset !== undefined;
+}
+
+/** A container env entry: a value, or a key of a Secret. */
+export type ContainerEnvVar =
+  | { name: string; value: string }
+  | { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional: boolean } } };
+
+/**
+ * What the Org's preset needs in the agent container: a writable HOME, the CLI's own settings, the
+ * gateway's base URL, and each key it documents from the Org's credentials Secret (optional: a
+ * Secret holds the keys of the provider it uses). The Org's and the task's env override any of them.
+ */
+export function presetEnv(org: Org): ContainerEnvVar[] {
+  const { preset, baseUrl, credentialsSecretRef } = org.spec.agent;
+  if (!preset) return [];
+  const spec = AGENT_PRESETS[preset];
+  const env: ContainerEnvVar[] = [
+    { name: "HOME", value: AGENT_HOME },
+    ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
+  ];
+  if (baseUrl) env.push({ name: spec.baseUrlVariable, value: baseUrl });
+  if (credentialsSecretRef) {
+    for (const key of spec.credentials) {
+      env.push({
+        name: key,
+        valueFrom: { secretKeyRef: { name: credentialsSecretRef.name, key, optional: true } },
+      });
+    }
+  }
+  return env;
+}
+
+/** The agent container's image: the task's own, the Org's, or the operator's (its preset variant). */
+export function agentImage(task: AgentTask, org: Org, operatorImage: string | undefined): string {
+  const chosen = taskImage(task, org) ?? org.spec.agent.image;
+  if (chosen) return chosen;
+  const base = operatorImage ?? DEFAULT_AGENT_IMAGE;
+  const preset = org.spec.agent.preset;
+  return preset ? presetImage(base, preset) : base;
 }
 
 /**
@@ -124,6 +176,7 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     repoUrl: repo?.url,
     repoBranch: repo?.branch,
     command: command ? JSON.stringify(command) : undefined,
+    promptArgument: promptIsArgument(task, org) ? "last" : undefined,
     // The git container holds the credentials and does every clone and push: the agent has none.
     gitCredentials: undefined,
     gitHandoff: repo ? MOUNT_PATH.gitHandoff : undefined,
@@ -204,14 +257,21 @@ function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
     { name: "agent-token", mountPath: SA_DIR, readOnly: true },
   ];
   if (effectiveRepo(task, org)) mounts.push({ name: "git-handoff", mountPath: MOUNT_PATH.gitHandoff });
+  if (org.spec.agent.preset) mounts.push({ name: "agent-home", mountPath: AGENT_HOME });
   const own = taskImage(task, org);
+  const user = userEnv(task, org);
+  const overridden = new Set(user.map((e) => e.name));
   return {
     name: AGENT_CONTAINER,
-    image: own ?? org.spec.agent.image ?? opts.agentImage ?? DEFAULT_AGENT_IMAGE,
+    image: agentImage(task, org, opts.agentImage),
     // A node runs any image it has cached; Always makes it check this Org's right to pull.
     ...(own ? { imagePullPolicy: "Always" } : {}),
     ...(org.spec.agent.args ? { args: org.spec.agent.args } : {}),
-    env: [...operatorEnv(task, org, opts.attempt), ...userEnv(task, org)],
+    env: [
+      ...operatorEnv(task, org, opts.attempt),
+      ...presetEnv(org).filter((e) => !overridden.has(e.name)),
+      ...user,
+    ],
     resources: resources(task.spec.agent?.resources ?? org.spec.agent.resources ?? DEFAULT_AGENT_RESOURCES),
     volumeMounts: mounts,
     // The runtime writes this file once it has cloned the repository and started the task.
@@ -302,6 +362,7 @@ function volumes(task: AgentTask, org: Org) {
     },
   ];
   if (org.spec.editor.enabled) vols.push({ name: "editor-home", emptyDir: {} });
+  if (org.spec.agent.preset) vols.push({ name: "agent-home", emptyDir: {} });
   if (effectiveRepo(task, org)) {
     vols.push(
       { name: "git-handoff", emptyDir: {} },

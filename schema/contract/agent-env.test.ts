@@ -13,6 +13,7 @@ const values: AgentEnv = {
   repoUrl: "https://git.example/acme/app.git",
   repoBranch: "main",
   command: undefined,
+  promptArgument: undefined,
   gitCredentials: undefined,
   gitHandoff: undefined,
   gitHome: undefined,

@@ -60,6 +60,12 @@ export const AGENT_ENV = {
     carries: "the command, as a JSON array of strings",
     always: false,
   },
+  promptArgument: {
+    name: "AGENTYARD_PROMPT_ARGUMENT",
+    carries:
+      "`last` when the runtime passes the prompt to the command as its last argument (an Org's preset)",
+    always: false,
+  },
   gitCredentials: {
     name: "AGENTYARD_GIT_CREDENTIALS",
     carries: "where the Org's git credentials are mounted (in the git container only)",

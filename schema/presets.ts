@@ -1,0 +1,97 @@
+/**
+ * The coding-agent CLIs an Org can name in spec.agent.preset, pinned here and nowhere else: the
+ * operator renders a preset's command line, image and environment from this table, agent-image's
+ * Dockerfile installs `package@version` (its build arg), the devcluster's node agent installs the
+ * same into its cache, and docs/agents.md is tested against it.
+ *
+ * Every command line is the CLI's non-interactive mode, ending with `--`: the agent runtime appends
+ * the prompt after it as one argument, so the CLI reads it verbatim (no shell, and a prompt that
+ * starts with `-` is not taken for an option).
+ */
+export interface AgentPreset {
+  /** The npm package that ships the CLI. */
+  package: string;
+  version: string;
+  /** npm packages of the install whose install scripts must run (they link the CLI's native binary). */
+  installScripts: readonly string[];
+  /** The program and its options, before the prompt. */
+  command: readonly string[];
+  /** Keys of the Org's credentials Secret the CLI reads, each set as the variable of the same name. */
+  credentials: readonly string[];
+  /** The variable through which spec.agent.baseUrl reaches the CLI: where it sends its model requests. */
+  baseUrlVariable: string;
+  /** Variables the CLI needs to run unattended in the agent pod. */
+  env: Readonly<Record<string, string>>;
+}
+
+export const AGENT_PRESETS = {
+  "claude-code": {
+    package: "@anthropic-ai/claude-code",
+    version: "2.1.332",
+    installScripts: ["@anthropic-ai/claude-code"],
+    command: ["claude", "--print", "--dangerously-skip-permissions", "--"],
+    credentials: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
+    baseUrlVariable: "ANTHROPIC_BASE_URL",
+    // The pod is the sandbox: without this Claude Code refuses to skip its permission prompts as root
+    // (a devcluster node runs pods as its own user); it updates nothing in a read-only image.
+    env: { IS_SANDBOX: "1", DISABLE_AUTOUPDATER: "1" },
+  },
+  codex: {
+    package: "@openai/codex",
+    version: "0.171.0",
+    installScripts: [],
+    // Codex's own sandbox needs namespaces a restricted pod does not have; the pod is the sandbox.
+    command: ["codex", "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--"],
+    credentials: ["OPENAI_API_KEY", "CODEX_API_KEY"],
+    baseUrlVariable: "OPENAI_BASE_URL",
+    env: {},
+  },
+  "gemini-cli": {
+    package: "@google/gemini-cli",
+    version: "0.61.0",
+    installScripts: [],
+    // A positional prompt with stdin not a terminal runs headless; --skip-trust because the workspace
+    // is a fresh clone no one could have trusted.
+    command: ["gemini", "--yolo", "--skip-trust", "--output-format", "text", "--"],
+    credentials: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+    baseUrlVariable: "GOOGLE_GEMINI_BASE_URL",
+    env: {},
+  },
+  opencode: {
+    package: "opencode-ai",
+    version: "1.18.33",
+    installScripts: ["opencode-ai"],
+    command: ["opencode", "run", "--"],
+    credentials: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
+    // opencode picks its provider from the keys it finds; the base URL is the Anthropic provider's.
+    baseUrlVariable: "ANTHROPIC_BASE_URL",
+    env: {},
+  },
+} as const satisfies Record<string, AgentPreset>;
+
+export type AgentPresetName = keyof typeof AGENT_PRESETS;
+
+export const AGENT_PRESET_NAMES = Object.keys(AGENT_PRESETS) as [AgentPresetName, ...AgentPresetName[]];
+
+/** Where a preset's CLI keeps its configuration and sessions: an emptyDir, the root filesystem is read-only. */
+export const AGENT_HOME = "/home/agent";
+
+/** `package@version`, as npm installs it. */
+export function presetPackageSpec(preset: AgentPresetName): string {
+  const { package: name, version } = AGENT_PRESETS[preset];
+  return `${name}@${version}`;
+}
+
+/**
+ * The package.json that installs a preset's CLI, in the image and in the devcluster's cache alike:
+ * npm 11 runs no dependency's install scripts unless approved, and some CLIs link their native
+ * binary in one.
+ */
+export function presetInstallManifest(preset: AgentPresetName): Record<string, unknown> {
+  const spec: AgentPreset = AGENT_PRESETS[preset];
+  return {
+    private: true,
+    dependencies: { [spec.package]: spec.version },
+    allowScripts: Object.fromEntries(spec.installScripts.map((name) => [name, true])),
+  };
+}
