@@ -218,12 +218,31 @@ describe("a preset's command line", () => {
       "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
       "--",
     ];
-    const opts = await options({ command: printArgv, promptArgument: true, prompt, repo: undefined });
+    for (const [promptArgument, expected] of [
+      ["{prompt}", prompt],
+      // A CLI whose prompt is an option's value: one entry, `-` at its start and all.
+      ["--prompt={prompt}", `--prompt=${prompt}`],
+    ]) {
+      const opts = await options({ command: printArgv, promptArgument, prompt, repo: undefined });
+      delete opts.repo;
+      const state = await runTask(opts);
+      expect(state.exitCode, state.message).toBe(0);
+      expect(JSON.parse(state.logTail ?? "")).toEqual([expected]);
+      expect(await exists(join(opts.workspace, "pwned"))).toBe(false);
+    }
+  });
+
+  it("finds the preset's files in its HOME when it starts", async () => {
+    const opts = await options({
+      command: sh('cat "$HOME/.cli/settings.json"'),
+      homeFiles: { ".cli/settings.json": '{"auth":"key"}\n' },
+      repo: undefined,
+    });
     delete opts.repo;
+    opts.env = { ...opts.env, HOME: join(opts.stateDir, "home") };
     const state = await runTask(opts);
     expect(state.exitCode, state.message).toBe(0);
-    expect(JSON.parse(state.logTail ?? "")).toEqual([prompt]);
-    expect(await exists(join(opts.workspace, "pwned"))).toBe(false);
+    expect(state.logTail).toBe('{"auth":"key"}\n');
   });
 });
 

@@ -1,13 +1,14 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createLogger, type Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import { type LastPRArtifact, LastPRArtifactSchema } from "../schema/artifact.ts";
-import type { PullRequestConfig } from "../schema/contract/index.ts";
 import {
   type AgentState,
   boundArtifact,
+  commandArgv,
   MAX_LOG_TAIL_BYTES,
+  type PullRequestConfig,
   parseAgentState,
   STARTED_FILE,
 } from "../schema/contract/index.ts";
@@ -47,8 +48,13 @@ export interface AgentOptions {
   repo?: { url: string; branch: string };
   /** The program and its arguments; without one the task fails with a message saying so. */
   command?: string[];
-  /** Pass the prompt to the command as one more argument, its last (a preset's CLI): never through a shell. */
-  promptArgument?: boolean;
+  /**
+   * The command's last argument, `{prompt}` standing for the prompt (a preset's CLI): the prompt
+   * reaches it in one argv entry, never through a shell.
+   */
+  promptArgument?: string;
+  /** Files written into the command's $HOME before it starts (a preset's CLI settings). */
+  homeFiles?: Record<string, string>;
   /**
    * Where the Org's git Secret is mounted: `token` (+ `username`), or `ssh-privatekey` (+ `known_hosts`).
    * Read only without gitHandoffDir.
@@ -156,9 +162,21 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
 /** Written into the state directory when a task with a git container begins: how a restart is told. */
 const BEGAN_FILE = "began";
 
+/** Writes the preset's files into the command's HOME: folders made as needed, files replaced whole. */
+async function writeHomeFiles(files: Record<string, string> | undefined, env: NodeJS.ProcessEnv) {
+  const home = env.HOME;
+  if (!files || !home) return;
+  for (const [path, content] of Object.entries(files)) {
+    const file = join(home, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeAtomic(file, content);
+  }
+}
+
 /** Runs the command, streaming its output (redacted, line by line) to the pod log and the tail. */
 async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
   const { options, redactor, tail } = run;
+  await writeHomeFiles(options.homeFiles, env);
   const sink = (write: (text: string) => void) =>
     new LineSplitter((text) => {
       const clean = redactor.redact(text);
@@ -167,7 +185,7 @@ async function runCommand(run: Run, command: string[], env: NodeJS.ProcessEnv): 
     });
   const stdout = sink(options.stdout ?? ((t) => process.stdout.write(t)));
   const stderr = sink(options.stderr ?? ((t) => process.stderr.write(t)));
-  const argv = options.promptArgument ? [...command, options.prompt] : command;
+  const argv = commandArgv(command, options.promptArgument, options.prompt);
   const group = startGroup(argv, {
     cwd: options.workspace,
     env,

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import {
   AGENT_ENV,
   type AgentEnvKey,
   MOUNT_PATH,
+  PROMPT_PLACEHOLDER,
   type PullRequestConfig,
   PullRequestConfigSchema,
   type ReadAgentEnv,
@@ -84,6 +86,34 @@ export function gitSideOptionsFromEnv(env: NodeJS.ProcessEnv): GitSideConfig {
   return options;
 }
 
+/** Relative paths below $HOME, each folder name a plain one: nothing a file could be written outside of. */
+const HomeFilesSchema = z.record(
+  z
+    .string()
+    .refine(
+      (path) => path.split("/").every((part) => part !== "" && part !== "." && part !== ".."),
+      "must be a relative path without '.' or '..' parts",
+    ),
+  z.string(),
+);
+
+function parseHomeFiles(raw: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${AGENT_ENV.homeFiles.name} must be JSON`);
+  }
+  const files = HomeFilesSchema.safeParse(parsed);
+  if (!files.success) {
+    const issue = files.error.issues[0];
+    throw new ConfigError(
+      `${AGENT_ENV.homeFiles.name}: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
+    );
+  }
+  return files.data;
+}
+
 function parsePullRequest(raw: string): PullRequestConfig {
   let parsed: unknown;
   try {
@@ -119,11 +149,14 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
   const command = parseCommand(set.command);
   if (command) options.command = command;
   if (set.promptArgument !== undefined && set.promptArgument !== "") {
-    if (set.promptArgument !== "last") {
-      throw new ConfigError(`${AGENT_ENV.promptArgument.name} must be "last" or unset`);
+    if (!set.promptArgument.includes(PROMPT_PLACEHOLDER)) {
+      throw new ConfigError(
+        `${AGENT_ENV.promptArgument.name} must contain ${PROMPT_PLACEHOLDER}, or be unset`,
+      );
     }
-    options.promptArgument = true;
+    options.promptArgument = set.promptArgument;
   }
+  if (set.homeFiles) options.homeFiles = parseHomeFiles(set.homeFiles);
   if (set.repoUrl) options.repo = { url: set.repoUrl, branch: set.repoBranch || "main" };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
   if (set.gitHandoff) options.gitHandoffDir = set.gitHandoff;

@@ -23,7 +23,9 @@ describe("docs/agents.md", () => {
       const spec = AGENT_PRESETS[preset];
       const row = doc.split("\n").find((line) => line.startsWith(`| \`${preset}\` |`)) ?? "";
       expect(row, preset).toContain(`\`${spec.package}@${spec.version}\``);
-      expect(row, preset).toContain(`\`${[...spec.command, "<prompt>"].join(" ")}\``);
+      const promptArgument = spec.promptArgument.replace("{prompt}", "<prompt>");
+      expect(row, preset).toContain(`\`${[...spec.command, promptArgument].join(" ")}\``);
+      for (const file of Object.keys(spec.homeFiles)) expect(row, preset).toContain(`~/${file}`);
       for (const key of spec.credentials) expect(row, preset).toContain(key);
       expect(row, preset).toContain(`\`${spec.baseUrlVariable}\``);
       for (const [name, value] of Object.entries(spec.env)) expect(row, preset).toContain(`${name}=${value}`);

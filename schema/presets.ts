@@ -4,9 +4,9 @@
  * Dockerfile installs `package@version` (its build arg), the devcluster's node agent installs the
  * same into its cache, and docs/agents.md is tested against it.
  *
- * Every command line is the CLI's non-interactive mode, ending with `--`: the agent runtime appends
- * the prompt after it as one argument, so the CLI reads it verbatim (no shell, and a prompt that
- * starts with `-` is not taken for an option).
+ * Every command line is the CLI's non-interactive mode: the agent runtime appends the prompt to it as
+ * one argument (after `--`, or as an option's `=value`), so the CLI reads it verbatim (no shell, and a
+ * prompt that starts with `-` is not taken for an option).
  */
 export interface AgentPreset {
   /** The npm package that ships the CLI. */
@@ -16,6 +16,13 @@ export interface AgentPreset {
   installScripts: readonly string[];
   /** The program and its options, before the prompt. */
   command: readonly string[];
+  /**
+   * The argument that carries the prompt, `{prompt}` standing for it: the prompt itself after `--`,
+   * or an option's `--name={prompt}` for a CLI that takes no positional prompt after `--`.
+   */
+  promptArgument: string;
+  /** Files the CLI reads from its HOME, written there by the runtime before the command starts. */
+  homeFiles: Readonly<Record<string, string>>;
   /** Keys of the Org's credentials Secret the CLI reads, each set as the variable of the same name. */
   credentials: readonly string[];
   /** The variable through which spec.agent.baseUrl reaches the CLI: where it sends its model requests. */
@@ -24,12 +31,16 @@ export interface AgentPreset {
   env: Readonly<Record<string, string>>;
 }
 
+import { PROMPT_PLACEHOLDER as PROMPT } from "./contract/agent-env.ts";
+
 export const AGENT_PRESETS = {
   "claude-code": {
     package: "@anthropic-ai/claude-code",
     version: "2.1.332",
     installScripts: ["@anthropic-ai/claude-code"],
     command: ["claude", "--print", "--dangerously-skip-permissions", "--"],
+    promptArgument: PROMPT,
+    homeFiles: {},
     credentials: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
     baseUrlVariable: "ANTHROPIC_BASE_URL",
     // The pod is the sandbox: without this Claude Code refuses to skip its permission prompts as root
@@ -42,6 +53,8 @@ export const AGENT_PRESETS = {
     installScripts: [],
     // Codex's own sandbox needs namespaces a restricted pod does not have; the pod is the sandbox.
     command: ["codex", "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--"],
+    promptArgument: PROMPT,
+    homeFiles: {},
     credentials: ["OPENAI_API_KEY", "CODEX_API_KEY"],
     baseUrlVariable: "OPENAI_BASE_URL",
     env: {},
@@ -50,10 +63,17 @@ export const AGENT_PRESETS = {
     package: "@google/gemini-cli",
     version: "0.61.0",
     installScripts: [],
-    // A positional prompt with stdin not a terminal runs headless; --skip-trust because the workspace
+    // --prompt runs headless (a positional prompt after `--` is not read: gemini then waits for stdin);
+    // --prompt=<text> keeps a prompt that starts with `-` a value. --skip-trust because the workspace
     // is a fresh clone no one could have trusted.
-    command: ["gemini", "--yolo", "--skip-trust", "--output-format", "text", "--"],
-    credentials: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+    command: ["gemini", "--yolo", "--skip-trust", "--output-format", "text"],
+    promptArgument: `--prompt=${PROMPT}`,
+    // With GOOGLE_GEMINI_BASE_URL set and no auth type chosen, gemini 0.61 picks its "gateway" type and
+    // then refuses it unattended ("Invalid auth method selected."): the key's own type is chosen here.
+    homeFiles: {
+      ".gemini/settings.json": `${JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } })}\n`,
+    },
+    credentials: ["GEMINI_API_KEY"],
     baseUrlVariable: "GOOGLE_GEMINI_BASE_URL",
     env: {},
   },
@@ -62,6 +82,8 @@ export const AGENT_PRESETS = {
     version: "1.18.33",
     installScripts: ["opencode-ai"],
     command: ["opencode", "run", "--"],
+    promptArgument: PROMPT,
+    homeFiles: {},
     credentials: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
     // opencode picks its provider from the keys it finds; the base URL is the Anthropic provider's.
     baseUrlVariable: "ANTHROPIC_BASE_URL",

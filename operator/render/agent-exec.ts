@@ -1,6 +1,7 @@
+import { commandArgv } from "../../schema/contract/index.ts";
 import { ARG_MAX, execStringSize, utf8Length } from "../../schema/exec-limits.ts";
 import type { AgentTask, Org } from "../../schema/index.ts";
-import { agentCommand, operatorEnv, presetEnv, promptIsArgument, userEnv } from "./task.ts";
+import { agentCommand, operatorEnv, presetEnv, promptArgument, userEnv } from "./task.ts";
 
 /**
  * What the agent's environment and argv take of ARG_MAX, in execve's count (bytes, NUL, pointer), as
@@ -96,7 +97,7 @@ export function agentExec(task: AgentTask, org: Org, attempt: number): AgentExec
   // The kubelet expands args with the whole environment; the command reaches the runtime as written
   // (AGENTYARD_COMMAND's `$` are escaped), and it execs it so, with the prompt last for a preset.
   const command = agentCommand(task, org);
-  const argv = command && promptIsArgument(task, org) ? [...command, task.spec.prompt] : command;
+  const argv = command && commandArgv(command, promptArgument(task, org), task.spec.prompt);
   exec.argv = Math.max(argvSize(argv), argvSize(org.spec.agent.args, defined));
   exec.total = exec.operator + exec.org + exec.task + exec.argv;
   return exec;

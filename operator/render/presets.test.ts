@@ -27,8 +27,13 @@ describe.each(AGENT_PRESET_NAMES)("the %s preset", (preset) => {
 
   it("runs its CLI's non-interactive command line, the prompt appended by the runtime as one argument", () => {
     expect(JSON.parse(envOf(agent, "AGENTYARD_COMMAND")?.value ?? "")).toEqual(spec.command);
-    expect(spec.command.at(-1)).toBe("--");
-    expect(envOf(agent, "AGENTYARD_PROMPT_ARGUMENT")?.value).toBe("last");
+    // After `--`, or an option's value: either way a prompt that starts with `-` is no option of the CLI's.
+    expect(spec.command.at(-1) === "--" || /^--[a-z-]+=\{prompt\}$/.test(spec.promptArgument)).toBe(true);
+    expect(envOf(agent, "AGENTYARD_PROMPT_ARGUMENT")?.value).toBe(spec.promptArgument);
+    const homeFiles = envOf(agent, "AGENTYARD_HOME_FILES")?.value;
+    expect(homeFiles === undefined ? {} : JSON.parse(homeFiles.replaceAll("$$", "$"))).toEqual(
+      spec.homeFiles,
+    );
     expect(agent.args).toBeUndefined();
   });
 

@@ -113,9 +113,17 @@ export function agentCommand(task: AgentTask, org: Org): string[] | undefined {
   return preset ? [...AGENT_PRESETS[preset].command] : org.spec.agent.command;
 }
 
-/** Whether the runtime passes the prompt to the command as its last argument: a preset's own command line. */
-export function promptIsArgument(task: AgentTask, org: Org): boolean {
-  return task.spec.command === undefined && org.spec.agent.preset !== undefined;
+/** The argument that carries the prompt, when the runtime passes it to the command: a preset's own command line. */
+export function promptArgument(task: AgentTask, org: Org): string | undefined {
+  const preset = org.spec.agent.preset;
+  return task.spec.command === undefined && preset ? AGENT_PRESETS[preset].promptArgument : undefined;
+}
+
+/** The preset's files for the CLI's HOME, as the runtime reads them. */
+function presetHomeFiles(org: Org): string | undefined {
+  const preset = org.spec.agent.preset;
+  const files = preset ? AGENT_PRESETS[preset].homeFiles : {};
+  return Object.keys(files).length > 0 ? JSON.stringify(files) : undefined;
 }
 
 /** A container env entry: a value, or a key of a Secret. */
@@ -176,7 +184,8 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     repoUrl: repo?.url,
     repoBranch: repo?.branch,
     command: command ? JSON.stringify(command) : undefined,
-    promptArgument: promptIsArgument(task, org) ? "last" : undefined,
+    promptArgument: promptArgument(task, org),
+    homeFiles: presetHomeFiles(org),
     // The git container holds the credentials and does every clone and push: the agent has none.
     gitCredentials: undefined,
     gitHandoff: repo ? MOUNT_PATH.gitHandoff : undefined,

@@ -14,6 +14,7 @@ const values: AgentEnv = {
   repoBranch: "main",
   command: undefined,
   promptArgument: undefined,
+  homeFiles: undefined,
   gitCredentials: undefined,
   gitHandoff: undefined,
   gitHome: undefined,

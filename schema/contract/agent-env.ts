@@ -63,7 +63,13 @@ export const AGENT_ENV = {
   promptArgument: {
     name: "AGENTYARD_PROMPT_ARGUMENT",
     carries:
-      "`last` when the runtime passes the prompt to the command as its last argument (an Org's preset)",
+      "the command's last argument, `{prompt}` standing for the prompt, when the runtime passes the prompt to the command (an Org's preset)",
+    always: false,
+  },
+  homeFiles: {
+    name: "AGENTYARD_HOME_FILES",
+    carries:
+      "files the runtime writes into $HOME before the command starts, as a JSON object of relative path → content (an Org's preset)",
     always: false,
   },
   gitCredentials: {
@@ -164,4 +170,16 @@ function envEntries(values: Partial<Record<AgentEnvKey, string>>): { name: strin
 
 export function readAgentEnv(env: NodeJS.ProcessEnv): ReadAgentEnv {
   return Object.fromEntries(KEYS.map((key) => [key, env[AGENT_ENV[key].name]])) as ReadAgentEnv;
+}
+
+/** Stands for the prompt in AGENTYARD_PROMPT_ARGUMENT. */
+export const PROMPT_PLACEHOLDER = "{prompt}";
+
+/**
+ * The argv the runtime execs: the command, then, when the task passes its prompt as an argument,
+ * that argument with the prompt in place of `{prompt}`: one entry, never through a shell.
+ */
+export function commandArgv(command: string[], promptArgument: string | undefined, prompt: string): string[] {
+  if (promptArgument === undefined) return command;
+  return [...command, promptArgument.split(PROMPT_PLACEHOLDER).join(prompt)];
 }
