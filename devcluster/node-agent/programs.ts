@@ -2,6 +2,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureCodeServer } from "../code-server.ts";
 import { projectRoot } from "../paths.ts";
+import { tailscaleBoot } from "./tailscale-program.ts";
 
 /** What a container image stands for on agentyard-local: a program on this machine. */
 export interface LocalProgram {
@@ -55,7 +56,11 @@ export const codeServer: LocalProgram = {
   },
 };
 
-/** What `npm start` runs: the two images of a task's pod. */
+/** What `npm start` runs: the images of a task's pod. */
 export function defaultPrograms(): ProgramTable {
-  return { "agentyard/agent": agentRuntime, "codercom/code-server": codeServer };
+  return {
+    "agentyard/agent": agentRuntime,
+    "codercom/code-server": codeServer,
+    "tailscale/tailscale": tailscaleBoot,
+  };
 }
