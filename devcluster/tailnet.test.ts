@@ -6,6 +6,8 @@ import { SocksClient } from "socks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./http.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "./tailnet.ts";
+import { TAILSCALE_MODULE_DIR } from "./tailscale.ts";
+import { TAILSCALE_VERSION } from "./versions.ts";
 
 /** An HTTP GET through a SOCKS5 proxy to host:port, by name (the proxy resolves it). */
 async function getThroughSocks(socks5Url: string, host: string, port: number): Promise<string> {
@@ -119,3 +121,10 @@ async function tailscaledsIn(dir: string): Promise<string[]> {
   }
   return found;
 }
+
+describe("the Tailscale wrapper module", () => {
+  it("requires the version versions.ts names", async () => {
+    const goMod = await readFile(join(TAILSCALE_MODULE_DIR, "go.mod"), "utf8");
+    expect(goMod).toMatch(new RegExp(`^require tailscale\\.com ${TAILSCALE_VERSION}$`, "m"));
+  });
+});
