@@ -6,6 +6,7 @@ import { devDown, devKubectl, devUp, runningDevCluster } from "../devcluster/dev
 import { ensureGitea } from "../devcluster/gitea.ts";
 import { regenerateGiteaGoMod } from "../devcluster/gitea-gomod.ts";
 import { regenerateKubeGoMod } from "../devcluster/kube-gomod.ts";
+import { ensureTailscale } from "../devcluster/tailscale.ts";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -82,6 +83,16 @@ export function devCommand(): Command {
     .action(async () => {
       const gitea = await ensureGitea(log);
       process.stdout.write(`${JSON.stringify(gitea)}\n`);
+    });
+
+  dev
+    .command("tailscale")
+    .description(
+      "build (or find in the cache) the tailscaled, tailscale and test control server of the local tailnet",
+    )
+    .action(async () => {
+      const tailscale = await ensureTailscale(log);
+      process.stdout.write(`${JSON.stringify(tailscale)}\n`);
     });
 
   dev

@@ -9,6 +9,12 @@ import type { Container, Pod } from "./types.ts";
 /** Where a pod's ServiceAccount token is mounted; the agent runtime is told the local folder. */
 export const SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
+/**
+ * Every container's map of the pod's container ports to their loopback ports (JSON), for programs
+ * that read addresses from files, which the node agent does not rewrite (the tailscale boot's serve config).
+ */
+export const LOCAL_PORTS_ENV = "AGENTYARD_LOCAL_PORTS";
+
 /** A container port's loopback address, `127.0.0.1:<port>`, in env values and args. */
 const ADDRESS = /\b(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|\[::1\]):(\d+)\b/g;
 
@@ -130,6 +136,7 @@ export function launchSpec(container: Container, ctx: LaunchContext): LaunchSpec
     KUBERNETES_SERVICE_PORT: ctx.server.port || "443",
     ...(saMount ? { AGENTYARD_SERVICEACCOUNT_DIR: saMount.dir } : {}),
     [MARKER_ENV]: ctx.marker,
+    [LOCAL_PORTS_ENV]: JSON.stringify(Object.fromEntries(ctx.ports)),
   };
   const workingDir = container.workingDir ? rewrite(container.workingDir) : undefined;
   const cwd = workingDir && workingDir !== container.workingDir ? workingDir : ctx.cwd;

@@ -4,6 +4,7 @@ import { AGENT_PRESET_NAMES, type AgentPresetName } from "../../schema/presets.t
 import { ensureAgentCli } from "../agent-cli.ts";
 import { ensureCodeServer } from "../code-server.ts";
 import { projectRoot } from "../paths.ts";
+import { tailscaleBoot } from "./tailscale-program.ts";
 
 /** What a container image stands for on agentyard-local: a program on this machine. */
 export interface LocalProgram {
@@ -73,5 +74,10 @@ export function defaultPrograms(): ProgramTable {
   const presets = Object.fromEntries(
     AGENT_PRESET_NAMES.map((p) => [`agentyard/agent-${p}`, presetRuntime(p)]),
   );
-  return { "agentyard/agent": agentRuntime, ...presets, "codercom/code-server": codeServer };
+  return {
+    "agentyard/agent": agentRuntime,
+    ...presets,
+    "codercom/code-server": codeServer,
+    "tailscale/tailscale": tailscaleBoot,
+  };
 }
