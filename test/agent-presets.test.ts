@@ -104,7 +104,8 @@ afterAll(async () => {
 const OUTCOME: Record<AgentPresetName, { phase: "Failed" | "TimedOut"; timeout: string }> = {
   "claude-code": { phase: "Failed", timeout: "5m" },
   codex: { phase: "TimedOut", timeout: "45s" },
-  "gemini-cli": { phase: "Failed", timeout: "5m" },
+  // Its three attempts take about 80 s on idle cores and nearly 5 minutes on busy ones.
+  "gemini-cli": { phase: "Failed", timeout: "10m" },
   opencode: { phase: "Failed", timeout: "5m" },
 };
 
@@ -121,7 +122,7 @@ async function logTail(preset: AgentPresetName): Promise<string> {
 
 describe.each(AGENT_PRESET_NAMES)("the %s preset, on the node agent, with no model service", (preset) => {
   it(`ends ${OUTCOME[preset].phase} with the CLI's own words in the task's log tail`, {
-    timeout: 600_000,
+    timeout: 900_000,
   }, async () => {
     const { phase, timeout } = OUTCOME[preset];
     await applyManifest(
@@ -134,7 +135,7 @@ describe.each(AGENT_PRESET_NAMES)("the %s preset, on the node agent, with no mod
       "try",
       "to finish",
       phaseIs("Succeeded", "Failed", "TimedOut"),
-      540_000,
+      780_000,
     );
     const status = done.status;
     const tail = await waitFor(

@@ -71,9 +71,13 @@ async function main(): Promise<void> {
     ...(env.TS_TAILSCALED_EXTRA_ARGS ?? "").split(/\s+/).filter(Boolean),
   ];
   log(`starting tailscaled ${daemonArgs.join(" ")}`);
+  // A process group of its own: the node agent stops a container with SIGTERM to its group, and
+  // tailscaled must outlive this boot's logout (the node agent still kills it, by its environment's
+  // marker, once the boot has exited).
   const daemon = spawn("tailscaled", daemonArgs, {
     env: { ...env, ...tailscaledEnv(loginServer, stateDir) },
     stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
   });
   const daemonExit = new Promise<number>((resolve) => daemon.on("exit", (code) => resolve(code ?? 1)));
   let health: Server | undefined;
@@ -153,6 +157,19 @@ async function shutdown(
   health?.close();
   log("logging out");
   await cli(["logout"]).catch((err: Error) => log(`logout failed: ${err.message}`));
+  // tailscale logout returns before the control server has heard of it; killed too early, the
+  // daemon takes the logout with it and the node stays on the tailnet.
+  await waitFor(
+    "tailscaled to be logged out",
+    async () => {
+      const state = await cli(["status", "--json", "--peers=false"])
+        .then((out) => JSON.parse(out).BackendState as string)
+        .catch(() => "");
+      log(`backend state: ${state}`);
+      return state === "NeedsLogin" || state === "Stopped" ? true : undefined;
+    },
+    { timeoutMs: 10_000 },
+  ).catch((err: Error) => log(err.message));
   daemon.kill("SIGTERM");
   await new Promise((resolve) =>
     daemon.exitCode !== null ? resolve(undefined) : daemon.on("exit", resolve),
