@@ -1,9 +1,9 @@
 /**
  * The `tailscale/tailscale` image's containerboot on agentyard-local, for the part of its
  * environment that agentyard's pods use (docs/devcluster.md lists it): tailscaled in userspace
- * networking, `tailscale up`, the serve config, /healthz; on SIGTERM the node logs out first, so
- * that a deleted pod takes its node off the tailnet. tailscaled and tailscale come from PATH, as in
- * the image; the node agent puts the cache's build there.
+ * networking, `tailscale up`, the serve config, /healthz; on SIGTERM the node logs out before
+ * tailscaled stops (docs/devcluster.md says what is still open there). tailscaled and tailscale come
+ * from PATH, as in the image; the node agent puts the cache's build there.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SocksClient } from "socks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./http.ts";
-import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "./tailnet.ts";
-import { TAILSCALE_MODULE_DIR } from "./tailscale.ts";
-import { TAILSCALE_VERSION } from "./versions.ts";
+import { waitFor } from "../devcluster/http.ts";
+import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
+import { TAILSCALE_MODULE_DIR } from "../devcluster/tailscale.ts";
+import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
 
 /** An HTTP GET through a SOCKS5 proxy to host:port, by name (the proxy resolves it). */
 async function getThroughSocks(socks5Url: string, host: string, port: number): Promise<string> {
@@ -53,7 +53,7 @@ describe("the local tailnet", { timeout: 180_000 }, () => {
     http = createServer((_req, res) => res.end("hello from node-a"));
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     httpPort = (http.address() as { port: number }).port;
-  }, 300_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
