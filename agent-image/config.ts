@@ -6,7 +6,6 @@ import {
   type AgentEnvKey,
   MOUNT_PATH,
   PROMPT_PLACEHOLDER,
-  type PullRequestConfig,
   PullRequestConfigSchema,
   type ReadAgentEnv,
   readAgentEnv,
@@ -82,7 +81,8 @@ export function gitSideOptionsFromEnv(env: NodeJS.ProcessEnv): GitSideConfig {
     home: set.gitHome || MOUNT_PATH.gitHome,
   };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
-  if (set.pullRequest) options.pullRequest = parsePullRequest(set.pullRequest);
+  if (set.pullRequest)
+    options.pullRequest = parseJsonVariable("pullRequest", set.pullRequest, PullRequestConfigSchema);
   return options;
 }
 
@@ -97,38 +97,22 @@ const HomeFilesSchema = z.record(
   z.string(),
 );
 
-function parseHomeFiles(raw: string): Record<string, string> {
+/** A JSON variable of the operator's, read with `schema`; the error names the variable and the field. */
+function parseJsonVariable<T>(key: AgentEnvKey, raw: string, schema: z.ZodType<T>): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${AGENT_ENV.homeFiles.name} must be JSON`);
+    throw new ConfigError(`${AGENT_ENV[key].name} must be JSON`);
   }
-  const files = HomeFilesSchema.safeParse(parsed);
-  if (!files.success) {
-    const issue = files.error.issues[0];
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
     throw new ConfigError(
-      `${AGENT_ENV.homeFiles.name}: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
+      `${AGENT_ENV[key].name} is not the operator's: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
     );
   }
-  return files.data;
-}
-
-function parsePullRequest(raw: string): PullRequestConfig {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`${AGENT_ENV.pullRequest.name} must be JSON`);
-  }
-  const config = PullRequestConfigSchema.safeParse(parsed);
-  if (!config.success) {
-    const issue = config.error.issues[0];
-    throw new ConfigError(
-      `${AGENT_ENV.pullRequest.name} is not the operator's: ${issue?.path.join(".") || "value"}: ${issue?.message}`,
-    );
-  }
-  return config.data;
+  return result.data;
 }
 
 /** The task as the operator's Deployment describes it in the agent container's environment. */
@@ -156,7 +140,7 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
     }
     options.promptArgument = set.promptArgument;
   }
-  if (set.homeFiles) options.homeFiles = parseHomeFiles(set.homeFiles);
+  if (set.homeFiles) options.homeFiles = parseJsonVariable("homeFiles", set.homeFiles, HomeFilesSchema);
   if (set.repoUrl) options.repo = { url: set.repoUrl, branch: set.repoBranch || "main" };
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
   if (set.gitHandoff) options.gitHandoffDir = set.gitHandoff;

@@ -1,7 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SocksClient } from "socks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
 import {
@@ -15,6 +14,7 @@ import type { Pod } from "../devcluster/node-agent/types.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { getThroughSocks } from "./support/socks.ts";
 
 /** Stands in for the editor: answers every request with its path, on the address its args give. */
 const WEB = `
@@ -22,26 +22,6 @@ import { createServer } from "node:http";
 const [host, port] = process.argv[process.argv.indexOf("--listen") + 1].split(":");
 createServer((req, res) => res.end("editor " + req.url)).listen(Number(port), host);
 `;
-
-/** An HTTP GET through a SOCKS5 proxy to host:port, by name: the proxy resolves it on the tailnet. */
-async function getThroughSocks(socks5Url: string, host: string, port: number): Promise<string> {
-  const proxy = new URL(socks5Url);
-  const { socket } = await SocksClient.createConnection({
-    proxy: { host: proxy.hostname, port: Number(proxy.port), type: 5 },
-    command: "connect",
-    destination: { host, port },
-    timeout: 10_000,
-  });
-  return new Promise((resolve, reject) => {
-    let data = "";
-    socket.on("data", (d: Buffer) => {
-      data += d;
-    });
-    socket.on("end", () => resolve(data));
-    socket.on("error", reject);
-    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
-  });
-}
 
 const nodeName = uniqueName("tailnet-local");
 const ns = uniqueName("tailnet-pod");
@@ -197,7 +177,9 @@ describe("the tailscale image on the node agent", { timeout: 240_000 }, () => {
     const answer = await waitFor(
       `${fqdn}:8443 through the laptop's SOCKS5 proxy`,
       async () => {
-        const text = await getThroughSocks(laptop.socks5Url as string, fqdn, 8443).catch(() => "");
+        const text = await getThroughSocks(laptop.socks5Url as string, fqdn, 8443, "/healthz").catch(
+          () => "",
+        );
         return text.includes("editor /healthz") ? text : undefined;
       },
       { timeoutMs: 60_000 },

@@ -2,32 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SocksClient } from "socks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_MODULE_DIR } from "../devcluster/tailscale.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
-
-/** An HTTP GET through a SOCKS5 proxy to host:port, by name (the proxy resolves it). */
-async function getThroughSocks(socks5Url: string, host: string, port: number): Promise<string> {
-  const proxy = new URL(socks5Url);
-  const { socket } = await SocksClient.createConnection({
-    proxy: { host: proxy.hostname, port: Number(proxy.port), type: 5 },
-    command: "connect",
-    destination: { host, port },
-    timeout: 10_000,
-  });
-  return new Promise((resolve, reject) => {
-    let data = "";
-    socket.on("data", (d: Buffer) => {
-      data += d;
-    });
-    socket.on("end", () => resolve(data));
-    socket.on("error", reject);
-    socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
-  });
-}
+import { getThroughSocks } from "./support/socks.ts";
 
 describe("the local tailnet", { timeout: 180_000 }, () => {
   let dir: string;

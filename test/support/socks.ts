@@ -1,0 +1,29 @@
+import { SocksClient } from "socks";
+
+/**
+ * An HTTP GET of `path` through a SOCKS5 proxy to host:port, by name: the proxy resolves it (a
+ * tailnet node's proxy, by MagicDNS). The answer as received, head and body.
+ */
+export async function getThroughSocks(
+  socks5Url: string,
+  host: string,
+  port: number,
+  path = "/",
+): Promise<string> {
+  const proxy = new URL(socks5Url);
+  const { socket } = await SocksClient.createConnection({
+    proxy: { host: proxy.hostname, port: Number(proxy.port), type: 5 },
+    command: "connect",
+    destination: { host, port },
+    timeout: 10_000,
+  });
+  return new Promise((resolve, reject) => {
+    let data = "";
+    socket.on("data", (d: Buffer) => {
+      data += d;
+    });
+    socket.on("end", () => resolve(data));
+    socket.on("error", reject);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  });
+}
