@@ -63,7 +63,7 @@ describe("the CRDs on a real API server", () => {
     await apply(task);
     const tasks = await kubectl(["get", "agenttasks", "-n", task.metadata.namespace as string]);
     expect(tasks.stdout.split("\n")[0]).toMatch(
-      /^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+AGE\s+REASON\s+MESSAGE$/,
+      /^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+PR\s+AGE\s+REASON\s+MESSAGE$/,
     );
     const orgs = await kubectl(["get", "orgs"]);
     expect(orgs.stdout.split("\n")[0]).toMatch(

@@ -354,7 +354,7 @@ describe("a task", () => {
   it("shows what is going on in kubectl get agenttasks", async () => {
     const r = await cluster.kubectl(["get", "agenttasks", "-n", NS]);
     const [header, ...rows] = r.stdout.trim().split("\n");
-    expect(header).toMatch(/^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+AGE/);
+    expect(header).toMatch(/^NAME\s+ORG\s+PHASE\s+READY\s+EDITOR\s+PR\s+AGE/);
     expect(rows.find((l) => l.startsWith("to-the-end "))).toMatch(
       /life\s+Succeeded\s+True\s+http:\/\/to-the-end/,
     );
