@@ -24,6 +24,10 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
   await writeFile(files.pid, String(process.pid));
   let cluster: DevCluster | undefined;
   let stopping = false;
+  // A Ctrl-C stops the start cleanly, even when the step it interrupted failed first: the signal
+  // reaches the process group at once, and a child (go, npm) may exit and fail the step before
+  // this process runs its handler.
+  let interrupted = false;
   const hooks: (() => Promise<void>)[] = [];
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -36,10 +40,14 @@ export async function serveDevCluster(log: (line: string) => void): Promise<Serv
     await cluster?.stop();
     await rm(files.info, { force: true });
     await rm(files.pid, { force: true });
-    process.exit(code);
+    process.exit(interrupted ? 0 : code);
   };
-  process.on("SIGTERM", () => void shutdown(0));
-  process.on("SIGINT", () => void shutdown(0));
+  const onSignal = () => {
+    interrupted = true;
+    void shutdown(0);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     log(`[devcluster] starting the control plane in ${files.clusterDir}`);
     cluster = await DevCluster.start({ name: "agentyard", dir: files.clusterDir, log });
