@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import type { Pod } from "../devcluster/node-agent/types.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
-import { getThroughSocks } from "./support/socks.ts";
+import { getThroughSocks, tailscaledsIn } from "./support/tailnet.ts";
 
 /** Stands in for the editor: answers every request with its path, on the address its args give. */
 const WEB = `
@@ -39,17 +39,6 @@ async function must(args: string[], input?: string): Promise<string> {
 async function getPod(name: string): Promise<Pod | undefined> {
   const r = await kubectl(["get", "pod", name, "-n", ns, "-o", "json"]);
   return r.code === 0 ? (JSON.parse(r.stdout) as Pod) : undefined;
-}
-
-/** tailscaled processes whose command line names `dir`. */
-async function tailscaledsIn(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("tailscaled") && cmdline.includes(dir)) found.push(pid);
-  }
-  return found;
 }
 
 /** The peers the laptop's tailscaled knows, by host name. */

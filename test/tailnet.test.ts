@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { waitFor } from "../devcluster/http.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_MODULE_DIR } from "../devcluster/tailscale.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
-import { getThroughSocks } from "./support/socks.ts";
+import { getThroughSocks, tailscaledsIn } from "./support/tailnet.ts";
 
 describe("the local tailnet", { timeout: 180_000 }, () => {
   let dir: string;
@@ -90,17 +90,6 @@ describe("the local tailnet", { timeout: 180_000 }, () => {
     }
   });
 });
-
-/** tailscaled processes whose command line names `dir`. */
-async function tailscaledsIn(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("tailscaled") && cmdline.includes(dir)) found.push(pid);
-  }
-  return found;
-}
 
 describe("the Tailscale wrapper module", () => {
   it("requires the version versions.ts names", async () => {

@@ -1,3 +1,4 @@
+import { readdir, readFile } from "node:fs/promises";
 import { SocksClient } from "socks";
 
 /**
@@ -26,4 +27,15 @@ export async function getThroughSocks(
     socket.on("error", reject);
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
   });
+}
+
+/** tailscaled processes whose command line names `dir`: what a stopped node must leave none of. */
+export async function tailscaledsIn(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes("tailscaled") && cmdline.includes(dir)) found.push(pid);
+  }
+  return found;
 }
