@@ -50,6 +50,27 @@ describe("orgSpecRefusal", () => {
     const git = org({ git: { credentialsSecretRef: { name: "g", namespace: "kube-system" } } });
     expect(orgSpecRefusal(git, [], policy)).toContain("spec.git.credentialsSecretRef.namespace kube-system");
     expect(orgSpecRefusal(kube, [], { ...policy, secretNamespaces: [] })).toContain("(none)");
+    const keys = org({
+      agent: { preset: "claude-code", credentialsSecretRef: { name: "k", namespace: "org-victim" } },
+    });
+    expect(orgSpecRefusal(keys, [], policy)).toBe(
+      "spec.agent.credentialsSecretRef.namespace org-victim is not a namespace designated for Org Secrets (capi): put the Secret in one of them, or in the Org's namespace and leave namespace out",
+    );
+  });
+
+  it("refuses two Secrets of one name from different namespaces, and lets two fields share one Secret", () => {
+    const clash = org({
+      git: { credentialsSecretRef: { name: "s", namespace: "capi" } },
+      agent: { preset: "codex", credentialsSecretRef: { name: "s" } },
+    });
+    expect(orgSpecRefusal(clash, [], policy)).toBe(
+      "spec.git.credentialsSecretRef and spec.agent.credentialsSecretRef both name a Secret s, from namespaces capi and org-acme: the Org's namespace holds one Secret of that name, so rename one of them",
+    );
+    const shared = org({
+      git: { credentialsSecretRef: { name: "s", namespace: "capi" } },
+      agent: { preset: "codex", credentialsSecretRef: { name: "s", namespace: "capi" } },
+    });
+    expect(orgSpecRefusal(shared, [], policy)).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY, LABEL_ORG, MANAGED_BY } from "../schema/contract/index.ts";
 import { type AgentTask, type Org, orgNamespace } from "../schema/index.ts";
+import { orgSecrets } from "./render/org.ts";
 
 /**
  * A task acts only inside its own Org: the rules that keep one Org's spec from reaching another
@@ -49,9 +50,17 @@ export function orgSpecRefusal(org: Org, orgs: readonly Org[], policy: TenancyPo
   if (kubeconfig !== undefined && !policy.secretNamespaces.includes(kubeconfig)) {
     return `spec.cluster.kubeconfigSecretRef.namespace ${kubeconfig} is not a namespace designated for Org Secrets (${designated(policy)}): put the kubeconfig Secret in one of them`;
   }
-  const git = org.spec.git?.credentialsSecretRef.namespace;
-  if (git !== undefined && git !== namespace && !policy.secretNamespaces.includes(git)) {
-    return `spec.git.credentialsSecretRef.namespace ${git} is not a namespace designated for Org Secrets (${designated(policy)}): put the Secret in one of them, or in the Org's namespace and leave namespace out`;
+  const sources = new Map<string, { field: string; from: string }>();
+  for (const { field, ref } of orgSecrets(org)) {
+    const from = ref.namespace ?? namespace;
+    if (from !== namespace && !policy.secretNamespaces.includes(from)) {
+      return `${field}.namespace ${from} is not a namespace designated for Org Secrets (${designated(policy)}): put the Secret in one of them, or in the Org's namespace and leave namespace out`;
+    }
+    const other = sources.get(ref.name);
+    if (other && other.from !== from) {
+      return `${other.field} and ${field} both name a Secret ${ref.name}, from namespaces ${other.from} and ${from}: the Org's namespace holds one Secret of that name, so rename one of them`;
+    }
+    sources.set(ref.name, { field, from });
   }
   return undefined;
 }

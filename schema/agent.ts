@@ -2,7 +2,8 @@ import { z } from "zod";
 import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
 import { COMMAND_CONTROL_CHARACTERS, MAX_ARG_STRLEN, MAX_COMMAND_BYTES, utf8Length } from "./exec-limits.ts";
 import { celString, listMapBy, withRules } from "./extensions.ts";
-import { boundedString, dnsSubdomain, envName, image, matching, presence } from "./formats.ts";
+import { boundedString, envName, image, matching, presence } from "./formats.ts";
+import { orgSecretRef } from "./org-secret-ref.ts";
 import { AGENT_PRESET_NAMES } from "./presets.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
 
@@ -100,17 +101,9 @@ export const AgentDefaultsSchema = withRules(
           .describe(
             "A coding-agent CLI that runs each task: its non-interactive command line with the prompt, its image variant and its environment (docs/agents.md). A custom spec.agent.command when omitted.",
           ),
-        credentialsSecretRef: z
-          .strictObject(
-            {
-              name: dnsSubdomain().describe(
-                "Name of a Secret in the Org's namespace; the preset's CLI reads the keys it documents (e.g. ANTHROPIC_API_KEY) as variables of the same name, in the agent container only.",
-              ),
-            },
-            { error: presence("an object") },
-          )
-          .optional()
-          .describe("Secret with the API keys of the preset's CLI."),
+        credentialsSecretRef: orgSecretRef(
+          "Secret with the API keys of the preset's CLI: it reads the keys it documents (e.g. ANTHROPIC_API_KEY) as variables of the same name, in the agent container only.",
+        ).optional(),
         baseUrl: matching(/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/, 2048, "must be an http:// or https:// URL")
           .optional()
           .describe(

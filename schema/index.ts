@@ -7,6 +7,7 @@ export * from "./duration.ts";
 export * from "./issues.ts";
 export * from "./meta.ts";
 export * from "./org.ts";
+export * from "./org-secret-ref.ts";
 export * from "./phase.ts";
 export * from "./pull-request.ts";
 export * from "./quantity.ts";

@@ -18,6 +18,7 @@ import {
   tailscaleTag,
 } from "./formats.ts";
 import { ConditionsSchema, objectMeta } from "./meta.ts";
+import { orgSecretRef } from "./org-secret-ref.ts";
 import { TaskCountsSchema } from "./phase.ts";
 import { ForgeSchema, PullRequestsSchema } from "./pull-request.ts";
 
@@ -144,21 +145,9 @@ export const OrgSpecSchema = withTransitionRules(
         repo: RepoSchema.optional(),
         git: z
           .strictObject({
-            credentialsSecretRef: z
-              .strictObject(
-                {
-                  name: dnsSubdomain().describe("Name of the Secret."),
-                  namespace: dnsLabel()
-                    .optional()
-                    .describe(
-                      "Namespace of the Secret in the management cluster: one the platform team designated for Org Secrets (the operator's --secret-namespaces), from where the operator copies it into the Org's namespace. The Org's own namespace when omitted.",
-                    ),
-                },
-                { error: presence("an object") },
-              )
-              .describe(
-                "Secret with the credentials the git container clones and pushes with: `token` (+ `username`) for https, `ssh-privatekey` (+ `known_hosts`) for ssh. Its `token` also opens the pull requests.",
-              ),
+            credentialsSecretRef: orgSecretRef(
+              "Secret with the credentials the git container clones and pushes with: `token` (+ `username`) for https, `ssh-privatekey` (+ `known_hosts`) for ssh. Its `token` also opens the pull requests.",
+            ),
             forge: ForgeSchema.optional(),
             pullRequests: defaultedObject(PullRequestsSchema),
           })

@@ -53,10 +53,23 @@ afterAll(async () => {
 describe("an Org with its own cluster", () => {
   it("gets its namespace there, and its tasks run there", async () => {
     await kubeconfigSecret("east-kubeconfig", await readFile(east.kubeconfigPath(), "utf8"));
+    for (const [name, stringData] of [
+      ["far-git", { token: "git-token" }],
+      ["far-models", { ANTHROPIC_API_KEY: "model-key" }],
+    ] as const) {
+      await applyManifest(management, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: "capi" },
+        stringData,
+      });
+    }
     await applyManifest(
       management,
       orgManifest("far", {
         cluster: { kubeconfigSecretRef: { name: "east-kubeconfig", namespace: "capi" } },
+        git: { credentialsSecretRef: { name: "far-git", namespace: "capi" } },
+        agent: { preset: "claude-code", credentialsSecretRef: { name: "far-models", namespace: "capi" } },
       }),
     );
     const org = await waitFor("Org far to be Ready", async () => {
@@ -73,6 +86,14 @@ describe("an Org with its own cluster", () => {
       "org-far",
     ]);
     expect(ns?.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    // The agents there mount the Org's Secrets from its namespace there.
+    for (const [name, key, value] of [
+      ["far-git", "token", "git-token"],
+      ["far-models", "ANTHROPIC_API_KEY", "model-key"],
+    ] as const) {
+      const copy = await getJson<{ data?: Record<string, string> }>(east, ["secret", name, "-n", "org-far"]);
+      expect(Buffer.from(copy?.data?.[key] ?? "", "base64").toString(), name).toBe(value);
+    }
 
     await applyManifest(management, taskManifest("remote-job", "org-far", { org: "far", prompt: "x" }));
     const running = await waitForTask(

@@ -301,6 +301,21 @@ describe("the Secrets an Org names", () => {
       "spec.git.credentialsSecretRef.namespace org-victim",
     );
     expect(await getJson(cluster, ["secret", "payroll-editor", "-n", "org-git-borrower"])).toBeUndefined();
+
+    await applyManifest(
+      cluster,
+      orgManifest("key-borrower", {
+        agent: {
+          preset: "claude-code",
+          credentialsSecretRef: { name: "payroll-editor", namespace: "org-victim" },
+        },
+      }),
+    );
+    const keys = await orgWhenReadyReason(cluster, "key-borrower", "TenancyRefused");
+    expect(condition(keys, "Stalled")?.message).toContain(
+      "spec.agent.credentialsSecretRef.namespace org-victim",
+    );
+    expect(await getJson(cluster, ["secret", "payroll-editor", "-n", "org-key-borrower"])).toBeUndefined();
   });
 
   it("in a designated namespace reach the Org's agents as a copy in its namespace", async () => {
@@ -322,6 +337,36 @@ describe("the Secrets an Org names", () => {
       "org-copier",
     ]);
     expect(Buffer.from(copy?.data?.username ?? "", "base64").toString()).toBe("robot");
+  });
+
+  it("for the agent's model keys reach its agents as a copy too, removed with the Org", async () => {
+    await applyManifest(cluster, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "keyed-models", namespace: "capi" },
+      stringData: { ANTHROPIC_API_KEY: "sk-test" },
+    });
+    await applyManifest(
+      cluster,
+      orgManifest("keyed", {
+        agent: { preset: "claude-code", credentialsSecretRef: { name: "keyed-models", namespace: "capi" } },
+      }),
+    );
+    await orgWhenReadyReason(cluster, "keyed", "Ready");
+    const copy = await getJson<KubernetesObject & { data?: Record<string, string> }>(cluster, [
+      "secret",
+      "keyed-models",
+      "-n",
+      "org-keyed",
+    ]);
+    expect(Buffer.from(copy?.data?.ANTHROPIC_API_KEY ?? "", "base64").toString()).toBe("sk-test");
+    expect(copy?.metadata?.labels?.["app.kubernetes.io/component"]).toBe("agent-credentials");
+
+    expect((await cluster.kubectl(["delete", "org", "keyed", "--wait=false"])).code).toBe(0);
+    await waitFor("the copy to go with its Org", async () =>
+      (await getJson(cluster, ["secret", "keyed-models", "-n", "org-keyed"])) ? undefined : true,
+    );
+    expect(await getJson(cluster, ["secret", "keyed-models", "-n", "capi"])).toBeDefined();
   });
 });
 

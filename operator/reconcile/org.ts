@@ -36,7 +36,7 @@ import { KubeconfigRefused } from "../kubeconfig-policy.ts";
 import { BY_ORG } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
-import { isGitCredentialsCopy, renderGitCredentialsCopy, renderOrg } from "../render/org.ts";
+import { isSecretCopy, orgSecrets, renderOrg, renderSecretCopy } from "../render/org.ts";
 import {
   clusterUnreachable,
   invalidKubeconfig,
@@ -75,8 +75,8 @@ export interface OrgReconcilerDeps {
 }
 
 /** Our own refusal, not the remote cluster's answer: its message may reach status as it is. */
-class GitCredentialsRefused extends Error {
-  override readonly name = "GitCredentialsRefused";
+class SecretCopyRefused extends Error {
+  override readonly name = "SecretCopyRefused";
 }
 
 /** A task a deleting Org no longer waits for: it ended, and its agents are gone or never were. */
@@ -157,7 +157,7 @@ export class OrgReconciler {
     } catch (err) {
       // A remote cluster's answer is told in our words; the whole error goes to the log.
       const why =
-        cluster.remote && !(err instanceof GitCredentialsRefused)
+        cluster.remote && !(err instanceof SecretCopyRefused)
           ? describeRemoteError(err)
           : (err as Error).message;
       if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
@@ -227,12 +227,11 @@ export class OrgReconciler {
       (live) => isOrgsOwn(live, org),
       signal,
     );
-    const ref = org.spec.git?.credentialsSecretRef;
-    if (ref) {
+    for (const { ref } of orgSecrets(org)) {
       await deleteOwn(
         cluster.client,
         { apiVersion: "v1", kind: "Secret", metadata: { name: ref.name, namespace } },
-        (live) => isGitCredentialsCopy(live, org),
+        (live) => isSecretCopy(live, org),
         signal,
       );
     }
@@ -276,8 +275,7 @@ export class OrgReconciler {
   /** The Org's namespace and what lives in it, in its cluster. */
   private async applyNamespace(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
     const objects: KubeObject[] = renderOrg(org);
-    const credentials = await this.gitCredentials(org, cluster, signal);
-    if (credentials) objects.push(credentials);
+    objects.push(...(await this.secretCopies(org, cluster, signal)));
     for (const obj of objects) await this.ensure(cluster.client, obj, signal);
     // The Org's AgentTasks live in the management cluster, in a namespace of the same name.
     const namespace = objects[0] as KubeObject;
@@ -301,39 +299,39 @@ export class OrgReconciler {
   }
 
   /**
-   * Agents mount the credentials from the Org's namespace in its cluster: a Secret kept in a
-   * designated namespace, or one for an Org's own cluster, is copied there. The copy never replaces
-   * a Secret agentyard did not copy.
+   * Agents mount the Org's Secrets from the Org's namespace in its cluster: a Secret kept in a
+   * designated namespace, or one for an Org's own cluster, is copied there. A copy never replaces a
+   * Secret agentyard did not copy; two fields naming one Secret get one copy.
    */
-  private async gitCredentials(
-    org: Org,
-    cluster: OrgCluster,
-    signal: AbortSignal,
-  ): Promise<KubeObject | undefined> {
-    const ref = org.spec.git?.credentialsSecretRef;
+  private async secretCopies(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<KubeObject[]> {
     const namespace = orgNamespace(org);
-    const from = ref?.namespace ?? namespace;
-    if (!ref || (!cluster.remote && from === namespace)) return undefined;
-    const secret = (where: string) => ({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: ref.name, namespace: where },
-    });
-    const source = (await getIfExists(this.d.local, secret(from), { signal })) as
-      | (KubernetesObject & { type?: string; data?: Record<string, string> })
-      | undefined;
-    if (!source) {
-      throw new GitCredentialsRefused(
-        `the git credentials Secret ${from}/${ref.name} does not exist in the management cluster`,
-      );
+    const copies = new Map<string, KubeObject>();
+    for (const secret of orgSecrets(org)) {
+      const { name } = secret.ref;
+      const from = secret.ref.namespace ?? namespace;
+      if ((!cluster.remote && from === namespace) || copies.has(name)) continue;
+      const at = (where: string) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: where },
+      });
+      const source = (await getIfExists(this.d.local, at(from), { signal })) as
+        | (KubernetesObject & { type?: string; data?: Record<string, string> })
+        | undefined;
+      if (!source) {
+        throw new SecretCopyRefused(
+          `the Secret ${from}/${name} of ${secret.field} does not exist in the management cluster`,
+        );
+      }
+      const existing = await getIfExists<KubernetesObject>(cluster.client, at(namespace), { signal });
+      if (existing && !isSecretCopy(existing, org)) {
+        throw new SecretCopyRefused(
+          `a Secret ${namespace}/${name} that agentyard did not copy exists in cluster ${cluster.label}: rename ${secret.field} or remove that Secret`,
+        );
+      }
+      copies.set(name, renderSecretCopy(org, secret, source));
     }
-    const existing = await getIfExists<KubernetesObject>(cluster.client, secret(namespace), { signal });
-    if (existing && !isGitCredentialsCopy(existing, org)) {
-      throw new GitCredentialsRefused(
-        `a Secret ${namespace}/${ref.name} that agentyard did not copy exists in cluster ${cluster.label}: rename spec.git.credentialsSecretRef or remove that Secret`,
-      );
-    }
-    return renderGitCredentialsCopy(org, source);
+    return [...copies.values()];
   }
 
   private report(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { org } from "../../schema/fixtures.test-support.ts";
-import { renderGitCredentialsCopy, renderOrg } from "./org.ts";
+import { isSecretCopy, type OrgSecret, orgSecrets, renderOrg, renderSecretCopy } from "./org.ts";
 import type { Rendered } from "./rendered.test-support.ts";
 
 describe("renderOrg", () => {
@@ -33,21 +33,57 @@ describe("renderOrg", () => {
   });
 });
 
-describe("renderGitCredentialsCopy", () => {
+describe("renderSecretCopy", () => {
   it("copies the Secret's type and data into the Org's namespace", () => {
     const o = org({ git: { credentialsSecretRef: { name: "acme-git" } } });
-    const copy = renderGitCredentialsCopy(o, {
+    const [git] = orgSecrets(o);
+    const copy = renderSecretCopy(o, git as OrgSecret, {
       type: "kubernetes.io/basic-auth",
       data: { password: "cA==" },
     });
     expect(copy).toMatchObject({
       kind: "Secret",
-      metadata: { name: "acme-git", namespace: "org-acme" },
+      metadata: {
+        name: "acme-git",
+        namespace: "org-acme",
+        labels: { "app.kubernetes.io/component": "git-credentials" },
+      },
       type: "kubernetes.io/basic-auth",
       data: { password: "cA==" },
     });
+    expect(isSecretCopy(copy, o)).toBe(true);
   });
-  it("is nothing when the Org has no credentials", () => {
-    expect(renderGitCredentialsCopy(org(), {})).toBeUndefined();
+  it("names the git and the agent credentials, each with its field and component", () => {
+    const o = org({
+      git: { credentialsSecretRef: { name: "acme-git", namespace: "secrets" } },
+      agent: { preset: "claude-code", credentialsSecretRef: { name: "acme-keys" } },
+    });
+    expect(orgSecrets(o)).toEqual([
+      {
+        field: "spec.git.credentialsSecretRef",
+        ref: { name: "acme-git", namespace: "secrets" },
+        component: "git-credentials",
+      },
+      {
+        field: "spec.agent.credentialsSecretRef",
+        ref: { name: "acme-keys" },
+        component: "agent-credentials",
+      },
+    ]);
+  });
+  it("is nothing when the Org names no Secret", () => {
+    expect(orgSecrets(org())).toEqual([]);
+  });
+  it("does not take a Secret of another Org, or one agentyard did not make, for a copy", () => {
+    const o = org({ git: { credentialsSecretRef: { name: "acme-git" } } });
+    const copy = renderSecretCopy(o, orgSecrets(o)[0] as OrgSecret, {});
+    const labels = copy.metadata.labels as Record<string, string>;
+    expect(
+      isSecretCopy(
+        { ...copy, metadata: { ...copy.metadata, labels: { ...labels, "agentyard.dev/org": "other" } } },
+        o,
+      ),
+    ).toBe(false);
+    expect(isSecretCopy({ ...copy, metadata: { ...copy.metadata, labels: {} } }, o)).toBe(false);
   });
 });

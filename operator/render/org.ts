@@ -8,7 +8,7 @@ import {
   ORG_NETWORK_POLICY,
   orgLabels,
 } from "../../schema/contract/index.ts";
-import type { Org } from "../../schema/index.ts";
+import type { Org, OrgSecretRef } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { EDITOR_PORT } from "./images.ts";
 import type { KubeObject } from "./object.ts";
@@ -61,36 +61,61 @@ export function renderOrg(org: Org): KubeObject[] {
   ];
 }
 
+/** A Secret the Org's agents mount, the spec field naming it, and the component label of its copy. */
+export interface OrgSecret {
+  field: string;
+  ref: OrgSecretRef;
+  component: (typeof SECRET_COPY_COMPONENTS)[number];
+}
+
+const SECRET_COPY_COMPONENTS = [COMPONENT.gitCredentials, COMPONENT.agentCredentials] as const;
+
+/** The Secrets the Org's spec names for its agents, in the order their copies are applied. */
+export function orgSecrets(org: Org): OrgSecret[] {
+  const secrets: OrgSecret[] = [];
+  const git = org.spec.git?.credentialsSecretRef;
+  if (git)
+    secrets.push({ field: "spec.git.credentialsSecretRef", ref: git, component: COMPONENT.gitCredentials });
+  const agent = org.spec.agent.credentialsSecretRef;
+  if (agent) {
+    secrets.push({
+      field: "spec.agent.credentialsSecretRef",
+      ref: agent,
+      component: COMPONENT.agentCredentials,
+    });
+  }
+  return secrets;
+}
+
 /**
- * The Org's git credentials copied into its namespace in its cluster, where agents mount them: from
- * a designated namespace of the management cluster, or from the Org's namespace there into the
- * Org's own cluster. A Secret already in the Org's namespace of the management cluster is used as it is.
+ * An Org Secret copied into the Org's namespace in its cluster, where agents mount it: from a
+ * designated namespace of the management cluster, or from the Org's namespace there into the Org's
+ * own cluster. A Secret already in the Org's namespace of the management cluster is used as it is.
  */
-export function renderGitCredentialsCopy(
+export function renderSecretCopy(
   org: Org,
+  secret: OrgSecret,
   source: { type?: string; data?: Record<string, string> },
-): KubeObject | undefined {
-  const ref = org.spec.git?.credentialsSecretRef;
-  if (!ref) return undefined;
+): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: {
-      name: ref.name,
+      name: secret.ref.name,
       namespace: orgNamespace(org),
-      labels: { ...orgLabels(org.metadata.name as string), [LABEL_COMPONENT]: COMPONENT.gitCredentials },
+      labels: { ...orgLabels(org.metadata.name as string), [LABEL_COMPONENT]: secret.component },
     },
     type: source.type ?? "Opaque",
     data: source.data ?? {},
   };
 }
 
-/** Whether a live Secret is the copy renderGitCredentialsCopy made for this Org, which may be updated. */
-export function isGitCredentialsCopy(secret: KubernetesObject, org: Org): boolean {
+/** Whether a live Secret is a copy renderSecretCopy made for this Org, which may be updated or deleted. */
+export function isSecretCopy(secret: KubernetesObject, org: Org): boolean {
   const labels = secret.metadata?.labels ?? {};
   return (
     labels[LABEL_MANAGED_BY] === MANAGED_BY &&
     labels[LABEL_ORG] === org.metadata.name &&
-    labels[LABEL_COMPONENT] === COMPONENT.gitCredentials
+    (SECRET_COPY_COMPONENTS as readonly (string | undefined)[]).includes(labels[LABEL_COMPONENT])
   );
 }

@@ -59,6 +59,7 @@ export const COMPONENT = {
   editor: "editor",
   state: "state",
   gitCredentials: "git-credentials",
+  agentCredentials: "agent-credentials",
 } as const;
 
 /** The agent pods of a task; a Deployment selector is immutable, so it holds only what never changes. */
