@@ -10,6 +10,8 @@ export interface AuditEvent {
   impersonatedUser?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string };
   responseStatus?: { code?: number };
+  /** The request's body, for the few resources the policy logs at Request level. */
+  requestObject?: unknown;
   /** metav1.MicroTime (six fractional digits, UTC): compares as a string. */
   requestReceivedTimestamp?: string;
 }

@@ -6,6 +6,11 @@ import type { Whoami } from "../schema/rest.ts";
 import { apply, call, createOrg, grant, must, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
+/** The part of an audited SubjectAccessReview's body these tests read. */
+interface SubjectAccessReview {
+  spec: { user?: string; uid?: string; extra?: Record<string, string[]> };
+}
+
 /** POST /schedule against the shared devcluster, with real tokens and real RBAC. */
 describe("POST /schedule", () => {
   const cluster = sharedCluster();
@@ -369,6 +374,19 @@ describe("POST /schedule as whom", () => {
       .impersonatedUser;
     expect(impersonated).toMatchObject({ username: `system:serviceaccount:${namespace}:ci`, uid });
     expect(impersonated?.extra?.["authentication.kubernetes.io/credential-id"]?.[0]).toMatch(/^JTI=/);
+    // The api asked the API server about that same identity, uid and extras included.
+    const review = await vi.waitFor(
+      async () => {
+        const asked = (await readAuditLog(cluster.auditLog))
+          .map((e) => (e.objectRef?.resource === "subjectaccessreviews" ? e.requestObject : undefined))
+          .find((body) => (body as SubjectAccessReview | undefined)?.spec?.user === impersonated?.username);
+        if (!asked) throw new Error("no audited SubjectAccessReview of the ServiceAccount yet");
+        return asked as SubjectAccessReview;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(review.spec.uid).toBe(uid);
+    expect(review.spec.extra).toEqual(impersonated?.extra);
     // whoami tells the caller the same identity, uid included.
     const me = await call<Whoami>(api, "GET", "/api/v1/whoami", { token });
     expect(me.body.user).toMatchObject({ username: `system:serviceaccount:${namespace}:ci`, uid });
