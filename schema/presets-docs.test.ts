@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { OrgSchema } from "./org.ts";
-import { AGENT_PRESET_NAMES, AGENT_PRESETS } from "./presets.ts";
+import { AGENT_PRESET_NAMES, AGENT_PRESETS, type AgentPreset } from "./presets.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const doc = await readFile(join(here, "..", "docs", "agents.md"), "utf8");
@@ -27,7 +27,10 @@ describe("docs/agents.md", () => {
       expect(row, preset).toContain(`\`${[...spec.command, promptArgument].join(" ")}\``);
       for (const file of Object.keys(spec.homeFiles)) expect(row, preset).toContain(`~/${file}`);
       for (const key of spec.credentials) expect(row, preset).toContain(key);
-      expect(row, preset).toContain(`\`${spec.baseUrlVariable}\``);
+      const baseUrl: AgentPreset["baseUrl"] = spec.baseUrl;
+      expect(row, preset).toContain(
+        "variable" in baseUrl ? `\`${baseUrl.variable}\`` : `\`${baseUrl.key}\` in \`~/${baseUrl.tomlFile}\``,
+      );
       for (const [name, value] of Object.entries(spec.env)) expect(row, preset).toContain(`${name}=${value}`);
     }
   });

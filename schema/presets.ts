@@ -25,8 +25,11 @@ export interface AgentPreset {
   homeFiles: Readonly<Record<string, string>>;
   /** Keys of the Org's credentials Secret the CLI reads, each set as the variable of the same name. */
   credentials: readonly string[];
-  /** The variable through which spec.agent.baseUrl reaches the CLI: where it sends its model requests. */
-  baseUrlVariable: string;
+  /**
+   * How spec.agent.baseUrl (where the CLI sends its model requests) reaches the CLI: a variable it
+   * reads, or a top-level key of one of its TOML home files, for a CLI that reads no variable.
+   */
+  baseUrl: { variable: string } | { tomlFile: string; key: string };
   /** Variables the CLI needs to run unattended in the agent pod. */
   env: Readonly<Record<string, string>>;
 }
@@ -42,7 +45,7 @@ export const AGENT_PRESETS = {
     promptArgument: PROMPT,
     homeFiles: {},
     credentials: ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"],
-    baseUrlVariable: "ANTHROPIC_BASE_URL",
+    baseUrl: { variable: "ANTHROPIC_BASE_URL" },
     // The pod is the sandbox: without this Claude Code refuses to skip its permission prompts as root
     // (a devcluster node runs pods as its own user); it updates nothing in a read-only image.
     env: { IS_SANDBOX: "1", DISABLE_AUTOUPDATER: "1" },
@@ -54,9 +57,15 @@ export const AGENT_PRESETS = {
     // Codex's own sandbox needs namespaces a restricted pod does not have; the pod is the sandbox.
     command: ["codex", "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--"],
     promptArgument: PROMPT,
-    homeFiles: {},
-    credentials: ["OPENAI_API_KEY", "CODEX_API_KEY"],
-    baseUrlVariable: "OPENAI_BASE_URL",
+    // Codex retries an unreachable model service for as long as it runs ("Reconnecting... waiting
+    // for network") unless this feature is off; then it gives up after five attempts and exits 1.
+    homeFiles: {
+      ".codex/config.toml": "[features]\nunbounded_connection_retries = false\n",
+    },
+    // codex exec sends CODEX_API_KEY; it reads no OPENAI_API_KEY (that needs `codex login`).
+    credentials: ["CODEX_API_KEY"],
+    // Codex 0.171 reads no OPENAI_BASE_URL: the base URL is its config's openai_base_url.
+    baseUrl: { tomlFile: ".codex/config.toml", key: "openai_base_url" },
     env: {},
   },
   "gemini-cli": {
@@ -74,7 +83,7 @@ export const AGENT_PRESETS = {
       ".gemini/settings.json": `${JSON.stringify({ security: { auth: { selectedType: "gemini-api-key" } } })}\n`,
     },
     credentials: ["GEMINI_API_KEY"],
-    baseUrlVariable: "GOOGLE_GEMINI_BASE_URL",
+    baseUrl: { variable: "GOOGLE_GEMINI_BASE_URL" },
     env: {},
   },
   opencode: {
@@ -86,7 +95,7 @@ export const AGENT_PRESETS = {
     homeFiles: {},
     credentials: ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"],
     // opencode picks its provider from the keys it finds; the base URL is the Anthropic provider's.
-    baseUrlVariable: "ANTHROPIC_BASE_URL",
+    baseUrl: { variable: "ANTHROPIC_BASE_URL" },
     env: {},
   },
 } as const satisfies Record<string, AgentPreset>;
@@ -97,6 +106,24 @@ export const AGENT_PRESET_NAMES = Object.keys(AGENT_PRESETS) as [AgentPresetName
 
 /** Where a preset's CLI keeps its configuration and sessions: an emptyDir, the root filesystem is read-only. */
 export const AGENT_HOME = "/home/agent";
+
+/**
+ * The files the runtime writes into the CLI's HOME for an Org: the preset's own, with the Org's base
+ * URL as a top-level TOML key where the CLI reads it from a file. JSON's string escapes are TOML's
+ * basic-string escapes, and a top-level key must come before the file's first table.
+ */
+export function presetHomeFiles(
+  preset: AgentPresetName,
+  baseUrl: string | undefined,
+): Record<string, string> {
+  const spec: AgentPreset = AGENT_PRESETS[preset];
+  const files: Record<string, string> = { ...spec.homeFiles };
+  if (baseUrl !== undefined && "tomlFile" in spec.baseUrl) {
+    const { tomlFile, key } = spec.baseUrl;
+    files[tomlFile] = `${key} = ${JSON.stringify(baseUrl)}\n${files[tomlFile] ?? ""}`;
+  }
+  return files;
+}
 
 /** `package@version`, as npm installs it. */
 export function presetPackageSpec(preset: AgentPresetName): string {

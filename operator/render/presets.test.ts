@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { org, task } from "../../schema/fixtures.test-support.ts";
-import { AGENT_HOME, AGENT_PRESET_NAMES, AGENT_PRESETS } from "../../schema/presets.ts";
+import {
+  AGENT_HOME,
+  AGENT_PRESET_NAMES,
+  AGENT_PRESETS,
+  type AgentPreset,
+  presetHomeFiles,
+} from "../../schema/presets.ts";
 import { agentExec } from "./agent-exec.ts";
 import { presetImage } from "./images.ts";
 import type { KubeObject } from "./object.ts";
@@ -32,7 +38,7 @@ describe.each(AGENT_PRESET_NAMES)("the %s preset", (preset) => {
     expect(envOf(agent, "AGENTYARD_PROMPT_ARGUMENT")?.value).toBe(spec.promptArgument);
     const homeFiles = envOf(agent, "AGENTYARD_HOME_FILES")?.value;
     expect(homeFiles === undefined ? {} : JSON.parse(homeFiles.replaceAll("$$", "$"))).toEqual(
-      spec.homeFiles,
+      presetHomeFiles(preset, "http://gateway.internal:4000"),
     );
     expect(agent.args).toBeUndefined();
   });
@@ -49,7 +55,15 @@ describe.each(AGENT_PRESET_NAMES)("the %s preset", (preset) => {
     expect(envOf(agent, "HOME")?.value).toBe(AGENT_HOME);
     expect(agent.volumeMounts).toContainEqual({ name: "agent-home", mountPath: AGENT_HOME });
     expect(pod.volumes).toContainEqual({ name: "agent-home", emptyDir: {} });
-    expect(envOf(agent, spec.baseUrlVariable)?.value).toBe("http://gateway.internal:4000");
+    const baseUrl: AgentPreset["baseUrl"] = spec.baseUrl;
+    if ("variable" in baseUrl) {
+      expect(envOf(agent, baseUrl.variable)?.value).toBe("http://gateway.internal:4000");
+    } else {
+      const files = JSON.parse((envOf(agent, "AGENTYARD_HOME_FILES")?.value ?? "{}").replaceAll("$$", "$"));
+      expect(files[baseUrl.tomlFile]).toMatch(
+        new RegExp(`^${baseUrl.key} = "http://gateway.internal:4000"\n`),
+      );
+    }
     for (const [name, value] of Object.entries(spec.env)) expect(envOf(agent, name)?.value).toBe(value);
     for (const key of spec.credentials) {
       expect(envOf(agent, key)).toEqual({

@@ -20,7 +20,7 @@ import {
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
-import { AGENT_HOME, AGENT_PRESETS } from "../../schema/presets.ts";
+import { AGENT_HOME, AGENT_PRESETS, presetHomeFiles } from "../../schema/presets.ts";
 import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT, presetImage } from "./images.ts";
 import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
@@ -120,9 +120,9 @@ export function promptArgument(task: AgentTask, org: Org): string | undefined {
 }
 
 /** The preset's files for the CLI's HOME, as the runtime reads them. */
-function presetHomeFiles(org: Org): string | undefined {
-  const preset = org.spec.agent.preset;
-  const files = preset ? AGENT_PRESETS[preset].homeFiles : {};
+function homeFilesOf(org: Org): string | undefined {
+  const { preset, baseUrl } = org.spec.agent;
+  const files = preset ? presetHomeFiles(preset, baseUrl) : {};
   return Object.keys(files).length > 0 ? JSON.stringify(files) : undefined;
 }
 
@@ -144,7 +144,7 @@ export function presetEnv(org: Org): ContainerEnvVar[] {
     { name: "HOME", value: AGENT_HOME },
     ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
   ];
-  if (baseUrl) env.push({ name: spec.baseUrlVariable, value: baseUrl });
+  if (baseUrl && "variable" in spec.baseUrl) env.push({ name: spec.baseUrl.variable, value: baseUrl });
   if (credentialsSecretRef) {
     for (const key of spec.credentials) {
       env.push({
@@ -185,7 +185,7 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     repoBranch: repo?.branch,
     command: command ? JSON.stringify(command) : undefined,
     promptArgument: promptArgument(task, org),
-    homeFiles: presetHomeFiles(org),
+    homeFiles: homeFilesOf(org),
     // The git container holds the credentials and does every clone and push: the agent has none.
     gitCredentials: undefined,
     gitHandoff: repo ? MOUNT_PATH.gitHandoff : undefined,
