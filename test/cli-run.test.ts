@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningApi, startApi } from "../api/server.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { branchCommit } from "../devcluster/git.ts";
+import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
+import { LABEL_TASK } from "../schema/contract/index.ts";
 import { type LocalAgents, startLocalAgents } from "./support/local-agents.ts";
 import { phaseIs, waitForTask } from "./support/operator.ts";
 
@@ -69,6 +71,40 @@ function agentyardOnTerminal(args: string[], timeout = 120_000): Promise<Ran> {
   });
 }
 
+/**
+ * Deletes a task and waits until its pods are gone: the local node has as many CPUs as this machine,
+ * and the suite's later tasks need the room.
+ */
+async function removeTask(name: string): Promise<void> {
+  const deleted = await cluster.kubectl([
+    "delete",
+    "agenttask",
+    name,
+    "-n",
+    "org-demo",
+    "--wait=true",
+    "--timeout=120s",
+  ]);
+  expect(deleted.code, deleted.stderr).toBe(0);
+  await waitFor(
+    `the pods of ${name} to go`,
+    async () => {
+      const pods = await cluster.kubectl([
+        "get",
+        "pods",
+        "-n",
+        "org-demo",
+        "-l",
+        `${LABEL_TASK}=${name}`,
+        "-o",
+        "name",
+      ]);
+      return pods.code === 0 && pods.stdout.trim() === "" ? true : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
 const scheduledName = (stdout: string) => /scheduled org-demo\/(\S+) for Org demo/.exec(stdout)?.[1] ?? "";
 
 describe("agentyard run", () => {
@@ -103,6 +139,80 @@ describe("agentyard run", () => {
     // On a terminal the block is redrawn in place.
     const ESC = String.fromCharCode(27);
     expect(ran.stdout.includes(`${ESC}[2K`) || ran.stdout.includes(`${ESC}[1A`)).toBe(true);
+  });
+
+  it("exits 0 on a terminal for a task that Succeeded, and 1 when piped for one that Failed", async () => {
+    const succeeded = await agentyardOnTerminal(["run", "--api", api.url, "--org", "demo", "Add a welcome"]);
+    expect(succeeded.code, succeeded.stdout).toBe(0);
+    expect(succeeded.stdout).toContain(`org-demo/${scheduledName(succeeded.stdout)} Succeeded`);
+    await removeTask(scheduledName(succeeded.stdout));
+    const failed = await agentyard([
+      "run",
+      "--api",
+      api.url,
+      "--org",
+      "demo",
+      "--command",
+      "sh -c 'echo piped-failure >&2; exit 4'",
+      "Fail when piped",
+    ]);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toContain(`org-demo/${scheduledName(failed.stdout)} Failed`);
+    expect(failed.stdout).toContain("piped-failure");
+    await removeTask(scheduledName(failed.stdout));
+  });
+
+  it("puts --repo, --branch, --timeout and --retries into the task it schedules", async () => {
+    const ran = await agentyard([
+      "run",
+      "--api",
+      api.url,
+      "--org",
+      "demo",
+      "--repo",
+      `file://${origin}`,
+      "--branch",
+      "main",
+      "--timeout",
+      "7m",
+      "--retries",
+      "2",
+      "--detach",
+      "Start from main",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const task = await waitForTask(cluster, "org-demo", scheduledName(ran.stdout), "to exist", () => true);
+    expect(task.spec).toMatchObject({
+      repo: { url: `file://${origin}`, branch: "main" },
+      timeout: "7m",
+      retries: 2,
+    });
+    await removeTask(task.metadata.name as string);
+  });
+
+  it("sends --token to an api that authenticates, and says the api's 401 without one", async () => {
+    const authenticating = await startApi({
+      kubeconfig: cluster.kubeconfigPath(),
+      listen: "127.0.0.1:0",
+      auth: "token",
+      log: silentLogger(),
+    });
+    try {
+      const listed = await agentyard([
+        "tasks",
+        "--api",
+        authenticating.url,
+        "--token",
+        cluster.token("admin"),
+      ]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(/^NAMESPACE\s+NAME\s+ORG\s+PHASE/);
+      const anonymous = await agentyard(["tasks", "--api", authenticating.url]);
+      expect(anonymous.code).toBe(2);
+      expect(anonymous.stderr).toMatch(/^agentyard: 401 /);
+    } finally {
+      await authenticating.close();
+    }
   });
 
   it("goes straight to the cluster with --kubeconfig, no api served", async () => {
