@@ -1,72 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
-import { projectRoot } from "../devcluster/paths.ts";
 import type { AgentTask } from "../schema/index.ts";
+import { type RunningStart, startAgentyard } from "./support/npm-start.ts";
 
-const CLI = join(projectRoot, "cli", "agentyard.ts");
+let start: RunningStart;
 
-let work: string;
-let child: ChildProcess;
-let output = "";
-
-/** `npm start -- --forge`, with a dev state folder of its own and this machine's caches. */
+// Gitea is built on its first use, which takes minutes (more beside other builds).
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), "agentyard-start-forge-"));
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("AGENTYARD_"))),
-    AGENTYARD_DEV_DIR: join(work, "dev"),
-  };
-  child = spawn(
-    process.execPath,
-    [CLI, "start", "--forge", "--listen", "127.0.0.1:0", "--log-format", "json"],
-    {
-      cwd: projectRoot,
-      env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  // Gitea is built on its first use, which takes minutes (more beside other builds).
-  await waitFor(
-    "npm start --forge to run",
-    async () => (output.includes("agentyard is running") ? true : undefined),
-    {
-      timeoutMs: 30 * 60_000,
-      abort: async () =>
-        child.exitCode === null ? undefined : `it exited with ${child.exitCode}: ${output.slice(-3000)}`,
-    },
-  );
+  start = await startAgentyard("start-forge", ["--forge"], { timeoutMs: 30 * 60_000 });
 }, 31 * 60_000);
 
-afterAll(async () => {
-  if (child?.exitCode === null) {
-    process.kill(-(child.pid as number), "SIGINT");
-    await waitFor("npm start to stop", async () => (child.exitCode === null ? undefined : true), {
-      timeoutMs: 120_000,
-    }).catch(() => process.kill(-(child.pid as number), "SIGKILL"));
-  }
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => start?.stop());
 
 describe("npm start -- --forge", () => {
   it("runs a local Gitea where the demo Org's tasks, scheduled through the REST API, open real pull requests", {
     timeout: 5 * 60_000,
   }, async () => {
+    const output = start.output();
     const forgeLine = /forge: +(http:\/\/127\.0\.0\.1:\d+\/demo\/demo)\/pulls/.exec(output);
     expect(forgeLine, output.slice(-3000)).not.toBeNull();
-    const { url, token } = JSON.parse(await readFile(join(work, "dev", "api.json"), "utf8")) as {
-      url: string;
-      token: string;
-    };
+    const { url, token } = await start.devApi();
     const api = (method: string, path: string, body?: unknown) =>
       fetch(`${url}${path}`, {
         method,
