@@ -401,9 +401,10 @@ describe("as admin, who sees everything", () => {
 });
 
 /** What the charts' first table should total: the tasks as the API server has them now. */
-async function expectedTotals(): Promise<Record<string, string>> {
+/** The chart's totals the suite's tasks should give, of one Org's tasks or of all. */
+async function expectedTotals(org?: string): Promise<Record<string, string>> {
   const list = await getJson<{ items: AgentTask[] }>(cluster, ["agenttasks", "-A"]);
-  const tasks = list?.items ?? [];
+  const tasks = (list?.items ?? []).filter((t) => org === undefined || t.spec.org === org);
   const totals: Record<string, string> = {
     Started: String(tasks.filter((t) => t.status?.startedAt).length),
   };
@@ -413,18 +414,18 @@ async function expectedTotals(): Promise<Record<string, string>> {
   return totals;
 }
 
-/** The totals row of a chart's table, by column. */
-function tableTotals(page: Page, chart: string): Promise<Record<string, string>> {
+/** The totals row of a chart's table on the page `host` draws (the overview or an Org's), by column. */
+function tableTotals(page: Page, chart: string, host = "ay-overview"): Promise<Record<string, string>> {
   return page
-    .locator(`ay-overview table[data-table="${chart}"] tfoot td`)
+    .locator(`${host} table[data-table="${chart}"] tfoot td`)
     .evaluateAll((cells) =>
       Object.fromEntries(cells.map((c) => [c.getAttribute("data-total"), c.textContent?.trim()])),
     );
 }
 
 /** How many pixels of a chart's canvas are drawn on: zero for a blank canvas. */
-function inkedPixels(page: Page, chart: string): Promise<number> {
-  return page.locator(`ay-overview figure[data-chart="${chart}"] canvas`).evaluate((canvas) => {
+function inkedPixels(page: Page, chart: string, host = "ay-overview"): Promise<number> {
+  return page.locator(`${host} figure[data-chart="${chart}"] canvas`).evaluate((canvas) => {
     const c = canvas as HTMLCanvasElement;
     const pixels = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? [];
     let inked = 0;
@@ -464,6 +465,36 @@ describe("the charts of recent work", () => {
     await page.locator(".charts[data-scheme=dark]").waitFor();
     expect(await inkedPixels(page, "throughput")).toBeGreaterThan(1000);
     await charts.screenshot({ path: join(IMAGES, "charts-dark.png"), animations: "disabled" });
+    await page.context().close();
+  });
+
+  it("draws an Org's own tasks on its page, and only those", async () => {
+    const page = await signedIn("admin");
+    await page.getByRole("link", { name: "Orgs", exact: true }).click();
+    await page.getByRole("link", { name: "acme", exact: true }).click();
+    await page.locator("ay-org-detail .charts[data-scheme=light]").waitFor();
+    const totals = await waitFor(
+      "acme's chart table to count acme's tasks",
+      async () => {
+        const [want, got] = await Promise.all([
+          expectedTotals("acme"),
+          tableTotals(page, "throughput", "ay-org-detail"),
+        ]);
+        return JSON.stringify(want) === JSON.stringify(got) ? got : undefined;
+      },
+      { timeoutMs: SEEN_MS },
+    );
+    // globex ran tasks too: the Org's page leaves them out.
+    expect(Number(totals.Started)).toBeGreaterThan(0);
+    expect(Number(totals.Started)).toBeLessThan(Number((await expectedTotals()).Started));
+    for (const chart of ["throughput", "wait", "duration", "queue"]) {
+      const figure = page.locator(`ay-org-detail figure[data-chart="${chart}"]`);
+      expect(await figure.locator("table caption").textContent()).toContain("intervals");
+    }
+    expect(await inkedPixels(page, "throughput", "ay-org-detail")).toBeGreaterThan(1000);
+    await page
+      .locator('ay-org-detail section[aria-labelledby="recent"]')
+      .screenshot({ path: join(IMAGES, "org-charts.png"), animations: "disabled" });
     await page.context().close();
   });
 });
