@@ -154,6 +154,7 @@ export class AgentyardInstall extends Chart {
       `--log-level=${v.logLevel}`,
       ...(v.agentImage ? [`--agent-image=${v.agentImage}`] : []),
       ...(v.editorImage ? [`--editor-image=${v.editorImage}`] : []),
+      ...(v.tailscaleImage ? [`--tailscale-image=${v.tailscaleImage}`] : []),
       ...(v.secretNamespaces.length > 0 ? [`--secret-namespaces=${v.secretNamespaces.join(",")}`] : []),
     ];
     this.deployment("operator", name, sa, {

@@ -105,6 +105,10 @@ export const ValuesSchema = z.strictObject({
         .union([z.literal(""), image("code-server image")])
         .default("")
         .describe("code-server image for Orgs that name none; the operator's pinned one when empty."),
+      tailscaleImage: z
+        .union([z.literal(""), image("tailscale image")])
+        .default("")
+        .describe("tailscale image of Orgs in mesh mode sidecar; the operator's pinned one when empty."),
       secretNamespaces: z
         .array(z.string().regex(DNS_LABEL).max(63))
         .default([])

@@ -121,6 +121,11 @@ export function operatorCommand(): Command {
       ),
     )
     .addOption(
+      new Option("--tailscale-image <image>", "tailscale image of Orgs in mesh mode sidecar").env(
+        "AGENTYARD_TAILSCALE_IMAGE",
+      ),
+    )
+    .addOption(
       new Option(
         "--secret-namespaces <ns,...>",
         "namespaces where the platform team keeps the Secrets Orgs may name (kubeconfigs, git credentials); no Org may take one as its namespace",
@@ -154,6 +159,7 @@ export function operatorCommand(): Command {
         ),
         ...(flags.agentImage ? { agentImage: flags.agentImage } : {}),
         ...(flags.editorImage ? { editorImage: flags.editorImage } : {}),
+        ...(flags.tailscaleImage ? { tailscaleImage: flags.tailscaleImage } : {}),
       });
       onShutdown(() => operator.stop());
       // controller-runtime's rule: a replica that lost the Lease exits, and its restart campaigns

@@ -15,8 +15,5 @@ export function stagingVersion(kubernetesVersion: string): string {
   if (!match) throw new Error(`not a Kubernetes release version: ${kubernetesVersion}`);
   return `v0.${match[1]}.${match[2]}`;
 }
-/**
- * The local tailnet's tailscaled, tailscale and test control server (devcluster/go/tailscale);
- * v1.104 needs a newer Go than the one installed.
- */
-export const TAILSCALE_VERSION = "v1.102.5";
+/** The local tailnet's tailscaled, tailscale and test control server (devcluster/go/tailscale). */
+export { TAILSCALE_VERSION } from "../schema/contract/index.ts";

@@ -49,6 +49,8 @@ export interface OperatorOptions {
   logLevel: string;
   agentImage?: string;
   editorImage?: string;
+  /** The tailscale image of mesh mode sidecar. */
+  tailscaleImage?: string;
   /** The namespace the operator runs in: no Org may take it (nor the Lease's). */
   operatorNamespace: string;
   /**
@@ -169,6 +171,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     events,
     ...(options.agentImage ? { agentImage: options.agentImage } : {}),
     ...(options.editorImage ? { editorImage: options.editorImage } : {}),
+    ...(options.tailscaleImage ? { tailscaleImage: options.tailscaleImage } : {}),
   });
   const taskController = mgr
     .controller("agenttask")

@@ -57,7 +57,46 @@ describe("OrgSchema", () => {
 
   it("refuses Tailscale settings while the mesh provider is none", () => {
     expect(problems({ ...minimal, spec: { ...minimal.spec, mesh: { mode: "loadBalancer" } } })).toEqual([
-      "spec.mesh.provider: mode, tags, proxyClass and tailnetDomain apply only to provider tailscale: set provider: tailscale or remove them",
+      "spec.mesh.provider: mode, tags, proxyClass, tailnetDomain, loginServer and authKeySecretRef apply only to provider tailscale: set provider: tailscale or remove them",
+    ]);
+  });
+
+  it("takes mode sidecar with a key Secret and a tailnet domain, and refuses it without them", () => {
+    const sidecar = {
+      provider: "tailscale",
+      mode: "sidecar",
+      loginServer: "https://headscale.example.com",
+      authKeySecretRef: { name: "tailnet-key", namespace: "agentyard-secrets" },
+      tailnetDomain: "tailnet.example.com",
+      tags: ["tag:agents"],
+    };
+    expect(problems({ ...minimal, spec: { ...minimal.spec, mesh: sidecar } })).toEqual([]);
+    const { authKeySecretRef: _key, tailnetDomain: _domain, ...bare } = sidecar;
+    expect(problems({ ...minimal, spec: { ...minimal.spec, mesh: bare } })).toEqual([
+      "spec.mesh.mode: mode sidecar needs authKeySecretRef (the Secret with the pre-authorised key) and tailnetDomain (the tailnet's MagicDNS suffix, for the editor URLs)",
+    ]);
+    expect(
+      problems({ ...minimal, spec: { ...minimal.spec, mesh: { ...sidecar, proxyClass: "p" } } }),
+    ).toEqual([
+      "spec.mesh.proxyClass: proxyClass is the Tailscale operator's: it does not apply to mode sidecar; remove it",
+    ]);
+  });
+
+  it("refuses a login server for the Tailscale operator's modes, and one that is no URL of its own", () => {
+    const mesh = { provider: "tailscale", loginServer: "https://headscale.example.com" };
+    expect(problems({ ...minimal, spec: { ...minimal.spec, mesh } })).toEqual([
+      "spec.mesh.mode: loginServer and authKeySecretRef apply only to mode sidecar (the Tailscale operator has its own): set mode: sidecar or remove them",
+    ]);
+    // One of TS_EXTRA_ARGS: a space would smuggle in another tailscale up flag.
+    const smuggled = {
+      provider: "tailscale",
+      mode: "sidecar",
+      authKeySecretRef: { name: "k" },
+      tailnetDomain: "t.example.com",
+      loginServer: "https://h.example.com --exit-node=1.2.3.4",
+    };
+    expect(problems({ ...minimal, spec: { ...minimal.spec, mesh: smuggled } })).toEqual([
+      "spec.mesh.loginServer: must be the control server's URL, http(s)://host[:port][/path] without credentials, e.g. https://headscale.example.com",
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgentDefaultsSchema } from "./agent.ts";
 import { API_VERSION, ORG_KIND } from "./api.ts";
+import { TAILNET_AUTH_KEY } from "./contract/agent-pod.ts";
 import { duration } from "./duration.ts";
 import { defaultedObject, listSet, withRules, withTransitionRules } from "./extensions.ts";
 import {
@@ -62,6 +63,9 @@ const EditorSchema = z
   })
   .describe("The code-server editor that runs beside each agent.");
 
+/** A control server's URL as tailscale up takes it: no credentials, no spaces (it is one of TS_EXTRA_ARGS). */
+const LOGIN_SERVER = /^https?:\/\/[^\s/@?#]+(\/[^\s?#@]*)?$/;
+
 const MeshSchema = withRules(
   z
     .strictObject({
@@ -70,10 +74,10 @@ const MeshSchema = withRules(
         .default("none")
         .describe("tailscale exposes each task's editor on the tailnet; none keeps it cluster-internal."),
       mode: z
-        .enum(["annotation", "loadBalancer"])
+        .enum(["annotation", "loadBalancer", "sidecar"])
         .default("annotation")
         .describe(
-          "How the Tailscale operator exposes the Service: tailscale.com/expose annotations, or loadBalancerClass: tailscale.",
+          "How the editor joins the tailnet: the Tailscale operator exposes the Service (tailscale.com/expose annotations, or loadBalancerClass: tailscale), or a tailscale container in the agent pod joins with the Org's pre-authorised key (sidecar: works with Headscale and any Tailscale-compatible control server).",
         ),
       hostnamePattern: hostnamePattern()
         .default("{org}-{task}")
@@ -81,23 +85,63 @@ const MeshSchema = withRules(
       tags: listSet(z.array(tailscaleTag()).max(16, "must have at most 16 entries"))
         .default([])
         .describe("ACL tags of the tailnet devices, e.g. tag:agents."),
-      proxyClass: dnsSubdomain().optional().describe("Tailscale ProxyClass applied to the proxies."),
+      proxyClass: dnsSubdomain()
+        .optional()
+        .describe("Tailscale ProxyClass applied to the Tailscale operator's proxies."),
       tailnetDomain: dnsSubdomain()
         .optional()
-        .describe("MagicDNS suffix used to build editor URLs, e.g. tail1234.ts.net."),
+        .describe(
+          "MagicDNS suffix used to build editor URLs, e.g. tail1234.ts.net (Headscale: its dns.base_domain).",
+        ),
+      loginServer: matching(
+        LOGIN_SERVER,
+        2048,
+        "must be the control server's URL, http(s)://host[:port][/path] without credentials, e.g. https://headscale.example.com",
+      )
+        .optional()
+        .describe(
+          "Control server the sidecars join (tailscale up --login-server), e.g. a Headscale; Tailscale's own when omitted.",
+        ),
+      authKeySecretRef: orgSecretRef(
+        `Secret whose \`${TAILNET_AUTH_KEY}\` key is the pre-authorised key the sidecars join with (reusable; ephemeral, so that a node whose pod is gone leaves the tailnet; tagged, when tags are set).`,
+      ).optional(),
     })
     .describe("How task editors are reached over a mesh network."),
   {
-    rule: "self.provider == 'tailscale' || (self.mode == 'annotation' && size(self.tags) == 0 && !has(self.proxyClass) && !has(self.tailnetDomain))",
+    rule: "self.provider == 'tailscale' || (self.mode == 'annotation' && size(self.tags) == 0 && !has(self.proxyClass) && !has(self.tailnetDomain) && !has(self.loginServer) && !has(self.authKeySecretRef))",
     message:
-      "mode, tags, proxyClass and tailnetDomain apply only to provider tailscale: set provider: tailscale or remove them",
+      "mode, tags, proxyClass, tailnetDomain, loginServer and authKeySecretRef apply only to provider tailscale: set provider: tailscale or remove them",
     fieldPath: ".provider",
     check: (mesh) =>
       mesh.provider === "tailscale" ||
       (mesh.mode === "annotation" &&
         mesh.tags.length === 0 &&
         mesh.proxyClass === undefined &&
-        mesh.tailnetDomain === undefined),
+        mesh.tailnetDomain === undefined &&
+        mesh.loginServer === undefined &&
+        mesh.authKeySecretRef === undefined),
+  },
+  {
+    rule: "self.mode != 'sidecar' || (has(self.authKeySecretRef) && has(self.tailnetDomain))",
+    message:
+      "mode sidecar needs authKeySecretRef (the Secret with the pre-authorised key) and tailnetDomain (the tailnet's MagicDNS suffix, for the editor URLs)",
+    fieldPath: ".mode",
+    check: (mesh) =>
+      mesh.mode !== "sidecar" || (mesh.authKeySecretRef !== undefined && mesh.tailnetDomain !== undefined),
+  },
+  {
+    rule: "self.mode == 'sidecar' || (!has(self.loginServer) && !has(self.authKeySecretRef))",
+    message:
+      "loginServer and authKeySecretRef apply only to mode sidecar (the Tailscale operator has its own): set mode: sidecar or remove them",
+    fieldPath: ".mode",
+    check: (mesh) =>
+      mesh.mode === "sidecar" || (mesh.loginServer === undefined && mesh.authKeySecretRef === undefined),
+  },
+  {
+    rule: "self.mode != 'sidecar' || !has(self.proxyClass)",
+    message: "proxyClass is the Tailscale operator's: it does not apply to mode sidecar; remove it",
+    fieldPath: ".proxyClass",
+    check: (mesh) => mesh.mode !== "sidecar" || mesh.proxyClass === undefined,
   },
 );
 

@@ -228,6 +228,32 @@ export const rejectedCases: RejectedCase[] = [
     message: "must be a Tailscale tag",
   },
   {
+    name: "mesh mode sidecar without a key Secret",
+    manifest: org({ mesh: { provider: "tailscale", mode: "sidecar", tailnetDomain: "t.example.com" } }),
+    field: "spec.mesh.mode",
+    message: "mode sidecar needs authKeySecretRef",
+  },
+  {
+    name: "login server for the Tailscale operator's modes",
+    manifest: org({ mesh: { provider: "tailscale", loginServer: "https://headscale.example.com" } }),
+    field: "spec.mesh.mode",
+    message: "apply only to mode sidecar",
+  },
+  {
+    name: "login server that carries another tailscale up flag",
+    manifest: org({
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        authKeySecretRef: { name: "k" },
+        tailnetDomain: "t.example.com",
+        loginServer: "https://h.example.com --exit-node=1.2.3.4",
+      },
+    }),
+    field: "spec.mesh.loginServer",
+    message: "must be the control server's URL",
+  },
+  {
     name: "hostname pattern without {task}",
     manifest: org({ mesh: { provider: "tailscale", hostnamePattern: "{org}-agent" } }),
     field: "spec.mesh.hostnamePattern",
@@ -473,6 +499,22 @@ export const acceptedCases: AcceptedCase[] = [
         limits: { maxConcurrentTasks: 20 },
       },
       "globex",
+    ),
+  },
+  {
+    name: "Org in mesh mode sidecar on a Headscale",
+    manifest: org(
+      {
+        mesh: {
+          provider: "tailscale",
+          mode: "sidecar",
+          loginServer: "https://headscale.example.com:8080",
+          authKeySecretRef: { name: "tailnet-key", namespace: "agentyard-secrets" },
+          tailnetDomain: "tailnet.example.com",
+          tags: ["tag:agents"],
+        },
+      },
+      "initech",
     ),
   },
   { name: "minimal AgentTask", manifest: task({}) },

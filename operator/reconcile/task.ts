@@ -80,6 +80,7 @@ export interface TaskReconcilerDeps {
   events: EventRecorder;
   agentImage?: string;
   editorImage?: string;
+  tailscaleImage?: string;
   now?: () => Date;
 }
 
@@ -279,6 +280,7 @@ export class TaskReconciler {
       remote: cluster.remote,
       ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
       ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
+      ...(this.d.tailscaleImage ? { tailscaleImage: this.d.tailscaleImage } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import pkg from "../../package.json" with { type: "json" };
-import { CODE_SERVER_VERSION } from "../../schema/contract/index.ts";
+import { CODE_SERVER_VERSION, TAILSCALE_VERSION } from "../../schema/contract/index.ts";
 
 /** The agent runtime image built from agent-image/; tagged with the project's version. */
 export const DEFAULT_AGENT_IMAGE = `agentyard/agent:${pkg.version}`;
@@ -7,6 +7,9 @@ export const DEFAULT_AGENT_IMAGE = `agentyard/agent:${pkg.version}`;
 export const DEFAULT_EDITOR_IMAGE = `codercom/code-server:${CODE_SERVER_VERSION}`;
 
 export const EDITOR_PORT = 8443;
+
+/** The sidecar of mesh mode sidecar: Tailscale's official image, whose containerboot reads TS_* variables. */
+export const DEFAULT_TAILSCALE_IMAGE = `tailscale/tailscale:${TAILSCALE_VERSION}`;
 
 /**
  * A preset's variant of an agent image: the repository name with `-<preset>` appended, the tag or

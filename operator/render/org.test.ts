@@ -31,6 +31,35 @@ describe("renderOrg", () => {
       "app.kubernetes.io/managed-by": "agentyard",
     });
   });
+
+  it("lets sidecars reach STUN, their WireGuard port and the login server's port", () => {
+    const mesh = (loginServer?: string) => ({
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        authKeySecretRef: { name: "k" },
+        tailnetDomain: "t.example.com",
+        ...(loginServer ? { loginServer } : {}),
+      },
+    });
+    const ports = (o: ReturnType<typeof org>) =>
+      (renderOrg(o)[1] as Rendered).spec.egress[0].ports.map(
+        (p: { protocol: string; port: number }) => `${p.protocol}/${p.port}`,
+      );
+    expect(ports(org(mesh("http://headscale.example.com:8080")))).toEqual([
+      "UDP/53",
+      "TCP/53",
+      "TCP/443",
+      "TCP/22",
+      "TCP/9418",
+      "TCP/6443",
+      "UDP/3478",
+      "UDP/41641",
+      "TCP/8080",
+    ]);
+    expect(ports(org(mesh()))).toEqual(ports(org(mesh("https://headscale.example.com"))));
+    expect(ports(org(mesh())).slice(-2)).toEqual(["UDP/3478", "UDP/41641"]);
+  });
 });
 
 describe("renderSecretCopy", () => {
@@ -69,6 +98,17 @@ describe("renderSecretCopy", () => {
         ref: { name: "acme-keys" },
         component: "agent-credentials",
       },
+    ]);
+    const tailnet = org({
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        authKeySecretRef: { name: "k" },
+        tailnetDomain: "t.example",
+      },
+    });
+    expect(orgSecrets(tailnet)).toEqual([
+      { field: "spec.mesh.authKeySecretRef", ref: { name: "k" }, component: "tailnet-key" },
     ]);
   });
   it("is nothing when the Org names no Secret", () => {

@@ -25,6 +25,26 @@ const EGRESS_PORTS: { protocol: string; port: number }[] = [
   { protocol: "TCP", port: 6443 },
 ];
 
+/**
+ * What a tailscale sidecar reaches out on besides 443 (control server and DERP relays): STUN, its
+ * own WireGuard port for direct paths to peers (without them it relays through DERP), and the
+ * control server's port when the Org's loginServer names one.
+ */
+export function tailnetEgressPorts(org: Org): { protocol: string; port: number }[] {
+  const mesh = org.spec.mesh;
+  if (mesh.provider !== "tailscale" || mesh.mode !== "sidecar") return [];
+  const ports = [
+    { protocol: "UDP", port: 3478 },
+    { protocol: "UDP", port: 41641 },
+  ];
+  const login = mesh.loginServer ? new URL(mesh.loginServer) : undefined;
+  const loginPort = login ? Number(login.port || (login.protocol === "https:" ? 443 : 80)) : 443;
+  if (!EGRESS_PORTS.some((p) => p.protocol === "TCP" && p.port === loginPort)) {
+    ports.push({ protocol: "TCP", port: loginPort });
+  }
+  return ports;
+}
+
 /** The Org's namespace (PodSecurity restricted, enforced) and the policy that fences its agents in. */
 export function renderOrg(org: Org): KubeObject[] {
   const name = org.metadata.name as string;
@@ -55,7 +75,7 @@ export function renderOrg(org: Org): KubeObject[] {
         },
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ ports: [{ protocol: "TCP", port: EDITOR_PORT }] }],
-        egress: [{ ports: EGRESS_PORTS }],
+        egress: [{ ports: [...EGRESS_PORTS, ...tailnetEgressPorts(org)] }],
       },
     },
   ];
@@ -68,7 +88,11 @@ export interface OrgSecret {
   component: (typeof SECRET_COPY_COMPONENTS)[number];
 }
 
-const SECRET_COPY_COMPONENTS = [COMPONENT.gitCredentials, COMPONENT.agentCredentials] as const;
+const SECRET_COPY_COMPONENTS = [
+  COMPONENT.gitCredentials,
+  COMPONENT.agentCredentials,
+  COMPONENT.tailnetKey,
+] as const;
 
 /** The Secrets the Org's spec names for its agents, in the order their copies are applied. */
 export function orgSecrets(org: Org): OrgSecret[] {
@@ -83,6 +107,10 @@ export function orgSecrets(org: Org): OrgSecret[] {
       ref: agent,
       component: COMPONENT.agentCredentials,
     });
+  }
+  const tailnet = org.spec.mesh.authKeySecretRef;
+  if (tailnet) {
+    secrets.push({ field: "spec.mesh.authKeySecretRef", ref: tailnet, component: COMPONENT.tailnetKey });
   }
   return secrets;
 }

@@ -17,7 +17,9 @@ function meshSettings(
   org: Org,
 ): { annotations: Record<string, string>; spec: Record<string, unknown> } {
   const mesh = org.spec.mesh;
-  if (mesh.provider !== "tailscale") return { annotations: {}, spec: { type: "ClusterIP" } };
+  // In sidecar mode the pod joins the tailnet itself: the Tailscale operator must not expose it too.
+  if (mesh.provider !== "tailscale" || mesh.mode === "sidecar")
+    return { annotations: {}, spec: { type: "ClusterIP" } };
   const annotations: Record<string, string> = { "tailscale.com/hostname": tailnetHostname(task, org) };
   if (mesh.tags.length > 0) annotations["tailscale.com/tags"] = mesh.tags.join(",");
   if (mesh.proxyClass) annotations["tailscale.com/proxy-class"] = mesh.proxyClass;
@@ -53,6 +55,12 @@ export function renderService(
   };
 }
 
+/** The editor's MagicDNS name: its tailnet hostname under the Org's tailnet domain. */
+export function tailnetEditorHost(task: AgentTask, org: Org): string {
+  const domain = org.spec.mesh.tailnetDomain;
+  return domain ? `${tailnetHostname(task, org)}.${domain}` : tailnetHostname(task, org);
+}
+
 interface LiveService {
   metadata?: { name?: string; namespace?: string };
   status?: { loadBalancer?: { ingress?: { hostname?: string; ip?: string }[] } };
@@ -85,7 +93,7 @@ export function editorURL(
   const published = service?.status?.loadBalancer?.ingress?.find((i) => i.hostname)?.hostname;
   if (org.spec.mesh.provider === "tailscale" && published) return `http://${published}:${EDITOR_PORT}/`;
   if (org.spec.mesh.provider === "tailscale" && org.spec.mesh.tailnetDomain) {
-    return `http://${tailnetHostname(task, org)}.${org.spec.mesh.tailnetDomain}:${EDITOR_PORT}/`;
+    return `http://${tailnetEditorHost(task, org)}:${EDITOR_PORT}/`;
   }
   if (localAddress) return `http://${localAddress}/`;
   const name = taskChildNames(task.metadata.name as string).service;

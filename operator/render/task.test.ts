@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expand } from "../../devcluster/node-agent/container-spec.ts";
+import { TAILSCALE_VERSION } from "../../schema/contract/index.ts";
 import { org, task } from "../../schema/fixtures.test-support.ts";
 import { DEFAULT_EDITOR_IMAGE } from "./images.ts";
 import type { KubeObject } from "./object.ts";
@@ -414,6 +415,79 @@ describe("renderTask", () => {
     expect(
       find(objs, "Deployment").spec.template.spec.containers.map((c: { name: string }) => c.name),
     ).toEqual(["agent"]);
+  });
+});
+
+describe("renderTask in mesh mode sidecar", () => {
+  const mesh = {
+    provider: "tailscale",
+    mode: "sidecar",
+    loginServer: "https://headscale.example.com",
+    authKeySecretRef: { name: "tailnet-key", namespace: "agentyard-secrets" },
+    tailnetDomain: "tailnet.example.com",
+    tags: ["tag:agents", "tag:acme"],
+  };
+  const objects = renderTask(task(), org({ mesh }), opts);
+  const pod = find(objects, "Deployment").spec.template.spec;
+  const sidecar = pod.containers.find((c: { name: string }) => c.name === "tailscale");
+  const env = Object.fromEntries(
+    sidecar.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [
+      e.name,
+      e.value ?? e.valueFrom,
+    ]),
+  );
+
+  it("adds the pinned tailscale image, joining with the Org's key, login server, hostname and tags", () => {
+    expect(sidecar.image).toBe(`tailscale/tailscale:${TAILSCALE_VERSION}`);
+    expect(env.TS_AUTHKEY).toEqual({ secretKeyRef: { name: "tailnet-key", key: "authkey" } });
+    expect(env.TS_HOSTNAME).toMatch(/^acme-fix-bug-[0-9a-f]+$/);
+    expect(env.TS_EXTRA_ARGS).toBe(
+      "--login-server=https://headscale.example.com --advertise-tags=tag:agents,tag:acme",
+    );
+    expect(env.TS_USERSPACE).toBe("true");
+    expect(env.TS_KUBE_SECRET).toBe("");
+    expect(sidecar.readinessProbe.httpGet).toEqual({ path: "/healthz", port: "tailnet-health" });
+  });
+
+  it("meets PodSecurity restricted: userspace networking, no capability, no root, no TUN device", () => {
+    expect(sidecar.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(JSON.stringify(pod.volumes)).not.toContain("hostPath");
+  });
+
+  it("serves the editor's port from the editor Secret, mounting that key alone", () => {
+    const secret = find(objects, "Secret");
+    expect(JSON.parse(Buffer.from(secret.data["serve.json"], "base64").toString())).toEqual({
+      TCP: { "8443": { TCPForward: "127.0.0.1:8443" } },
+    });
+    const serve = pod.volumes.find((v: { name: string }) => v.name === "tailscale-serve");
+    expect(serve.secret).toEqual({
+      secretName: "fix-bug-editor",
+      items: [{ key: "serve.json", path: "serve.json" }],
+    });
+    const editor = pod.containers.find((c: { name: string }) => c.name === "editor");
+    expect(JSON.stringify(editor.volumeMounts)).not.toContain("tailscale");
+  });
+
+  it("keeps the Service cluster-internal, with no Tailscale operator annotations", () => {
+    const service = find(objects, "Service");
+    expect(service.metadata.annotations).toBeUndefined();
+    expect(service.spec.type).toBe("ClusterIP");
+  });
+
+  it("takes the operator's tailscale image, and adds no sidecar without an editor", () => {
+    const own = find(
+      renderTask(task(), org({ mesh }), { ...opts, tailscaleImage: "mirror/tailscale:1" }),
+      "Deployment",
+    );
+    expect(own.spec.template.spec.containers.at(-1).image).toBe("mirror/tailscale:1");
+    const none = find(renderTask(task(), org({ mesh, editor: { enabled: false } }), opts), "Deployment");
+    expect(none.spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(["agent"]);
   });
 });
 

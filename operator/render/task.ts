@@ -15,13 +15,22 @@ import {
   MOUNT_PATH,
   type PullRequestConfig,
   STARTED_FILE,
+  TAILNET_AUTH_KEY,
+  TAILSCALE_CONTAINER,
+  tailnetHostname,
   taskChildNames,
   taskLabels,
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
 import { AGENT_HOME, AGENT_PRESETS, presetHomeFiles } from "../../schema/presets.ts";
-import { DEFAULT_AGENT_IMAGE, DEFAULT_EDITOR_IMAGE, EDITOR_PORT, presetImage } from "./images.ts";
+import {
+  DEFAULT_AGENT_IMAGE,
+  DEFAULT_EDITOR_IMAGE,
+  DEFAULT_TAILSCALE_IMAGE,
+  EDITOR_PORT,
+  presetImage,
+} from "./images.ts";
 import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
 
@@ -36,6 +45,7 @@ export interface TaskRenderOptions {
   remote: boolean;
   agentImage?: string;
   editorImage?: string;
+  tailscaleImage?: string;
 }
 
 export const GIT_CREDENTIALS_DIR = "/var/run/agentyard/git";
@@ -49,6 +59,10 @@ const DEFAULT_AGENT_RESOURCES: Resources = {
 /** git's clone and push: a pack of a large repository takes memory for a while. */
 const GIT_RESOURCES: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "1Gi" } };
 const EDITOR_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
+const TAILSCALE_RESOURCES: Resources = {
+  requests: { cpu: "20m", memory: "64Mi" },
+  limits: { memory: "256Mi" },
+};
 
 /** What PodSecurity `restricted` asks of every container. */
 const RESTRICTED_CONTAINER = {
@@ -353,6 +367,65 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
   };
 }
 
+/** Whether the Org's editors join the tailnet through a tailscale container in the agent pod. */
+export function tailnetSidecar(org: Org): boolean {
+  return (
+    org.spec.mesh.provider === "tailscale" && org.spec.mesh.mode === "sidecar" && org.spec.editor.enabled
+  );
+}
+
+/** Where containerboot finds its serve config: the editor Secret's SERVE_CONFIG_KEY, mounted alone. */
+const SERVE_CONFIG_DIR = "/etc/tailscale-serve";
+export const SERVE_CONFIG_KEY = "serve.json";
+export const TAILNET_HEALTH_PORT = 9002;
+const TAILNET_HEALTH_PORT_NAME = "tailnet-health";
+
+/** tailscale serve's config: the node's EDITOR_PORT forwards to the editor's, inside the pod. */
+export function serveConfig(): string {
+  return JSON.stringify({ TCP: { [String(EDITOR_PORT)]: { TCPForward: `127.0.0.1:${EDITOR_PORT}` } } });
+}
+
+/**
+ * The tailscale container: containerboot in userspace networking (no TUN, no NET_ADMIN: PodSecurity
+ * restricted holds), joining as the task's tailnet hostname with the Org's pre-authorised key and
+ * publishing the editor's port. Its node state lives in an emptyDir, so a new pod is a new node;
+ * TS_KUBE_SECRET is empty because the pod has no API token to keep state in a Secret with.
+ */
+function tailscaleContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
+  const mesh = org.spec.mesh;
+  const keySecret = mesh.authKeySecretRef?.name as string;
+  const extraArgs = [
+    ...(mesh.loginServer ? [`--login-server=${mesh.loginServer}`] : []),
+    ...(mesh.tags.length > 0 ? [`--advertise-tags=${mesh.tags.join(",")}`] : []),
+  ];
+  return {
+    name: TAILSCALE_CONTAINER,
+    image: opts.tailscaleImage ?? DEFAULT_TAILSCALE_IMAGE,
+    env: [
+      { name: "TS_AUTHKEY", valueFrom: { secretKeyRef: { name: keySecret, key: TAILNET_AUTH_KEY } } },
+      { name: "TS_HOSTNAME", value: tailnetHostname(task, org) },
+      ...(extraArgs.length > 0 ? [{ name: "TS_EXTRA_ARGS", value: extraArgs.join(" ") }] : []),
+      { name: "TS_USERSPACE", value: "true" },
+      { name: "TS_KUBE_SECRET", value: "" },
+      { name: "TS_STATE_DIR", value: "/var/lib/tailscale" },
+      { name: "TS_SOCKET", value: "/tmp/tailscaled.sock" },
+      { name: "TS_SERVE_CONFIG", value: `${SERVE_CONFIG_DIR}/${SERVE_CONFIG_KEY}` },
+      { name: "TS_ENABLE_HEALTH_CHECK", value: "true" },
+      { name: "TS_LOCAL_ADDR_PORT", value: `[::]:${TAILNET_HEALTH_PORT}` },
+    ],
+    ports: [{ name: TAILNET_HEALTH_PORT_NAME, containerPort: TAILNET_HEALTH_PORT, protocol: "TCP" }],
+    resources: resources(TAILSCALE_RESOURCES),
+    volumeMounts: [
+      { name: "tailscale-state", mountPath: "/var/lib/tailscale" },
+      { name: "tailscale-tmp", mountPath: "/tmp" },
+      { name: "tailscale-serve", mountPath: SERVE_CONFIG_DIR, readOnly: true },
+    ],
+    // Healthy once the node has a tailnet address: the task's TailnetReady condition reads it.
+    readinessProbe: { httpGet: { path: "/healthz", port: TAILNET_HEALTH_PORT_NAME }, periodSeconds: 5 },
+    securityContext: RESTRICTED_CONTAINER,
+  };
+}
+
 function volumes(task: AgentTask, org: Org) {
   const vols: Record<string, unknown>[] = [
     { name: "workspace", emptyDir: {} },
@@ -381,6 +454,19 @@ function volumes(task: AgentTask, org: Org) {
   }
   const git = taskGitCredentials(task, org);
   if (git) vols.push({ name: "git-credentials", secret: { secretName: git.name, defaultMode: 0o440 } });
+  if (tailnetSidecar(org)) {
+    vols.push(
+      { name: "tailscale-state", emptyDir: {} },
+      { name: "tailscale-tmp", emptyDir: {} },
+      {
+        name: "tailscale-serve",
+        secret: {
+          secretName: taskChildNames(task.metadata.name as string).editorSecret,
+          items: [{ key: SERVE_CONFIG_KEY, path: SERVE_CONFIG_KEY }],
+        },
+      },
+    );
+  }
   return vols;
 }
 
@@ -440,13 +526,17 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       metadata: meta(names.editorSecret, { [LABEL_COMPONENT]: COMPONENT.editor }),
       type: "Opaque",
       // data, not stringData: the API server stores data, so a resync can compare and skip the write.
-      data: { password: Buffer.from(opts.editorPassword).toString("base64") },
+      data: {
+        password: Buffer.from(opts.editorPassword).toString("base64"),
+        ...(tailnetSidecar(org) ? { [SERVE_CONFIG_KEY]: Buffer.from(serveConfig()).toString("base64") } : {}),
+      },
     });
   }
   const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
   if (org.spec.editor.enabled) containers.push(editorContainer(org, opts, names.editorSecret));
   const repo = effectiveRepo(task, org);
   if (repo) containers.push(gitContainer(task, org, opts, repo));
+  if (tailnetSidecar(org)) containers.push(tailscaleContainer(task, org, opts));
   const podLabels = { ...labels, ...agentSelector(name) };
   objects.push({
     apiVersion: "apps/v1",

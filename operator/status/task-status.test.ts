@@ -260,6 +260,38 @@ describe("decidedReport", () => {
     expect(status).not.toHaveProperty("editorURL");
   });
 
+  it("in mesh mode sidecar, names the editor by its tailnet name once its node is up, and says so", () => {
+    const org = makeOrg({
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        authKeySecretRef: { name: "tailnet-key" },
+        tailnetDomain: "tailnet.example.com",
+      },
+    });
+    const local127 = { [LOCAL_PORTS_ANNOTATION]: JSON.stringify({ editor: "127.0.0.1:40123" }) };
+    const pod = (ready: boolean): V1Pod => ({
+      metadata: { name: "fix-bug-x", namespace: "org-acme", annotations: local127 },
+      status: {
+        containerStatuses: [
+          { name: "tailscale", ready, restartCount: 0, image: "", imageID: "", state: { running: {} } },
+        ],
+      },
+    });
+    const joining = decidedReport(makeTask(), org, decision("running"), { ...local, pod: pod(false) });
+    expect(joining.status).not.toHaveProperty("editorURL");
+    expect(joining.conditions.at(-1)).toMatchObject({
+      type: "TailnetReady",
+      status: "False",
+      reason: "Joining",
+    });
+    const up = decidedReport(makeTask(), org, decision("running"), { ...local, pod: pod(true) });
+    expect(up.status.editorURL).toMatch(/^http:\/\/acme-fix-bug-[0-9a-f]+\.tailnet\.example\.com:8443\/$/);
+    expect(up.conditions.at(-1)).toMatchObject({ type: "TailnetReady", status: "True", reason: "Joined" });
+    const gone = decidedReport(makeTask({}), org, decision("running"), local);
+    expect(gone.conditions.at(-1)).toMatchObject({ type: "TailnetReady", status: "False", reason: "NoPod" });
+  });
+
   it("takes the editor's address from the published Service, then from the pod run on the host", () => {
     const org = makeOrg({ mesh: { provider: "tailscale" } });
     const service: V1Service = {

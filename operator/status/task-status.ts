@@ -10,9 +10,11 @@ import {
   orgNamespace,
 } from "../../schema/index.ts";
 import { agentExec, type EnvPart } from "../render/agent-exec.ts";
-import { editorURL, localEditorAddress } from "../render/service.ts";
+import { editorURL, localEditorAddress, tailnetEditorHost } from "../render/service.ts";
+import { tailnetSidecar } from "../render/task.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";
+import { tailnetCondition } from "./tailnet.ts";
 import type { TaskDecision, Withdrawal } from "./task-decision.ts";
 
 /** Why the operator cannot work on a task until a person fixes it; the message names the fix. */
@@ -241,20 +243,27 @@ export function decidedReport(
   const names = taskChildNames(task.metadata.name as string);
   const children = decision.children !== "none";
   const editor = children && org.spec.editor.enabled;
+  // In sidecar mode the editor's address is its tailnet name, and only once the node is up.
+  const tailnet =
+    editor && tailnetSidecar(org) ? tailnetCondition(placement.pod, tailnetEditorHost(task, org)) : undefined;
+  const url =
+    tailnet === undefined
+      ? editorURL(task, org, placement.service, localEditorAddress(placement.pod))
+      : tailnet.status === "True"
+        ? editorURL(task, org, placement.service)
+        : undefined;
+  const status: AgentTaskStatus = {
+    ...decision.status,
+    cluster: placement.cluster,
+    namespace: placement.namespace,
+    ...(children ? { deployment: names.deployment } : {}),
+    ...(editor ? { service: names.service } : {}),
+    ...(editor && url ? { editorURL: url } : {}),
+  };
+  if (editor && !url) delete status.editorURL;
   return {
-    status: {
-      ...decision.status,
-      cluster: placement.cluster,
-      namespace: placement.namespace,
-      ...(children ? { deployment: names.deployment } : {}),
-      ...(editor
-        ? {
-            service: names.service,
-            editorURL: editorURL(task, org, placement.service, localEditorAddress(placement.pod)),
-          }
-        : {}),
-    },
-    conditions: decision.conditions,
+    status,
+    conditions: tailnet ? [...decision.conditions, tailnet] : decision.conditions,
     requeueAfterMs: decision.requeueAfterMs,
   };
 }

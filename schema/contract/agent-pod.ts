@@ -29,3 +29,18 @@ export const MOUNT_PATH = {
 } as const;
 /** Written into the state directory once the task's command has started: the readiness probe's file. */
 export const STARTED_FILE = "started";
+
+/**
+ * The container that joins the Org's tailnet in mesh mode sidecar and publishes the editor's port
+ * there (the official tailscale/tailscale image, its containerboot in userspace networking).
+ */
+export const TAILSCALE_CONTAINER = "tailscale";
+/**
+ * Tailscale, pinned here and nowhere else: the sidecar image's tag and the devcluster's local
+ * tailnet, built from the tailscale.com Go module (v1.104 needs a newer Go than the one installed).
+ */
+export const TAILSCALE_VERSION = "v1.102.5";
+/** The key of the Org's tailnet Secret that holds the pre-authorised key. */
+export const TAILNET_AUTH_KEY = "authkey";
+/** The condition of a sidecar-mode task that says whether its editor is on the tailnet. */
+export const TAILNET_READY = "TailnetReady";

@@ -60,6 +60,7 @@ export const COMPONENT = {
   state: "state",
   gitCredentials: "git-credentials",
   agentCredentials: "agent-credentials",
+  tailnetKey: "tailnet-key",
 } as const;
 
 /** The agent pods of a task; a Deployment selector is immutable, so it holds only what never changes. */
