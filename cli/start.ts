@@ -7,6 +7,7 @@ import { ensureDashboard } from "../dashboard/build.ts";
 import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { ensureDemo } from "../devcluster/demo.ts";
 import { startDemoForge } from "../devcluster/demo-forge.ts";
+import { startDemoTailnet } from "../devcluster/demo-tailnet.ts";
 import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
 import { ensureDevCertificate } from "../devcluster/self-signed.ts";
@@ -22,6 +23,15 @@ interface StartFlags {
   tls?: boolean;
   listen: string;
   forge?: boolean;
+  tailnet?: boolean;
+}
+
+/**
+ * socks5h: the proxy resolves the name, which only the tailnet node can (curl resolves a socks5://
+ * proxy's destinations itself, even with --socks5-hostname).
+ */
+function socksHostname(socks5Url: string): string {
+  return socks5Url.replace(/^socks5:/, "socks5h:");
 }
 
 /** `npm start`: everything on this machine, in the foreground, until Ctrl-C. */
@@ -46,6 +56,10 @@ export function startCommand(): Command {
       "--forge",
       "run a local Gitea (built on first use) with a demo repository: the demo Org's tasks open real pull requests there",
     )
+    .option(
+      "--tailnet",
+      "run a local tailnet (Tailscale's test control server, built on first use) and put the demo Org's editors on it, with a node of yours whose SOCKS5 proxy reaches them",
+    )
     .action(async (flags: StartFlags) => {
       // Four programs share this terminal: each gets its own logger, named and prefixed.
       const logger = (name: string, label: string) =>
@@ -63,13 +77,19 @@ export function startCommand(): Command {
         log: logger(OPERATOR_IDENTITY.logName, "operator"),
       });
       beforeStop(() => operator.stop());
+      const kubectl = (args: string[], options?: { input?: string }) => cluster.kubectl(args, options);
+      const tailnet = flags.tailnet ? await startDemoTailnet(kubectl, devStateDir(), log) : undefined;
+      // Stops run in reverse: the node agent's pods log their nodes out while the tailnet still runs.
+      if (tailnet) beforeStop(() => tailnet.stop());
       // Pods on the node agentyard-local run as local processes: the agent runtime and code-server.
       const nodeAgent = await startDevNodeAgent(info, { log: logger("node-agent", "node-agent") });
       beforeStop(() => nodeAgent.stop());
-      const kubectl = (args: string[], options?: { input?: string }) => cluster.kubectl(args, options);
       const forge = flags.forge ? await startDemoForge(kubectl, devStateDir(), log) : undefined;
       if (forge) beforeStop(() => forge.gitea.stop());
-      const demo = await ensureDemo(kubectl, devStateDir(), forge);
+      const demo = await ensureDemo(kubectl, devStateDir(), {
+        ...(forge ? { forge } : {}),
+        ...(tailnet ? { tailnet } : {}),
+      });
       // The first editor would otherwise wait for this install; meanwhile agents already run.
       void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
       // The api serves the dashboard from what it finds built when it starts.
@@ -114,6 +134,12 @@ export function startCommand(): Command {
                 `  forge:      ${forge.repo.htmlUrl}/pulls  (Gitea; sign in as ${forge.user.username}, password ${forge.user.password}; its data lasts this run)`,
               ]
             : []),
+          ...(tailnet
+            ? [
+                `  tailnet:    ${tailnet.tailnet.controlUrl}  (this run's; the demo Org's editors join it as <org>-<task>-<hash>.${tailnet.tailnet.domain})`,
+                `  TAILNET_PROXY=${socksHostname(tailnet.client.socks5Url as string)}   # your node "${tailnet.client.hostname}": a SOCKS5 proxy that resolves tailnet names`,
+              ]
+            : []),
           `  operator:   ${operator.metricsUrl}/metrics`,
           `  API server: ${info.server}`,
           `  KUBECONFIG=${info.kubeconfig}`,
@@ -123,6 +149,11 @@ export function startCommand(): Command {
           "  npx agentyard tasks                                            # the tasks and their phases",
           `  curl -sS ${tls ? `--cacert ${tls.certFile} ` : ""}-X POST ${api.url}/schedule -H "Authorization: Bearer $AGENTYARD_TOKEN" -H 'Content-Type: application/json' -d '{"org": "demo", "task": "Say hello"}'`,
           "  npx agentyard dev kubectl get orgs,agenttasks -A",
+          ...(tailnet
+            ? [
+                "  curl --socks5-hostname $TAILNET_PROXY <editorURL>/healthz   # a task's editor over the tailnet (its status.editorURL)",
+              ]
+            : []),
           forge
             ? `  open ${forge.repo.htmlUrl}/pulls      # the pull requests the demo Org's agents opened`
             : `  git --git-dir ${demo.repo} branch      # the branches the demo Org's agents pushed`,

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KubectlResult } from "./cluster.ts";
 import type { DemoForge } from "./demo-forge.ts";
+import type { DemoTailnet } from "./demo-tailnet.ts";
 import { bareRepo } from "./git.ts";
 import { LOCAL_LABEL, LOCAL_TAINT } from "./node-agent/index.ts";
 
@@ -16,12 +17,18 @@ A repository that \`npm start\` made for the demo Org. Each task's agent pushes 
 \`agentyard/<task>\` here; list them with \`git --git-dir <this folder> branch\`.
 `;
 
+/** What `npm start`'s flags add to the demo Org: a forge for its pull requests, a tailnet for its editors. */
+export interface DemoExtras {
+  forge?: DemoForge;
+  tailnet?: DemoTailnet;
+}
+
 /**
  * The Org `npm start` creates: its default repository is a local bare repository, its agents run on
  * the node agent's node as local processes, and its default command is the demo agent. A real
  * coding-agent CLI is one `spec.agent.command` away.
  */
-export function demoOrg(repoPath: string, forge?: DemoForge) {
+export function demoOrg(repoPath: string, { forge, tailnet }: DemoExtras = {}) {
   return {
     apiVersion: "agentyard.dev/v1alpha1",
     kind: "Org",
@@ -34,6 +41,7 @@ export function demoOrg(repoPath: string, forge?: DemoForge) {
         nodeSelector: { [LOCAL_LABEL]: "true" },
         tolerations: [{ key: LOCAL_TAINT.key, operator: "Exists", effect: LOCAL_TAINT.effect }],
       },
+      ...(tailnet ? { mesh: tailnet.mesh } : {}),
       limits: { maxConcurrentTasks: 3 },
     },
   };
@@ -46,12 +54,13 @@ export function demoOrg(repoPath: string, forge?: DemoForge) {
 export async function ensureDemo(
   kubectl: Kubectl,
   stateDir: string,
-  forge?: DemoForge,
+  extras: DemoExtras = {},
 ): Promise<{ repo: string }> {
+  const { forge } = extras;
   const repo = join(stateDir, "demo.git");
   if (!existsSync(join(repo, "HEAD"))) await bareRepo(repo, { "README.md": DEMO_README });
   const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(demoOrg(repo, forge)),
+    input: JSON.stringify(demoOrg(repo, extras)),
   });
   if (applied.code !== 0) throw new Error(`creating the demo Org failed: ${applied.stderr}`);
   return { repo: forge ? forge.repo.htmlUrl : repo };

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 export const DEAD_PROXY = "http://127.0.0.1:9";
 
 /** A unix socket's path must fit in sun_path (108 bytes on Linux, with its NUL). */
-const MAX_SOCKET_PATH = 107;
+export const MAX_SOCKET_PATH = 107;
 
 /**
  * The environment Tailscale's integration tests give tailscaled (tstest/integration daemonEnv):

@@ -19,14 +19,7 @@ describe("npm start -- --forge", () => {
     const output = start.output();
     const forgeLine = /forge: +(http:\/\/127\.0\.0\.1:\d+\/demo\/demo)\/pulls/.exec(output);
     expect(forgeLine, output.slice(-3000)).not.toBeNull();
-    const { url, token } = await start.devApi();
-    const api = (method: string, path: string, body?: unknown) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
+    const api = start.request;
     const scheduled = await api("POST", "/schedule", { org: "demo", task: "Say hello in the README" });
     expect(scheduled.status).toBe(202);
     const { links } = (await scheduled.json()) as { links: { self: string } };

@@ -16,7 +16,8 @@ export const SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccou
 export const LOCAL_PORTS_ENV = "AGENTYARD_LOCAL_PORTS";
 
 /** A container port's loopback address, `127.0.0.1:<port>`, in env values and args. */
-const ADDRESS = /\b(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]|\[::1\]):(\d+)\b/g;
+// A word boundary cannot precede "[": the bracketed IPv6 forms stand alone.
+const ADDRESS = /(?:\b(?:0\.0\.0\.0|127\.0\.0\.1|localhost)|\[::\]|\[::1\]):(\d+)\b/g;
 
 export interface Mount {
   mountPath: string;

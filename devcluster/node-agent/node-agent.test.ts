@@ -31,6 +31,13 @@ describe("rewriter", () => {
     expect(rewrite("127.0.0.1:84430")).toBe("127.0.0.1:84430");
     expect(rewrite("0.0.0.0:9000")).toBe("0.0.0.0:9000");
   });
+
+  it("gives the bracketed IPv6 wildcard and loopback addresses the pod's loopback port too", () => {
+    // containerboot's TS_LOCAL_ADDR_PORT default: left as it was, every pod's health check took 9002.
+    expect(rewrite("[::]:8443")).toBe("127.0.0.1:40123");
+    expect(rewrite("http://[::1]:8443/")).toBe("http://127.0.0.1:40123/");
+    expect(rewrite("[::]:9000")).toBe("[::]:9000");
+  });
 });
 
 describe("expand", () => {

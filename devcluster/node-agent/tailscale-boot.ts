@@ -6,12 +6,13 @@
  * from PATH, as in the image; the node agent puts the cache's build there.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { waitFor } from "../http.ts";
-import { socketReady, tailscaledArgs, tailscaledEnv } from "../tailscale-env.ts";
+import { MAX_SOCKET_PATH, socketReady, tailscaledArgs, tailscaledEnv } from "../tailscale-env.ts";
 import { LOCAL_PORTS_ENV, rewriter } from "./container-spec.ts";
 
 const run = promisify(execFile);
@@ -48,6 +49,19 @@ export function localServeConfig(text: string, certDomain: string, ports: Map<nu
   return JSON.stringify(config);
 }
 
+/**
+ * Where tailscaled listens: TS_SOCKET, or, when the node agent moved it into a pod folder too deep
+ * for a unix socket's path, a short folder of this path's own under the system's temp folder (only
+ * this container's tailscaled and tailscale use the socket).
+ */
+async function socketPath(wanted: string): Promise<string> {
+  if (wanted.length <= MAX_SOCKET_PATH) return wanted;
+  const hash = createHash("sha256").update(wanted).digest("hex").slice(0, 16);
+  const dir = join("/tmp", `agentyard-tailscaled-${hash}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return join(dir, "tailscaled.sock");
+}
+
 function localPorts(): Map<number, number> {
   const pairs = Object.entries(JSON.parse(env[LOCAL_PORTS_ENV] || "{}") as Record<string, number>);
   return new Map(pairs.map(([k, v]) => [Number(k), v]));
@@ -60,7 +74,9 @@ async function main(): Promise<void> {
   const loginServer = extraArgs.map((a) => /^--login-server=(.+)$/.exec(a)?.[1]).find((v) => v !== undefined);
   // Without one, tailscaled would go to Tailscale's own control server.
   if (!loginServer) throw new Error("TS_EXTRA_ARGS must name the local tailnet's --login-server=<url>");
-  const socket = env.TS_SOCKET || join(process.cwd(), "tailscaled.sock");
+  const wantedSocket = env.TS_SOCKET || join(process.cwd(), "tailscaled.sock");
+  const socket = await socketPath(wantedSocket);
+  if (socket !== wantedSocket) log(`socket ${wantedSocket} is too long for a unix socket: using ${socket}`);
   const stateDir = env.TS_STATE_DIR || join(process.cwd(), "tailscale-state");
   const daemonArgs = [
     ...tailscaledArgs({
@@ -90,7 +106,11 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => {
     if (stopping) return;
     stopping = true;
-    void shutdown(daemon, cli, health).then(() => process.exit(0));
+    void shutdown(daemon, cli, health)
+      .then(() =>
+        socket !== wantedSocket ? rm(dirname(socket), { recursive: true, force: true }) : undefined,
+      )
+      .then(() => process.exit(0));
   });
   void daemonExit.then((code) => {
     if (stopping) return;

@@ -21,6 +21,8 @@ export interface RunningStart {
   /** The environment it runs in: give it to other CLI commands so they find this run. */
   env: NodeJS.ProcessEnv;
   devApi(): Promise<DevApiInfo>;
+  /** A request to this run's api with its token (plain HTTP: not for a run under --tls). */
+  request(method: string, path: string, body?: unknown): Promise<Response>;
   /** Runs `agentyard <args>` against this run. */
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Ctrl-C, then waits for it to stop; its folder goes too. */
@@ -75,10 +77,20 @@ export async function startAgentyard(
     await stop();
     throw err;
   }
+  const devApi = async () => JSON.parse(await readFile(join(work, "dev", "api.json"), "utf8")) as DevApiInfo;
   return {
     output: () => output,
     env,
-    devApi: async () => JSON.parse(await readFile(join(work, "dev", "api.json"), "utf8")) as DevApiInfo,
+    devApi,
+    request: async (method, path, body) => {
+      const { url, token } = await devApi();
+      return fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    },
     cli: (args) =>
       new Promise((resolve) =>
         execFile(process.execPath, [CLI, ...args], { env, cwd: projectRoot }, (err, stdout, stderr) =>

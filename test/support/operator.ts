@@ -108,7 +108,10 @@ export function orgWhenReadyReason(
     `Org ${name} to report ${reason}`,
     async () => {
       const org = await getOrg(cluster, name);
-      return condition(org, "Ready")?.reason === reason ? org : undefined;
+      const ready = condition(org, "Ready");
+      if (ready?.reason === reason) return org;
+      // waitFor's timeout names the last error: where the Org stood.
+      throw new Error(ready ? `Ready is ${ready.reason}: ${ready.message}` : "no Ready condition yet");
     },
     { timeoutMs },
   );

@@ -2,14 +2,14 @@ import { readdir, readFile } from "node:fs/promises";
 import { SocksClient } from "socks";
 
 /**
- * An HTTP GET of `path` through a SOCKS5 proxy to host:port, by name: the proxy resolves it (a
- * tailnet node's proxy, by MagicDNS). The answer as received, head and body.
+ * An HTTP request to host:port through a SOCKS5 proxy, by name: the proxy resolves it (a tailnet
+ * node's proxy, by MagicDNS). The answer as received, head and body.
  */
-export async function getThroughSocks(
+export async function requestThroughSocks(
   socks5Url: string,
   host: string,
   port: number,
-  path = "/",
+  request: { method?: string; path?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<string> {
   const proxy = new URL(socks5Url);
   const { socket } = await SocksClient.createConnection({
@@ -18,15 +18,32 @@ export async function getThroughSocks(
     destination: { host, port },
     timeout: 10_000,
   });
+  const headers = {
+    Host: `${host}:${port}`,
+    Connection: "close",
+    ...(request.body !== undefined ? { "Content-Length": String(Buffer.byteLength(request.body)) } : {}),
+    ...request.headers,
+  };
   return new Promise((resolve, reject) => {
     let data = "";
+    socket.setTimeout(30_000, () => socket.destroy(new Error(`no answer from ${host}:${port} in 30 s`)));
     socket.on("data", (d: Buffer) => {
       data += d;
     });
     socket.on("end", () => resolve(data));
     socket.on("error", reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const head = Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
+    socket.write(
+      `${request.method ?? "GET"} ${request.path ?? "/"} HTTP/1.1\r\n${head}\r\n${request.body ?? ""}`,
+    );
   });
+}
+
+/** An HTTP GET of `path` through a SOCKS5 proxy, by name (see requestThroughSocks). */
+export function getThroughSocks(socks5Url: string, host: string, port: number, path = "/"): Promise<string> {
+  return requestThroughSocks(socks5Url, host, port, { path });
 }
 
 /** tailscaled processes whose command line names `dir`: what a stopped node must leave none of. */

@@ -1,0 +1,83 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { KubectlResult } from "./cluster.ts";
+import { DEMO_SECRET_NAMESPACE } from "./demo-forge.ts";
+import type { Log } from "./go-build.ts";
+import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "./tailnet.ts";
+
+type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
+
+export const DEMO_TAILNET_SECRET = "demo-tailnet-key";
+/** The tailnet node `npm start -- --tailnet` joins for the person at the keyboard. */
+export const DEMO_CLIENT_HOSTNAME = "you";
+
+export interface DemoTailnet {
+  tailnet: Tailnet;
+  /** The person's node: its SOCKS5 proxy reaches the editors by MagicDNS name. */
+  client: TailnetNode;
+  /** What the demo Org's spec.mesh says: sidecar mode on this tailnet. */
+  mesh: {
+    provider: "tailscale";
+    mode: "sidecar";
+    loginServer: string;
+    authKeySecretRef: { name: string; namespace: string };
+    tailnetDomain: string;
+  };
+  stop(): Promise<void>;
+}
+
+async function apply(kubectl: Kubectl, object: unknown): Promise<void> {
+  const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
+    input: JSON.stringify(object),
+  });
+  if (applied.code !== 0) throw new Error(`applying the demo tailnet's objects failed: ${applied.stderr}`);
+}
+
+/**
+ * `npm start -- --tailnet`: a tailnet of this run on loopback (Tailscale's test control server,
+ * with DERP and STUN; its nodes last one run), the Secret with its pre-authorised key that the demo
+ * Org's sidecars join with, and a node for the person whose SOCKS5 proxy reaches their editors.
+ */
+export async function startDemoTailnet(kubectl: Kubectl, stateDir: string, log: Log): Promise<DemoTailnet> {
+  const dir = join(stateDir, "tailnet");
+  await rm(dir, { recursive: true, force: true });
+  const tailnet = await startTailnet({ dir: join(dir, "control"), log });
+  let client: TailnetNode | undefined;
+  try {
+    await apply(kubectl, { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } });
+    await apply(kubectl, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: DEMO_TAILNET_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+      stringData: { authkey: tailnet.authKey },
+    });
+    client = await startTailnetNode({
+      tailnet,
+      dir: join(dir, DEMO_CLIENT_HOSTNAME),
+      hostname: DEMO_CLIENT_HOSTNAME,
+      authKey: tailnet.authKey,
+      socks5: true,
+      log,
+    });
+    const person = client;
+    return {
+      tailnet,
+      client: person,
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        loginServer: tailnet.controlUrl,
+        authKeySecretRef: { name: DEMO_TAILNET_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+        tailnetDomain: tailnet.domain,
+      },
+      async stop() {
+        await person.stop();
+        await tailnet.stop();
+      },
+    };
+  } catch (err) {
+    await client?.stop();
+    await tailnet.stop();
+    throw err;
+  }
+}
