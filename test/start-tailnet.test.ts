@@ -67,7 +67,9 @@ describe("npm start -- --tailnet", () => {
     expect(login.body).toContain("code-server");
 
     // The dashboard's task list shows what the api answers: the tailnet URL.
-    const listed = (await (await start.request("GET", "/tasks?org=demo")).json()) as { items: AgentTask[] };
+    const listed = (await (await start.request("GET", "/api/v1/tasks?org=demo")).json()) as {
+      items: AgentTask[];
+    };
     expect(listed.items.map((t) => t.status?.editorURL)).toContain(editorURL);
   });
 
