@@ -1,9 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { KubectlResult } from "./cluster.ts";
+import { applyAsDev, type Kubectl } from "./dev-apply.ts";
 import { type GiteaRepo, type GiteaServer, type GiteaUser, startGitea } from "./gitea-server.ts";
-
-type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
 
 /** Where the operator of `npm start` takes Org Secrets from: its default --secret-namespaces. */
 export const DEMO_SECRET_NAMESPACE = "agentyard-system";
@@ -19,13 +17,6 @@ export interface DemoForge {
     credentialsSecretRef: { name: string; namespace: string };
     forge: { type: "gitea" };
   };
-}
-
-async function apply(kubectl: Kubectl, object: unknown): Promise<void> {
-  const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(object),
-  });
-  if (applied.code !== 0) throw new Error(`applying the demo forge's objects failed: ${applied.stderr}`);
 }
 
 /**
@@ -44,13 +35,21 @@ export async function startDemoForge(
   try {
     const user = await gitea.createUser("demo");
     const repo = await gitea.createRepo("demo", "demo");
-    await apply(kubectl, { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } });
-    await apply(kubectl, {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: DEMO_GIT_SECRET, namespace: DEMO_SECRET_NAMESPACE },
-      stringData: { token: user.token, username: user.username },
-    });
+    await applyAsDev(
+      kubectl,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } },
+      "the demo forge's objects",
+    );
+    await applyAsDev(
+      kubectl,
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: DEMO_GIT_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+        stringData: { token: user.token, username: user.username },
+      },
+      "the demo forge's objects",
+    );
     return {
       gitea,
       user,

@@ -1,11 +1,9 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { KubectlResult } from "./cluster.ts";
 import { DEMO_SECRET_NAMESPACE } from "./demo-forge.ts";
+import { applyAsDev, type Kubectl } from "./dev-apply.ts";
 import type { Log } from "./go-build.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "./tailnet.ts";
-
-type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
 
 export const DEMO_TAILNET_SECRET = "demo-tailnet-key";
 /** The tailnet node `npm start -- --tailnet` joins for the person at the keyboard. */
@@ -26,13 +24,6 @@ export interface DemoTailnet {
   stop(): Promise<void>;
 }
 
-async function apply(kubectl: Kubectl, object: unknown): Promise<void> {
-  const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(object),
-  });
-  if (applied.code !== 0) throw new Error(`applying the demo tailnet's objects failed: ${applied.stderr}`);
-}
-
 /**
  * `npm start -- --tailnet`: a tailnet of this run on loopback (Tailscale's test control server,
  * with DERP and STUN; its nodes last one run), the Secret with its pre-authorised key that the demo
@@ -44,13 +35,21 @@ export async function startDemoTailnet(kubectl: Kubectl, stateDir: string, log: 
   const tailnet = await startTailnet({ dir: join(dir, "control"), log });
   let client: TailnetNode | undefined;
   try {
-    await apply(kubectl, { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } });
-    await apply(kubectl, {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: DEMO_TAILNET_SECRET, namespace: DEMO_SECRET_NAMESPACE },
-      stringData: { authkey: tailnet.authKey },
-    });
+    await applyAsDev(
+      kubectl,
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } },
+      "the demo tailnet's objects",
+    );
+    await applyAsDev(
+      kubectl,
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: DEMO_TAILNET_SECRET, namespace: DEMO_SECRET_NAMESPACE },
+        stringData: { authkey: tailnet.authKey },
+      },
+      "the demo tailnet's objects",
+    );
     client = await startTailnetNode({
       tailnet,
       dir: join(dir, DEMO_CLIENT_HOSTNAME),

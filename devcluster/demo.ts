@@ -1,12 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { KubectlResult } from "./cluster.ts";
 import type { DemoForge } from "./demo-forge.ts";
 import type { DemoTailnet } from "./demo-tailnet.ts";
+import { applyAsDev, type Kubectl } from "./dev-apply.ts";
 import { bareRepo } from "./git.ts";
 import { LOCAL_LABEL, LOCAL_TAINT } from "./node-agent/index.ts";
-
-type Kubectl = (args: string[], options?: { input?: string }) => Promise<KubectlResult>;
 
 /** The built-in demo agent: writes the prompt into the repository; the runtime commits and pushes it. */
 export const DEMO_AGENT_COMMAND = ["agentyard-demo-agent"];
@@ -59,9 +57,6 @@ export async function ensureDemo(
   const { forge } = extras;
   const repo = join(stateDir, "demo.git");
   if (!existsSync(join(repo, "HEAD"))) await bareRepo(repo, { "README.md": DEMO_README });
-  const applied = await kubectl(["apply", "--server-side", "--field-manager=agentyard-dev", "-f", "-"], {
-    input: JSON.stringify(demoOrg(repo, extras)),
-  });
-  if (applied.code !== 0) throw new Error(`creating the demo Org failed: ${applied.stderr}`);
+  await applyAsDev(kubectl, demoOrg(repo, extras), "the demo Org");
   return { repo: forge ? forge.repo.htmlUrl : repo };
 }

@@ -7,7 +7,7 @@ import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { LOCAL_LABEL, LOCAL_TAINT, type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
 import { podDir } from "../devcluster/node-agent/local-pod.ts";
-import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
+import type { Tailnet, TailnetNode } from "../devcluster/tailnet.ts";
 import type { RunningOperator } from "../operator/main.ts";
 import type { AgentTask } from "../schema/index.ts";
 import {
@@ -19,7 +19,7 @@ import {
   startTestOperator,
   waitForTask,
 } from "./support/operator.ts";
-import { requestThroughSocks, tailscaledsIn } from "./support/tailnet.ts";
+import { requestThroughSocks, startTailnetWithLaptop, tailscaledsIn } from "./support/tailnet.ts";
 
 // startTestOperator designates this namespace for Org Secrets.
 const SECRETS = "capi";
@@ -97,15 +97,7 @@ async function editorPassword(org: string, task: string): Promise<string> {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "agentyard-mesh-"));
-  // On first use this waits for tailscale's build from its Go module: minutes.
-  tailnet = await startTailnet({ dir: join(work, "control") });
-  laptop = await startTailnetNode({
-    tailnet,
-    dir: join(work, "laptop"),
-    hostname: "laptop",
-    authKey: tailnet.authKey,
-    socks5: true,
-  });
+  ({ tailnet, laptop } = await startTailnetWithLaptop(work));
   cluster = await clusterWithCrds("mesh-sidecar");
   operator = await startTestOperator(cluster);
   nodeAgent = await startNodeAgent({

@@ -11,10 +11,10 @@ import {
   startNodeAgent,
 } from "../devcluster/node-agent/index.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
-import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../devcluster/tailnet.ts";
+import type { Tailnet, TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
-import { getThroughSocks, tailscaledsIn } from "./support/tailnet.ts";
+import { getThroughSocks, startTailnetWithLaptop, tailscaledsIn } from "./support/tailnet.ts";
 
 /** Stands in for the editor: answers every request with its path, on the address its args give. */
 const WEB = `
@@ -94,15 +94,7 @@ function sidecarPod(name: string, hostname: string, keySecret: string) {
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "agentyard-tailnet-pod-"));
-  // On first use this waits for tailscale's build from its Go module: minutes.
-  tailnet = await startTailnet({ dir: join(work, "control") });
-  laptop = await startTailnetNode({
-    tailnet,
-    dir: join(work, "laptop"),
-    hostname: "laptop",
-    authKey: tailnet.authKey,
-    socks5: true,
-  });
+  ({ tailnet, laptop } = await startTailnetWithLaptop(work));
   const script = join(work, "web.mjs");
   await writeFile(script, WEB);
   agent = await startNodeAgent({

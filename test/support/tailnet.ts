@@ -1,5 +1,28 @@
 import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { SocksClient } from "socks";
+import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "../../devcluster/tailnet.ts";
+
+/**
+ * The local tailnet in `dir`, and a node "laptop" on it whose SOCKS5 proxy reaches the others by
+ * MagicDNS name. On first use this waits for tailscale's build from its Go module: minutes.
+ */
+export async function startTailnetWithLaptop(
+  dir: string,
+): Promise<{ tailnet: Tailnet; laptop: TailnetNode }> {
+  const tailnet = await startTailnet({ dir: join(dir, "control") });
+  const laptop = await startTailnetNode({
+    tailnet,
+    dir: join(dir, "laptop"),
+    hostname: "laptop",
+    authKey: tailnet.authKey,
+    socks5: true,
+  }).catch(async (err) => {
+    await tailnet.stop();
+    throw err;
+  });
+  return { tailnet, laptop };
+}
 
 /**
  * An HTTP request to host:port through a SOCKS5 proxy, by name: the proxy resolves it (a tailnet
