@@ -316,6 +316,25 @@ describe("the Secrets an Org names", () => {
       "spec.agent.credentialsSecretRef.namespace org-victim",
     );
     expect(await getJson(cluster, ["secret", "payroll-editor", "-n", "org-key-borrower"])).toBeUndefined();
+
+    await applyManifest(
+      cluster,
+      orgManifest("tailnet-borrower", {
+        mesh: {
+          provider: "tailscale",
+          mode: "sidecar",
+          authKeySecretRef: { name: "payroll-editor", namespace: "org-victim" },
+          tailnetDomain: "tailnet.example.com",
+        },
+      }),
+    );
+    const tailnet = await orgWhenReadyReason(cluster, "tailnet-borrower", "TenancyRefused");
+    expect(condition(tailnet, "Stalled")?.message).toContain(
+      "spec.mesh.authKeySecretRef.namespace org-victim",
+    );
+    expect(
+      await getJson(cluster, ["secret", "payroll-editor", "-n", "org-tailnet-borrower"]),
+    ).toBeUndefined();
   });
 
   it("in a designated namespace reach the Org's agents as a copy in its namespace", async () => {
