@@ -2,7 +2,7 @@ import { z } from "zod";
 import { OPERATOR_ENV_PREFIX } from "./contract/agent-env.ts";
 import { COMMAND_CONTROL_CHARACTERS, MAX_ARG_STRLEN, MAX_COMMAND_BYTES, utf8Length } from "./exec-limits.ts";
 import { celString, listMapBy, withRules } from "./extensions.ts";
-import { boundedString, envName, image, matching, presence } from "./formats.ts";
+import { boundedString, dnsSubdomain, envName, image, matching, presence } from "./formats.ts";
 import { orgSecretRef } from "./org-secret-ref.ts";
 import { AGENT_PRESET_NAMES } from "./presets.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
@@ -135,6 +135,11 @@ export const AgentDefaultsSchema = withRules(
           .max(16, "must have at most 16 entries")
           .optional()
           .describe("Taints the agent pods tolerate."),
+        runtimeClassName: dnsSubdomain()
+          .optional()
+          .describe(
+            "RuntimeClass of the agent pods, e.g. gvisor or kata, for isolation stronger than a container's; a task cannot change it. The Org is not Ready while its cluster has no RuntimeClass of this name.",
+          ),
       },
       { error: presence("an object") },
     )

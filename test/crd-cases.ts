@@ -484,6 +484,7 @@ export const acceptedCases: AcceptedCase[] = [
           resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: 2, memory: "4Gi" } },
           env: [{ name: "GIT_AUTHOR_NAME", value: "agentyard" }, { name: "EMPTY" }],
           allowImageOverride: true,
+          runtimeClassName: "gvisor",
         },
         repo: { url: "git@github.com:globex/app.git", branch: "develop" },
         git: { credentialsSecretRef: { name: "git-credentials", namespace: "agentyard-secrets" } },

@@ -66,6 +66,13 @@ describe("npm start -- --tailnet", () => {
     expect(login.head).toMatch(/^HTTP\/1\.1 200/);
     expect(login.body).toContain("code-server");
 
+    // agentyard open finds this run's api and prints the same URL, with where its password is.
+    const name = links.self.split("/").at(-1) as string;
+    const opened = await start.cli(["open", name]);
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(opened.stdout.split("\n")[0]).toBe(editorURL);
+    expect(opened.stdout).toContain(`kubectl get secret ${name}-editor -n org-demo`);
+
     // The dashboard's task list shows what the api answers: the tailnet URL.
     const listed = (await (await start.request("GET", "/api/v1/tasks?org=demo")).json()) as {
       items: AgentTask[];

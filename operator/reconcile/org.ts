@@ -49,6 +49,7 @@ import {
   orgReport,
   orgStatusBase,
   orgStatusEvent,
+  runtimeClassNotFound,
   terminating,
   waitingForTasks,
 } from "../status/org-status.ts";
@@ -162,6 +163,11 @@ export class OrgReconciler {
           : (err as Error).message;
       if (cluster.remote) log.warn({ err, cluster: cluster.label }, "applying the Org failed");
       return this.report(org, base, namespaceApplyFailed(cluster.label, why), signal);
+    }
+    const runtimeClass = org.spec.agent.runtimeClassName;
+    if (runtimeClass && !(await this.runtimeClassExists(cluster, runtimeClass, signal))) {
+      this.markUnusable(name);
+      return this.report(org, base, runtimeClassNotFound(cluster.label, runtimeClass), signal);
     }
     this.markUsable(name, cluster);
     return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
@@ -284,6 +290,11 @@ export class OrgReconciler {
 
   private async ensure(client: ClusterClient, obj: KubeObject, signal: AbortSignal): Promise<void> {
     if (needsApply(obj, await getIfExists(client, obj, { signal }))) await apply(client, obj, { signal });
+  }
+
+  private async runtimeClassExists(cluster: OrgCluster, name: string, signal: AbortSignal): Promise<boolean> {
+    const runtimeClass = { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name } };
+    return (await getIfExists(cluster.client, runtimeClass, { signal })) !== undefined;
   }
 
   /** Wakes the Org's tasks when its cluster became usable, or moved to another cluster or namespace. */

@@ -66,6 +66,7 @@ import {
   taskStatusEvent,
   waitingForCluster,
   waitingForOrg,
+  waitingForRuntimeClass,
   withdrawnReport,
 } from "../status/task-status.ts";
 import { applyChildren, deleteTaskChildren } from "./children.ts";
@@ -141,6 +142,8 @@ export class TaskReconciler {
         signal,
       );
     }
+    const noRuntime = waitingForRuntimeClass(task, org);
+    if (noRuntime) return this.status.report(task, noRuntime, signal);
     const moved = clusterChanged(task, cluster);
     if (moved) return this.withdraw(task, org, moved, ctx);
     if (!cluster.remote) return this.converge(task, org, cluster, ctx);

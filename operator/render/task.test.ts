@@ -402,6 +402,14 @@ describe("renderTask", () => {
     expect(pod.nodeSelector).toBeUndefined();
   });
 
+  it("runs agents with the Org's RuntimeClass, and with the cluster's default without one", () => {
+    const o = org({ agent: { runtimeClassName: "gvisor" } });
+    expect(find(renderTask(task(), o, opts), "Deployment").spec.template.spec.runtimeClassName).toBe(
+      "gvisor",
+    );
+    expect(pod.runtimeClassName).toBeUndefined();
+  });
+
   it("takes the operator's agent image when neither task nor Org names one", () => {
     const spec = find(renderTask(task(), org({ agent: {} }), { ...opts, agentImage: "mine:2" }), "Deployment")
       .spec.template.spec;

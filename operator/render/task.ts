@@ -564,6 +564,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
           terminationGracePeriodSeconds: 30,
           ...(org.spec.agent.nodeSelector ? { nodeSelector: org.spec.agent.nodeSelector } : {}),
           ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
+          ...(org.spec.agent.runtimeClassName ? { runtimeClassName: org.spec.agent.runtimeClassName } : {}),
           containers,
           volumes: volumes(task, org),
         },

@@ -99,6 +99,26 @@ export function namespaceApplyFailed(clusterLabel: string, why: string): OrgOutc
   };
 }
 
+/** The Org's Ready reason while its cluster lacks its agents' RuntimeClass: its new tasks wait. */
+export const RUNTIME_CLASS_NOT_FOUND = "RuntimeClassNotFound";
+
+/**
+ * Stalled: the cluster has no RuntimeClass of the name the Org's agents run with, so every agent
+ * pod would be refused at admission; a person installs it (or changes the Org), the recheck sees it.
+ */
+export function runtimeClassNotFound(clusterLabel: string, runtimeClassName: string): OrgOutcome {
+  return {
+    clusterReachable: true,
+    conditions: kstatus(
+      "Stalled",
+      RUNTIME_CLASS_NOT_FOUND,
+      `spec.agent.runtimeClassName: cluster ${clusterLabel} has no RuntimeClass ${runtimeClassName}: install the runtime and its RuntimeClass (e.g. gVisor's runsc), or remove the field`,
+    ),
+    requeueAfterMs: ORG_RECHECK_MS,
+    tenancy: admitted,
+  };
+}
+
 export function namespaceReady(clusterLabel: string, namespace: string): OrgOutcome {
   return {
     clusterReachable: true,

@@ -16,6 +16,7 @@ import {
   stalled,
   taskStatusEvent,
   waitingForCluster,
+  waitingForRuntimeClass,
 } from "./task-status.ts";
 
 function was(phase: AgentTaskStatus["phase"], conditions: ConditionInput[]): AgentTaskStatus {
@@ -207,6 +208,39 @@ describe("waitingForCluster", () => {
     expect(waitingForCluster(makeTask(), makeOrg()).conditions[0]?.message).toBe(
       "waiting for the cluster of Org acme: not resolved yet",
     );
+  });
+});
+
+describe("waitingForRuntimeClass", () => {
+  const stalledOrg = {
+    ...makeOrg({ agent: { runtimeClassName: "gvisor" } }),
+    status: {
+      conditions: [
+        {
+          type: "Ready",
+          status: "False" as const,
+          reason: "RuntimeClassNotFound",
+          message: "spec.agent.runtimeClassName: cluster local has no RuntimeClass gvisor",
+          observedGeneration: 1,
+          lastTransitionTime: "2026-12-02T10:00:00Z",
+        },
+      ],
+    },
+  };
+
+  it("holds a task that has not started, saying why", () => {
+    expect(waitingForRuntimeClass(makeTask(), stalledOrg)?.conditions[0]).toEqual({
+      type: "Ready",
+      status: "False",
+      reason: "WaitingForRuntimeClass",
+      message: "waiting for Org acme: spec.agent.runtimeClassName: cluster local has no RuntimeClass gvisor",
+    });
+  });
+
+  it("leaves a started task, and any task of an Org without the problem, alone", () => {
+    const started = { ...makeTask(), status: { phase: "Running" as const, attempts: 1 } };
+    expect(waitingForRuntimeClass(started, stalledOrg)).toBeUndefined();
+    expect(waitingForRuntimeClass(makeTask(), makeOrg())).toBeUndefined();
   });
 });
 

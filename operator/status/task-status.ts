@@ -13,6 +13,7 @@ import { agentExec, type EnvPart } from "../render/agent-exec.ts";
 import { editorURL, localEditorAddress, tailnetEditorHost } from "../render/service.ts";
 import { tailnetSidecar } from "../render/task.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
+import { RUNTIME_CLASS_NOT_FOUND } from "./org-status.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";
 import { tailnetCondition } from "./tailnet.ts";
 import type { TaskDecision, Withdrawal } from "./task-decision.ts";
@@ -206,6 +207,25 @@ export function waitingForCluster(task: AgentTask, org: Org): StatusReport<Agent
       `waiting for the cluster of Org ${org.metadata.name}: ${why}`,
     ),
     requeueAfterMs: 10_000,
+  };
+}
+
+/**
+ * The Org's cluster lacks the RuntimeClass its agents run with: a task that has not started waits
+ * (its pod would be refused at admission); one already running goes on as it is. The Org
+ * reconciler wakes the Org's tasks once the RuntimeClass exists.
+ */
+export function waitingForRuntimeClass(task: AgentTask, org: Org): StatusReport<AgentTaskStatus> | undefined {
+  const ready = org.status?.conditions?.find((c) => c.type === "Ready");
+  if (ready?.reason !== RUNTIME_CLASS_NOT_FOUND || (task.status?.attempts ?? 0) > 0) return undefined;
+  return {
+    status: { ...task.status, phase: task.status?.phase ?? "Pending" },
+    conditions: kstatus(
+      "Reconciling",
+      "WaitingForRuntimeClass",
+      `waiting for Org ${org.metadata.name}: ${ready.message}`,
+    ),
+    requeueAfterMs: 60_000,
   };
 }
 

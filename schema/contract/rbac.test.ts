@@ -34,6 +34,7 @@ describe("the operator's RBAC rules", () => {
         ...crud("apps", "deployments"),
         ...crud("rbac.authorization.k8s.io", "roles"),
         ...crud("rbac.authorization.k8s.io", "rolebindings"),
+        "node.k8s.io/runtimeclasses:get",
         "events.k8s.io/events:create",
         "events.k8s.io/events:patch",
       ].sort(),

@@ -45,6 +45,14 @@ const OWN: Grant[] = [
   })),
 ];
 
+/** An Org's spec.agent.runtimeClassName must name a RuntimeClass of its cluster. */
+const RUNTIME_CLASSES: Grant = {
+  group: "node.k8s.io",
+  resource: "runtimeclasses",
+  verbs: ["get"],
+  why: "get: the RuntimeClass an Org's agents run with exists",
+};
+
 const EVENTS: Grant = {
   group: "events.k8s.io",
   resource: "events",
@@ -112,7 +120,7 @@ function toRules(grants: Grant[]): PolicyRule[] {
 
 /** The operator's ClusterRole: cluster-wide, since an Org may name any namespace and its kubeconfig Secret may live in any. */
 export function operatorRules(): PolicyRule[] {
-  return toRules([...OWN, ...CHILD_KINDS.flatMap(childGrants), EVENTS]);
+  return toRules([...OWN, ...CHILD_KINDS.flatMap(childGrants), RUNTIME_CLASSES, EVENTS]);
 }
 
 /** The operator's Role in its own namespace: the Lease its replicas elect a leader with. */

@@ -62,6 +62,10 @@
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
   verbs: ["get", "create", "patch", "delete"]
+# get: the RuntimeClass an Org's agents run with exists
+- apiGroups: ["node.k8s.io"]
+  resources: ["runtimeclasses"]
+  verbs: ["get"]
 # Events on Orgs and tasks
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
