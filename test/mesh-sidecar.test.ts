@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { silentLogger } from "@agentyard/kube-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
+import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { LOCAL_LABEL, LOCAL_TAINT, type NodeAgent, startNodeAgent } from "../devcluster/node-agent/index.ts";
 import { podDir } from "../devcluster/node-agent/local-pod.ts";
@@ -96,6 +97,9 @@ async function editorPassword(org: string, task: string): Promise<string> {
 }
 
 beforeAll(async () => {
+  // The editors are real code-servers: on a fresh machine the first one installs it (minutes), and
+  // a test of the tailnet must not spend its own deadlines waiting for that.
+  await ensureCodeServer((line) => process.stderr.write(`${line}\n`));
   work = await mkdtemp(join(tmpdir(), "agentyard-mesh-"));
   ({ tailnet, laptop } = await startTailnetWithLaptop(work));
   cluster = await clusterWithCrds("mesh-sidecar");

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureCodeServer } from "../devcluster/code-server.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { TAILNET_DOMAIN } from "../devcluster/tailnet.ts";
 import type { AgentTask } from "../schema/index.ts";
@@ -12,6 +13,9 @@ let start: RunningStart;
 
 // tailscale is built on its first use, which takes minutes.
 beforeAll(async () => {
+  // The editors are real code-servers: on a fresh machine the first one installs it (minutes), and
+  // a test of the tailnet must not spend its own deadlines waiting for that.
+  await ensureCodeServer((line) => process.stderr.write(`${line}\n`));
   start = await startAgentyard("start-tailnet", ["--tailnet"], { timeoutMs: 30 * 60_000 });
 }, 31 * 60_000);
 
