@@ -28,7 +28,10 @@ afterEach(async () => {
 
 /** Options as the operator would give them, with a fresh workspace and state directory. */
 async function options(overrides: Partial<AgentOptions> = {}): Promise<AgentOptions> {
-  const origin = await bareRepo(join(dir, "origin.git"));
+  // One origin per test folder: a second bareRepo on it would seed another main, which the push of
+  // the first main's clone could not fast-forward (unless both seeds fell in the same second).
+  const originPath = join(dir, "origin.git");
+  const origin = (await exists(join(originPath, "HEAD"))) ? originPath : await bareRepo(originPath);
   const capture = (t: string) => {
     output.push(t);
   };
