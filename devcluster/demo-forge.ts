@@ -1,10 +1,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { applyAsDev, type Kubectl } from "./dev-apply.ts";
+import { applyDemoSecret, DEMO_SECRET_NAMESPACE, type Kubectl } from "./dev-apply.ts";
 import { type GiteaRepo, type GiteaServer, type GiteaUser, startGitea } from "./gitea-server.ts";
 
-/** Where the operator of `npm start` takes Org Secrets from: its default --secret-namespaces. */
-export const DEMO_SECRET_NAMESPACE = "agentyard-system";
 export const DEMO_GIT_SECRET = "demo-git";
 
 export interface DemoForge {
@@ -35,21 +33,7 @@ export async function startDemoForge(
   try {
     const user = await gitea.createUser("demo");
     const repo = await gitea.createRepo("demo", "demo");
-    await applyAsDev(
-      kubectl,
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } },
-      "the demo forge's objects",
-    );
-    await applyAsDev(
-      kubectl,
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: DEMO_GIT_SECRET, namespace: DEMO_SECRET_NAMESPACE },
-        stringData: { token: user.token, username: user.username },
-      },
-      "the demo forge's objects",
-    );
+    await applyDemoSecret(kubectl, DEMO_GIT_SECRET, { token: user.token, username: user.username });
     return {
       gitea,
       user,

@@ -1,7 +1,6 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { DEMO_SECRET_NAMESPACE } from "./demo-forge.ts";
-import { applyAsDev, type Kubectl } from "./dev-apply.ts";
+import { applyDemoSecret, DEMO_SECRET_NAMESPACE, type Kubectl } from "./dev-apply.ts";
 import type { Log } from "./go-build.ts";
 import { startTailnet, startTailnetNode, type Tailnet, type TailnetNode } from "./tailnet.ts";
 
@@ -35,21 +34,7 @@ export async function startDemoTailnet(kubectl: Kubectl, stateDir: string, log: 
   const tailnet = await startTailnet({ dir: join(dir, "control"), log });
   let client: TailnetNode | undefined;
   try {
-    await applyAsDev(
-      kubectl,
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } },
-      "the demo tailnet's objects",
-    );
-    await applyAsDev(
-      kubectl,
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: DEMO_TAILNET_SECRET, namespace: DEMO_SECRET_NAMESPACE },
-        stringData: { authkey: tailnet.authKey },
-      },
-      "the demo tailnet's objects",
-    );
+    await applyDemoSecret(kubectl, DEMO_TAILNET_SECRET, { authkey: tailnet.authKey });
     client = await startTailnetNode({
       tailnet,
       dir: join(dir, DEMO_CLIENT_HOSTNAME),

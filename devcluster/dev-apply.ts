@@ -12,3 +12,25 @@ export async function applyAsDev(kubectl: Kubectl, object: unknown, what: string
   });
   if (applied.code !== 0) throw new Error(`applying ${what} failed: ${applied.stderr}`);
 }
+
+/** Where the operator of `npm start` takes Org Secrets from: its default --secret-namespaces. */
+export const DEMO_SECRET_NAMESPACE = "agentyard-system";
+
+/** A Secret of `npm start`'s demo in DEMO_SECRET_NAMESPACE, the namespace made first if need be. */
+export async function applyDemoSecret(
+  kubectl: Kubectl,
+  name: string,
+  stringData: Record<string, string>,
+): Promise<void> {
+  const what = `the demo Secret ${name}`;
+  await applyAsDev(
+    kubectl,
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_SECRET_NAMESPACE } },
+    what,
+  );
+  await applyAsDev(
+    kubectl,
+    { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: DEMO_SECRET_NAMESPACE }, stringData },
+    what,
+  );
+}
