@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, openSync, writeSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,10 +15,23 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Processes whose command line names `path`. */
+async function commandsNaming(path: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const command = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (command.includes(path)) found.push(`${pid}: ${command.replaceAll("\0", " ")}`);
+  }
+  return found;
+}
+
 /** A program that starts `command` through runToCompletion and, on Ctrl-C, waits for it as npm start does. */
-const PROGRAM = (command: string) => `
+const PROGRAM = (command: string, then = "") => `
 import { runToCompletion, settleUninterruptible } from ${JSON.stringify(MODULE)};
-void runToCompletion("sh", ["-c", ${JSON.stringify(command)}]).catch(() => {});
+void runToCompletion("sh", ["-c", ${JSON.stringify(command)}])
+  .then(() => runToCompletion("sh", ["-c", ${JSON.stringify(then)}]))
+  .catch((err) => console.log(err.message));
 process.on("SIGINT", async () => {
   await settleUninterruptible((line) => console.log(line));
   console.log("exiting");
@@ -68,5 +81,46 @@ describe("a command that must not stop half-way", () => {
     expect(await exited).toBe(0);
     expect(await readFile(done, "utf8")).toBe("finished\n");
     expect(out.indexOf("exiting")).toBeGreaterThan(out.indexOf("waiting for"));
+  }, 60_000);
+
+  it("starts no next command once the program is stopping (apt-get install after apt-get update)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "agentyard-uninterruptible-"));
+    const fifo = join(dir, "go-on");
+    const next = join(dir, "next-ran");
+    execFileSync("mkfifo", [fifo]);
+    parent = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        PROGRAM(`read line < "${fifo}"`, `read line < "${fifo}"; echo ran > "${next}"`),
+      ],
+      { detached: true, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let out = "";
+    parent.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => parent?.on("exit", (code) => resolve(code)));
+    await waitFor("the program to start", async () => out.includes("started") || undefined, {
+      timeoutMs: 15_000,
+    });
+    process.kill(-(parent.pid as number), "SIGINT");
+    await waitFor(
+      "the program to wait for its command",
+      async () => out.includes("waiting for") || undefined,
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    writeSync(writer, "go on\n");
+    closeSync(writer);
+
+    expect(await exited).toBe(0);
+    // Had it started, it would still be there: it waits on a fifo nobody writes.
+    const strays = await commandsNaming(next);
+    for (const stray of strays) process.kill(Number(stray.split(":")[0]), "SIGKILL");
+    expect(strays).toEqual([]);
   }, 60_000);
 });

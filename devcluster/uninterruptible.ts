@@ -9,6 +9,11 @@ interface Running {
 const inFlight = new Set<Running>();
 /** Said once each, however often Ctrl-C is pressed. */
 const told = new WeakSet<Running>();
+/**
+ * Set once the process has begun to exit: a step waited for (apt-get update) must not be followed
+ * by the next one (apt-get install), which would run on after this process has gone.
+ */
+let settling = false;
 
 /**
  * Runs a command that must not stop half-way (apt-get: an interrupted dpkg leaves the machine's
@@ -21,6 +26,11 @@ export function runToCompletion(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
+  if (settling) {
+    return Promise.reject(
+      new Error(`not starting \`${[command, ...args].join(" ")}\`: this process is stopping`),
+    );
+  }
   const done = new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     const limit = options.maxBuffer ?? 1024 * 1024;
     const child = spawn(command, args, {
@@ -54,12 +64,17 @@ export function runToCompletion(
   return done;
 }
 
-/** Waits for every command `runToCompletion` started, saying which, before a process exits. */
+/**
+ * Waits for every command `runToCompletion` started, saying which, before a process exits; from
+ * then on it starts no more.
+ */
 export async function settleUninterruptible(log: Log): Promise<void> {
+  settling = true;
   for (const running of [...inFlight]) {
-    if (told.has(running)) continue;
-    told.add(running);
-    log(`[agentyard] waiting for \`${running.what}\` to finish, so that nothing is left half-installed`);
+    if (!told.has(running)) {
+      told.add(running);
+      log(`[agentyard] waiting for \`${running.what}\` to finish, so that nothing is left half-installed`);
+    }
     await running.done.catch(() => undefined);
   }
 }
