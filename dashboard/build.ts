@@ -64,6 +64,16 @@ export async function buildDashboard(log: (line: string) => void = () => {}): Pr
   await rm(old, { recursive: true, force: true });
 }
 
+/**
+ * A build that was stopped (Ctrl-C, a killed process) leaves its `dist.next-<pid>` or
+ * `dist.old-<pid>` behind; under the build lock no other build runs, so any such folder is one.
+ */
+async function removeLeftovers(): Promise<void> {
+  for (const name of await readdir(here)) {
+    if (/^dist\.(next|old)-\d+$/.test(name)) await rm(join(here, name), { recursive: true, force: true });
+  }
+}
+
 /** Builds the dashboard when dist is missing or older than its sources; `npm start` and the tests call this. */
 export async function ensureDashboard(log: (line: string) => void = () => {}): Promise<void> {
   if (await isFresh()) return;
@@ -73,7 +83,10 @@ export async function ensureDashboard(log: (line: string) => void = () => {}): P
     retries: { retries: 120, minTimeout: 500, maxTimeout: 1000 },
   });
   try {
-    if (!(await isFresh())) await buildDashboard(log);
+    if (!(await isFresh())) {
+      await removeLeftovers();
+      await buildDashboard(log);
+    }
   } finally {
     await release();
   }

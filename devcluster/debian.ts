@@ -75,11 +75,12 @@ export async function ensureDebianPackages(
       );
     }
     if (sudo) throw new Error(`this needs the Debian packages ${missing.join(", ")}: sudo ${command}`);
-    log(`[debian] ${command}`);
     const aptOptions = { env: cleanEnv({ DEBIAN_FRONTEND: "noninteractive" }), maxBuffer: 64 * 1024 * 1024 };
     const started = Date.now();
     // Never half-way: a Ctrl-C of the caller waits for these to finish (uninterruptible.ts).
+    log(`[debian] apt-get update (then ${command})`);
     await runToCompletion("apt-get", ["update"], aptOptions);
+    log(`[debian] ${command}`);
     await runToCompletion(
       "apt-get",
       ["install", "-y", "--no-install-recommends", ...missing],
