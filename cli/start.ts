@@ -12,6 +12,7 @@ import { startDevNodeAgent } from "../devcluster/node-agent/index.ts";
 import { devStateDir } from "../devcluster/paths.ts";
 import { ensureDevCertificate } from "../devcluster/self-signed.ts";
 import { serveDevCluster } from "../devcluster/serve.ts";
+import { StoppingError } from "../devcluster/uninterruptible.ts";
 import { OPERATOR_IDENTITY } from "../operator/identity.ts";
 import { defaultOperatorOptions, runOperator } from "../operator/main.ts";
 import { type LogFormat, lineLogger, logFormatOption, programLogger } from "./log-output.ts";
@@ -91,7 +92,9 @@ export function startCommand(): Command {
         ...(tailnet ? { tailnet } : {}),
       });
       // The first editor would otherwise wait for this install; meanwhile agents already run.
-      void ensureCodeServer(log).catch((err: Error) => log(`[code-server] install failed: ${err.message}`));
+      void ensureCodeServer(log).catch((err: Error) =>
+        log(`[code-server] install ${err instanceof StoppingError ? "stopped" : "failed"}: ${err.message}`),
+      );
       // The api serves the dashboard from what it finds built when it starts.
       await ensureDashboard(log);
       // Only on loopback, and only because this cluster's admin is the person at the keyboard. The

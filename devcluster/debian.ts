@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import lockfile from "proper-lockfile";
 import { cleanEnv } from "./child-env.ts";
 import { exists, type Log } from "./go-build.ts";
-import { runToCompletion } from "./uninterruptible.ts";
+import { runToCompletion, StoppingError } from "./uninterruptible.ts";
 
 const run = promisify(execFile);
 
@@ -86,6 +86,7 @@ export async function ensureDebianPackages(
       ["install", "-y", "--no-install-recommends", ...missing],
       aptOptions,
     ).catch((err: Error & { stderr?: string }) => {
+      if (err instanceof StoppingError) throw err;
       throw new Error(`${command} failed: ${err.stderr?.slice(-2000) || err.message}`);
     });
     log(`[debian] installed ${missing.join(", ")} in ${Math.round((Date.now() - started) / 1000)}s`);

@@ -16,6 +16,13 @@ const told = new WeakSet<Running>();
 let settling = false;
 
 /**
+ * What a command `runToCompletion` ran ends with when this process began to stop while it ran: it
+ * finished, but what would follow it (the next install step, a spawn no Ctrl-C reached) must not
+ * start, since the process exits once it has settled.
+ */
+export class StoppingError extends Error {}
+
+/**
  * Runs a command that must not stop half-way (apt-get: an interrupted dpkg leaves the machine's
  * package database half-configured, and every later apt-get fails until someone repairs it). It runs
  * in a process group of its own, so the Ctrl-C a terminal sends to its foreground group does not
@@ -26,11 +33,9 @@ export function runToCompletion(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
-  if (settling) {
-    return Promise.reject(
-      new Error(`not starting \`${[command, ...args].join(" ")}\`: this process is stopping`),
-    );
-  }
+  const what = [command, ...args].join(" ");
+  if (settling)
+    return Promise.reject(new StoppingError(`not starting \`${what}\`: this process is stopping`));
   const done = new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     const limit = options.maxBuffer ?? 1024 * 1024;
     const child = spawn(command, args, {
@@ -48,14 +53,16 @@ export function runToCompletion(
     });
     child.on("error", (err) => reject(Object.assign(err, { stdout, stderr })));
     child.on("close", (code, signal) => {
-      if (code === 0) resolve({ stdout, stderr });
+      if (code === 0 && settling) {
+        reject(new StoppingError(`\`${what}\` finished; going no further: this process is stopping`));
+      } else if (code === 0) resolve({ stdout, stderr });
       else {
         const err = new Error(`${command} ${args.join(" ")} exited with ${signal ?? code}`);
         reject(Object.assign(err, { stdout, stderr }));
       }
     });
   });
-  const running = { what: [command, ...args].join(" "), done };
+  const running = { what, done };
   inFlight.add(running);
   void done.then(
     () => inFlight.delete(running),
