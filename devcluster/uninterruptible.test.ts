@@ -45,86 +45,65 @@ console.log("started");
 setInterval(() => {}, 1000);
 `;
 
+/**
+ * Runs PROGRAM(first, then) on a fifo, in its own process group as a shell runs a foreground job (a
+ * terminal's Ctrl-C goes to that group), sends the Ctrl-C once it has started, and lets the first
+ * command finish once the program says it waits for it. Its end of the fifo must still be open
+ * (ENXIO if the command had died).
+ */
+async function interruptWhileRunning(
+  first: (fifo: string) => string,
+  then: (fifo: string) => string = () => "",
+): Promise<{ code: number | null; out: string }> {
+  dir = await mkdtemp(join(tmpdir(), "agentyard-uninterruptible-"));
+  const fifo = join(dir, "go-on");
+  execFileSync("mkfifo", [fifo]);
+  const child = spawn(process.execPath, ["--input-type=module", "-e", PROGRAM(first(fifo), then(fifo))], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  parent = child;
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await waitFor("the program to start", async () => out.includes("started") || undefined, {
+    timeoutMs: 15_000,
+  });
+  process.kill(-(child.pid as number), "SIGINT");
+  await waitFor(
+    "the program to wait for its command",
+    async () => out.includes("waiting for `sh -c") || undefined,
+    { timeoutMs: 15_000 },
+  );
+  const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  writeSync(writer, "go on\n");
+  closeSync(writer);
+  return { code: await exited, out };
+}
+
 describe("a command that must not stop half-way", () => {
   it("survives the Ctrl-C a terminal sends to its job, and the program waits for it before exiting", async () => {
-    dir = await mkdtemp(join(tmpdir(), "agentyard-uninterruptible-"));
-    const fifo = join(dir, "go-on");
-    const done = join(dir, "done");
-    execFileSync("mkfifo", [fifo]);
-    // In its own process group, as a shell runs a foreground job: a terminal's Ctrl-C goes to that group.
-    parent = spawn(
-      process.execPath,
-      ["--input-type=module", "-e", PROGRAM(`read line < "${fifo}"; echo finished > "${done}"`)],
-      {
-        detached: true,
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+    const done = () => join(dir as string, "done");
+    const { code, out } = await interruptWhileRunning(
+      (fifo) => `read line < "${fifo}"; echo finished > "${done()}"`,
     );
-    let out = "";
-    parent.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => parent?.on("exit", (code) => resolve(code)));
-    await waitFor("the program to start", async () => out.includes("started") || undefined, {
-      timeoutMs: 15_000,
-    });
-
-    process.kill(-(parent.pid as number), "SIGINT");
-    await waitFor(
-      "the program to wait for its command",
-      async () => out.includes("waiting for `sh -c") || undefined,
-      {
-        timeoutMs: 15_000,
-      },
-    );
-    // The command is still there to be let go: its end of the fifo is open (ENXIO if it had died).
-    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    writeSync(writer, "go on\n");
-    closeSync(writer);
-
-    expect(await exited).toBe(0);
-    expect(await readFile(done, "utf8")).toBe("finished\n");
+    expect(code).toBe(0);
+    expect(await readFile(done(), "utf8")).toBe("finished\n");
     expect(out.indexOf("exiting")).toBeGreaterThan(out.indexOf("waiting for"));
   }, 60_000);
 
   it("lets nothing follow a command that finished while the program was stopping (npm after apt-get)", async () => {
-    dir = await mkdtemp(join(tmpdir(), "agentyard-uninterruptible-"));
-    const fifo = join(dir, "go-on");
-    const next = join(dir, "next-ran");
-    execFileSync("mkfifo", [fifo]);
-    parent = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        PROGRAM(`read line < "${fifo}"`, `read line < "${fifo}"; echo ran > "${next}"`),
-      ],
-      { detached: true, stdio: ["ignore", "pipe", "inherit"] },
+    const next = () => join(dir as string, "next-ran");
+    const { code, out } = await interruptWhileRunning(
+      (fifo) => `read line < "${fifo}"`,
+      (fifo) => `read line < "${fifo}"; echo ran > "${next()}"`,
     );
-    let out = "";
-    parent.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => parent?.on("exit", (code) => resolve(code)));
-    await waitFor("the program to start", async () => out.includes("started") || undefined, {
-      timeoutMs: 15_000,
-    });
-    process.kill(-(parent.pid as number), "SIGINT");
-    await waitFor(
-      "the program to wait for its command",
-      async () => out.includes("waiting for") || undefined,
-      {
-        timeoutMs: 15_000,
-      },
-    );
-    const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    writeSync(writer, "go on\n");
-    closeSync(writer);
-
-    expect(await exited).toBe(0);
+    expect(code).toBe(0);
     expect(out).toContain("finished; going no further: this process is stopping");
     // Had it started, it would still be there: it waits on a fifo nobody writes.
-    const strays = await commandsNaming(next);
+    const strays = await commandsNaming(next());
     for (const stray of strays) process.kill(Number(stray.split(":")[0]), "SIGKILL");
     expect(strays).toEqual([]);
   }, 60_000);
