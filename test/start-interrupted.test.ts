@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIST, ensureDashboard } from "../dashboard/build.ts";
+import { CODE_SERVER_BUILD, type DebianPackage } from "../devcluster/debian.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { cacheRoot, projectRoot } from "../devcluster/paths.ts";
 import { type OverlayRoot, overlayRoot } from "./support/overlay-root.ts";
@@ -15,8 +16,8 @@ let env: NodeJS.ProcessEnv;
 let running: ChildProcess | undefined;
 let root: OverlayRoot;
 
-/** A file of the Debian package code-server's build needs that the test takes away. */
-const KRB5_HEADER = "/usr/include/gssapi/gssapi.h";
+/** The Debian package of code-server's build that the test takes away, and the file it is known by. */
+const TAKEN = CODE_SERVER_BUILD.find((pkg) => pkg.file) as Required<Pick<DebianPackage, "name" | "file">>;
 
 /**
  * A machine that has never run agentyard, but for the control plane (ten minutes to build, keyed by
@@ -169,14 +170,14 @@ describe("a first npm start interrupted at each step", () => {
     await interrupt(whileBundling);
 
     // apt-get installs what code-server's build needs; a Ctrl-C must not stop dpkg half-way.
-    await root.sh("dpkg --purge --force-depends libkrb5-dev >/dev/null 2>&1");
-    expect(await root.sh(`test -e ${KRB5_HEADER} || echo missing`)).toBe("missing\n");
+    await root.sh(`dpkg --purge --force-depends ${TAKEN.name} >/dev/null 2>&1`);
+    expect(await root.sh(`test -e ${TAKEN.file} || echo missing`)).toBe("missing\n");
     const whileApt = start();
     await said(whileApt, '"component":"debian","msg":"apt-get install -y', 5 * 60_000);
     await interrupt(whileApt);
     expect(await packageToolsInViews(), "apt-get or dpkg left running").toEqual([]);
     expect(await root.sh("ls -A /var/lib/dpkg/updates; dpkg --audit"), "dpkg left half-configured").toBe("");
-    expect(await root.sh(`test -e ${KRB5_HEADER} && echo present`)).toBe("present\n");
+    expect(await root.sh(`test -e ${TAKEN.file} && echo present`)).toBe("present\n");
 
     const whileInstalling = start();
     await said(whileInstalling, "npm install code-server@", 5 * 60_000);
