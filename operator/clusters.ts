@@ -26,6 +26,7 @@ import {
   MANAGED_SELECTOR,
 } from "../schema/contract/index.ts";
 import { type Org, orgNamespace, taskKey } from "../schema/index.ts";
+import { cachedChild } from "./cached-form.ts";
 import { checkKubeconfig, KubeconfigRefused, kubeConfigOf } from "./kubeconfig-policy.ts";
 import { describeRemoteError } from "./remote-error.ts";
 
@@ -350,6 +351,7 @@ export class ClusterRegistry implements Runnable {
           ...(namespace ? { namespace } : {}),
           labelSelector: MANAGED_SELECTOR,
           indexers: { [BY_TASK]: taskKeyOf },
+          transform: cachedChild(kind),
           log: this.log.child({ informer: kind, cluster: client.name }),
         },
       );

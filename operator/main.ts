@@ -9,6 +9,7 @@ import {
   Manager,
   type ResourceType,
   RuntimeMetrics,
+  stripManagedFields,
 } from "@agentyard/kube-runtime";
 import {
   AGENT_TASK_KIND,
@@ -125,6 +126,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     log,
     healthAddress: options.metricsAddress,
     controllerDefaults: { concurrency: options.concurrency, resyncMs: options.resyncMs },
+    transform: stripManagedFields,
     ...(options.leaderElection
       ? {
           leaderElection: {

@@ -4,6 +4,7 @@ import {
   type EventType,
   Informer,
   RuntimeMetrics,
+  stripManagedFields,
 } from "@agentyard/kube-runtime";
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -106,6 +107,42 @@ describe("Informer on the shared cluster", () => {
       await must(kubectl(["apply", "-f", "-"], { input: configMap("a", ns, { v: "2" }) }));
       await waitFor("the modification", async () => (changes.length > 0 ? true : undefined));
       expect(changes).toEqual([["1", "2"]]);
+    } finally {
+      informer.stop();
+    }
+  });
+
+  it("caches listed and watched objects as its transform makes them: no managedFields with stripManagedFields", async () => {
+    const ns = uniqueName("inf-trim");
+    await must(kubectl(["create", "namespace", ns]));
+    await must(
+      kubectl(["apply", "--server-side", "-f", "-"], { input: configMap("listed", ns, { v: "1" }) }),
+    );
+    const client = clientFromKubeconfigFile(sharedCluster().kubeconfig, "shared", { metrics });
+    const informer = new Informer<V1ConfigMap>(client, CONFIGMAPS, {
+      namespace: ns,
+      labelSelector: SELECTOR,
+      transform: stripManagedFields,
+    });
+    const delivered: V1ConfigMap[] = [];
+    informer.on((_type, obj) => delivered.push(obj));
+    try {
+      await informer.start();
+      await must(
+        kubectl(["apply", "--server-side", "-f", "-"], { input: configMap("watched", ns, { v: "1" }) }),
+      );
+      await waitFor("the watched ConfigMap", async () => informer.get(ns, "watched"));
+      // The server keeps the field: what is left out was there to leave out.
+      const live = await client.request<V1ConfigMap>("GET", `/api/v1/namespaces/${ns}/configmaps/watched`);
+      expect(live.metadata?.managedFields?.length).toBeGreaterThan(0);
+      for (const name of ["listed", "watched"]) {
+        const cached = informer.get(ns, name);
+        expect(cached?.data).toEqual({ v: "1" });
+        expect(cached?.metadata?.labels).toEqual({ app: "runtime-test" });
+        expect(cached?.metadata).not.toHaveProperty("managedFields");
+      }
+      expect(delivered.map((o) => o.metadata?.name).sort()).toEqual(["listed", "watched"]);
+      for (const obj of delivered) expect(obj.metadata).not.toHaveProperty("managedFields");
     } finally {
       informer.stop();
     }

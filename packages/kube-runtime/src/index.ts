@@ -51,7 +51,13 @@ export {
 export { type EventInput, EventRecorder, type EventRecorderOptions } from "./events.ts";
 export { type HealthServer, type HealthServerOptions, startHealthServer } from "./health.ts";
 export type { Impersonation } from "./impersonation.ts";
-export { Informer, type InformerHandler, type InformerOptions, type ResourceType } from "./informer.ts";
+export {
+  Informer,
+  type InformerHandler,
+  type InformerOptions,
+  type ResourceType,
+  stripManagedFields,
+} from "./informer.ts";
 export { JITTER_FACTOR, type LeaderCallbacks, LeaderElector, type LeaderElectorOptions } from "./leader.ts";
 export { createLogger, type Logger, silentLogger } from "./log.ts";
 export { Manager, type ManagerOptions, type Runnable } from "./manager.ts";

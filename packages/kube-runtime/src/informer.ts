@@ -28,6 +28,19 @@ export interface InformerOptions<T> {
   backoff?: BackoffOptions;
   pageSize?: number;
   log?: Logger;
+  /**
+   * What is cached of each object, as client-go's SetTransform: applied to every listed and
+   * watched object before it is stored or handed to handlers, so fields no reader needs take no
+   * memory. It returns a new object; the one it is given is not kept.
+   */
+  transform?: (obj: T) => T;
+}
+
+/** The transform most caches want: metadata.managedFields is server-side apply's bookkeeping, read by no controller. */
+export function stripManagedFields<T extends Resource>(obj: T): T {
+  if (!obj.metadata || !("managedFields" in obj.metadata)) return obj;
+  const { managedFields: _, ...metadata } = obj.metadata as Record<string, unknown>;
+  return { ...obj, metadata };
 }
 
 export type InformerHandler<T> = (type: EventType, obj: T, old?: T) => void;
@@ -55,6 +68,7 @@ export class Informer<T extends Resource> {
   private readonly options: InformerOptions<T>;
   private readonly log: Logger;
   private readonly store: Store<T>;
+  private readonly transform: (obj: T) => T;
   private readonly handlers = new Set<InformerHandler<T>>();
   private readonly backoff: Backoff;
   private readonly watchdogMs: number;
@@ -72,6 +86,7 @@ export class Informer<T extends Resource> {
     this.options = options;
     this.log = options.log ?? silentLogger();
     this.store = new Store<T>(options.indexers);
+    this.transform = options.transform ?? ((obj) => obj);
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
     this.watchdogMs = options.watchdogMs ?? DEFAULT_WATCHDOG_MS;
   }
@@ -203,7 +218,9 @@ export class Informer<T extends Resource> {
       });
       // Items of a list carry neither apiVersion nor kind; watch events do. Cache them alike.
       for (const item of page.items) {
-        items.push({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind });
+        items.push(
+          this.transform({ ...item, apiVersion: this.resource.apiVersion, kind: this.resource.kind }),
+        );
       }
       next = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion;
@@ -256,7 +273,7 @@ export class Informer<T extends Resource> {
           case "DELETED": {
             delivered = true;
             this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
-            const change = this.store.apply(type, obj);
+            const change = this.store.apply(type, this.transform(obj));
             if (change) this.emit([change]);
             return;
           }

@@ -28,6 +28,11 @@ export interface ManagerOptions {
   leaderElection?: Omit<LeaderElectorOptions, "log">;
   /** Defaults of every controller made with `controller()`. */
   controllerDefaults?: Pick<ControllerOptions, "concurrency" | "resyncMs" | "backoff">;
+  /**
+   * What every shared informer caches of an object (controller-runtime's DefaultTransform), e.g.
+   * stripManagedFields; the whole object when omitted.
+   */
+  transform?: <T extends Resource>(obj: T) => T;
 }
 
 type SharedOptions<T> = Pick<
@@ -77,6 +82,7 @@ export class Manager {
       const { indexers: _, ...rest } = options;
       informer = new Informer<T>(this.client, resource, {
         ...rest,
+        ...(this.options.transform ? { transform: this.options.transform } : {}),
         log: this.log.child({ informer: resource.kind }),
       });
       this.informers.set(key, informer as unknown as Informer<Resource>);
