@@ -25,4 +25,5 @@ COPY --from=build /src/schema schema
 COPY --from=build /src/dashboard dashboard
 COPY --from=build /src/devcluster devcluster
 USER 65532:65532
-ENTRYPOINT ["node", "/app/cli/agentyard.ts"]
+# V8 flags: cli/node-flags.ts says why (a small young generation), and a test keeps them alike.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/cli/agentyard.ts"]

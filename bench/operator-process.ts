@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
+import { SERVER_NODE_FLAGS } from "../cli/node-flags.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
@@ -20,8 +21,9 @@ export interface HeapSize {
 }
 
 /**
- * The operator as a user runs it: `agentyard operator` in a process of its own, so that its memory
- * is its own (/proc/<pid>/status) and the audit log tells its writes apart by user agent. A process
+ * The operator as a user runs it: `agentyard operator` in a process of its own, with the image's
+ * V8 flags, so that its memory is its own (/proc/<pid>/status) and the audit log tells its writes
+ * apart by user agent. A process
  * that exits on its own (one that lost its Lease does, by design) is started again with the same
  * identity, as a Deployment's kubelet would, and counted in `restarts`.
  */
@@ -51,6 +53,7 @@ export class OperatorProcess {
       "SIGKILL",
       "--",
       process.execPath,
+      ...SERVER_NODE_FLAGS,
       join(projectRoot, "cli", "agentyard.ts"),
       "operator",
       `--kubeconfig=${cluster.kubeconfigPath()}`,
