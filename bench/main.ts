@@ -1,19 +1,20 @@
 /**
- * The benchmark suite: `npm run bench` runs burst, memory and restart at their default sizes;
+ * The benchmark suite: `npm run bench` runs burst, memory, restart, rest and live at their default sizes;
  * `npm run bench -- burst --tasks 100,1000` one benchmark at the sizes given; `npm run bench --
  * smoke` the CI check. Each benchmark starts a devcluster of its own and the operator as a process;
  * results are printed and prepended to docs/benchmarks.md (not with --no-record, nor for smoke).
  */
 import { Command, Option } from "commander";
 import { burstNotes, burstTable, runBurst } from "./burst.ts";
+import { liveNotes, liveTable, runLive } from "./live.ts";
 import { memoryTable, runMemory } from "./memory.ts";
 import { appendToBenchmarks, renderSection, type Section } from "./report.ts";
+import { restNotes, restTable, runRest } from "./rest.ts";
 import { RESTART_WINDOW_MS, restartTable, runRestart } from "./restart.ts";
 import { parseLimit, parsePositive, parseSizes } from "./sizes.ts";
 import { runSmoke, SMOKE_LIMITS, SMOKE_TASKS, smokeFailures } from "./smoke.ts";
 
 interface CommonFlags {
-  concurrency: number;
   record: boolean;
 }
 
@@ -25,14 +26,14 @@ async function publish(section: Omit<Section, "command">, flags: CommonFlags): P
   if (flags.record) await appendToBenchmarks(text);
 }
 
-async function burst(sizes: number[], flags: CommonFlags): Promise<void> {
+async function burst(sizes: number[], flags: CommonFlags & { concurrency: number }): Promise<void> {
   for (const n of sizes) {
     const result = await runBurst(n, flags.concurrency);
     await publish({ title: `Burst, N = ${n}`, table: burstTable(result), notes: burstNotes(result) }, flags);
   }
 }
 
-async function memory(sizes: number[], flags: CommonFlags): Promise<void> {
+async function memory(sizes: number[], flags: CommonFlags & { concurrency: number }): Promise<void> {
   const points = await runMemory(sizes, flags.concurrency);
   await publish(
     {
@@ -47,7 +48,27 @@ async function memory(sizes: number[], flags: CommonFlags): Promise<void> {
   );
 }
 
-async function restart(sizes: number[], flags: CommonFlags): Promise<void> {
+async function rest(requests: number, inFlight: number[], flags: CommonFlags): Promise<void> {
+  const result = await runRest(requests, inFlight);
+  await publish(
+    {
+      title: `POST /schedule, ${requests} requests at ${inFlight.join(", ")} in flight`,
+      table: restTable(result),
+      notes: restNotes(result),
+    },
+    flags,
+  );
+}
+
+async function live(clients: number, writes: number, flags: CommonFlags): Promise<void> {
+  const result = await runLive(clients, writes);
+  await publish(
+    { title: `Live events to ${clients} SSE clients`, table: liveTable(result), notes: liveNotes(result) },
+    flags,
+  );
+}
+
+async function restart(sizes: number[], flags: CommonFlags & { concurrency: number }): Promise<void> {
   for (const n of sizes) {
     const result = await runRestart(n, flags.concurrency);
     await publish(
@@ -68,11 +89,18 @@ const tasksOption = (defaults: string) =>
     .default(parseSizes(defaults), defaults)
     .argParser(parseSizes);
 
-function withCommon(cmd: Command): Command {
-  return cmd
-    .addOption(new Option("--concurrency <n>", "creates in flight").default(10).argParser(parsePositive))
-    .option("--no-record", "print results without adding them to docs/benchmarks.md");
+function withRecord(cmd: Command): Command {
+  return cmd.option("--no-record", "print results without adding them to docs/benchmarks.md");
 }
+
+function withCommon(cmd: Command): Command {
+  return withRecord(cmd).addOption(
+    new Option("--concurrency <n>", "creates in flight").default(10).argParser(parsePositive),
+  );
+}
+
+const positive = (flag: string, description: string, value: number) =>
+  new Option(flag, description).default(value).argParser(parsePositive);
 
 const program = new Command("bench").description("agentyard's benchmarks (docs/benchmarks.md)");
 program.addCommand(
@@ -92,6 +120,24 @@ program.addCommand(
     .description("restart the operator with N tasks Running: time to synced caches, writes after")
     .addOption(tasksOption("100"))
     .action((flags) => restart(flags.tasks, flags)),
+);
+program.addCommand(
+  withRecord(new Command("rest"))
+    .description("POST /schedule against raw AgentTask creates by the same user, at each number in flight")
+    .addOption(positive("--requests <n>", "requests of each kind at each number in flight", 200))
+    .addOption(
+      new Option("--in-flight <n,...>", "requests in flight, comma-separated")
+        .default(parseSizes("1,8,32"), "1,8,32")
+        .argParser(parseSizes),
+    )
+    .action((flags) => rest(flags.requests, flags.inFlight, flags)),
+);
+program.addCommand(
+  withRecord(new Command("live"))
+    .description("SSE clients of the api: from a status write to its delivery, against a watch")
+    .addOption(positive("--clients <n>", "event streams held open", 100))
+    .addOption(positive("--writes <n>", "status writes, one after another", 50))
+    .action((flags) => live(flags.clients, flags.writes, flags)),
 );
 program.addCommand(
   withCommon(new Command("smoke"))
@@ -117,11 +163,15 @@ program.addCommand(
 );
 program.addCommand(
   withCommon(new Command("all"))
-    .description("burst (N = 100), memory (0 and 1,000 tasks) and restart (N = 100)")
+    .description(
+      "burst (N = 100), memory (0 and 1,000 tasks), restart (N = 100), rest (1, 8, 32 in flight) and live (100 clients)",
+    )
     .action(async (flags) => {
       await burst([100], flags);
       await memory([1000], flags);
       await restart([100], flags);
+      await rest(200, [1, 8, 32], flags);
+      await live(100, 50, flags);
     }),
   { isDefault: true },
 );

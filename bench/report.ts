@@ -10,19 +10,25 @@ export const BENCHMARKS_FILE = join(projectRoot, "docs", "benchmarks.md");
 const HEADER = `# Benchmarks
 
 Results of \`npm run bench\` (bench/), newest first. Each benchmark starts a devcluster of its own,
-runs the operator as a process (\`agentyard operator\`, leader election on), measures its baselines
-in the same run and reports ratios against them; the notes under each table say how it was
-measured and what bounds its figures.
+runs the operator or the api as a process with the image's V8 flags (\`agentyard operator\` with
+leader election on, \`agentyard api\` with token authentication), measures its baselines in the same
+run and reports ratios against them; the notes under each table say how it was measured and what
+bounds its figures.
 
-- \`npm run bench\`: burst (N = 100), memory (0 and 1,000 tasks), restart (N = 100).
+- \`npm run bench\`: burst (N = 100), memory (0 and 1,000 tasks), restart (N = 100), rest, live.
 - \`npm run bench -- burst --tasks 100,1000\`: AgentTasks to Running, 10 creates in flight, against
   (a) raw ConfigMap creates, (b) the operator's own object set created directly by a client, to
   pods Ready, (c) a Pod + Service per task; writes per task of each component from the audit log.
 - \`npm run bench -- memory --tasks 1000,10000\`: the operator's RSS (VmRSS, VmHWM) at 0 tasks and each size.
 - \`npm run bench -- restart --tasks 100\`: restart the operator with N tasks Running; time until its
   caches are synced, writes in the 30 s after.
+- \`npm run bench -- rest --requests 200 --in-flight 1,8,32\`: POST /schedule to \`agentyard api\`
+  against raw AgentTask creates by the same user, with its RSS.
+- \`npm run bench -- live --clients 100 --writes 50\`: SSE clients of the api, from a status write
+  to its delivery, against a watch on the API server, with the api's RSS.
 - \`npm run bench -- smoke\`: CI's check (N = 20), no table; fails past the limits in bench/smoke.ts.
-- \`--no-record\` prints without writing this file; \`--concurrency <n>\` sets the creates in flight.
+- \`--no-record\` prints without writing this file; \`--concurrency <n>\` sets the creates in flight
+  of burst, memory, restart and smoke.
 
 `;
 

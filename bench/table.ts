@@ -22,3 +22,6 @@ export function ratio(value: number, reference: number | undefined): string {
 
 /** Kibibytes as mebibytes, rounded. */
 export const mebibytes = (kib: number) => `${Math.round(kib / 1024)} MiB`;
+
+/** Milliseconds, with a decimal below 10 ms, for figures that `seconds` would round to nothing. */
+export const milliseconds = (ms: number) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
