@@ -27,6 +27,8 @@ export interface ApiOptions {
   heartbeatMs: number;
   /** How long an accepted token is trusted before TokenReview is asked again. */
   tokenCacheMs: number;
+  /** How long an allowed SubjectAccessReview is kept (review.ts says why that grants nothing). */
+  accessCacheMs: number;
   /** Serve HTTPS with this certificate and key (PEM files), served anew when the files change. */
   tls?: TlsFiles;
   /** A logger to use instead of one made from logLevel (tests pass a silent one). */
@@ -48,6 +50,7 @@ export function defaultApiOptions(): ApiOptions {
     corsOrigins: [],
     heartbeatMs: 15_000,
     tokenCacheMs: 10_000,
+    accessCacheMs: 10_000,
   };
 }
 

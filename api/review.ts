@@ -32,21 +32,32 @@ interface Cached {
 export interface ReviewerOptions {
   /** How long an accepted token is trusted before the API server is asked again. */
   tokenCacheMs: number;
+  /**
+   * How long an allowed SubjectAccessReview is kept, as kube-apiserver keeps a webhook's "allowed"
+   * (--authorization-webhook-cache-authorized-ttl). A kept answer grants nothing: the review only
+   * decides how a refusal reads, and the request the api then makes as the caller is authorized by
+   * the API server itself. Denials are never kept: a right just granted works at once.
+   */
+  accessCacheMs: number;
 }
 
 /** A refused token is asked about again sooner: it may have just been created. */
 const REFUSED_CACHE_MS = 1_000;
-const MAX_CACHED_TOKENS = 10_000;
+/** Entries each cache holds at most; the oldest goes first. */
+const MAX_CACHED = 10_000;
 
 /**
  * Asks the API server who a bearer token belongs to (TokenReview) and whether that caller may do
  * something (SubjectAccessReview). Identical questions asked at the same time share one review, so a
- * burst of retries costs one round trip; token answers are kept briefly, keyed by the token's hash.
+ * burst of retries costs one round trip; token answers and access allowed are kept briefly (token
+ * answers keyed by the token's hash).
  */
 export class Reviewer {
   private readonly client: ClusterClient;
   private readonly options: ReviewerOptions;
   private readonly tokens = new Map<string, Cached>();
+  /** When each allowed question's answer expires. */
+  private readonly access = new Map<string, number>();
   private readonly pendingTokens = new Map<string, Promise<Caller | undefined>>();
   private readonly pendingAccess = new Map<string, Promise<Decision>>();
 
@@ -78,6 +89,11 @@ export class Reviewer {
 
   allowed(caller: Caller, attributes: ResourceAttributes): Promise<Decision> {
     const key = JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra, attributes]);
+    const expires = this.access.get(key);
+    if (expires !== undefined && expires > Date.now()) {
+      reviews.inc({ kind: "SubjectAccessReview", result: "cached" });
+      return Promise.resolve({ allowed: true });
+    }
     return share(this.pendingAccess, key, async () => {
       const review = await this.client.request<{ status?: { allowed?: boolean; reason?: string } }>(
         "POST",
@@ -100,6 +116,8 @@ export class Reviewer {
       );
       const allowed = review.status?.allowed === true;
       reviews.inc({ kind: "SubjectAccessReview", result: allowed ? "allowed" : "denied" });
+      if (allowed) keep(this.access, key, Date.now() + this.options.accessCacheMs);
+      else this.access.delete(key);
       return review.status?.reason ? { allowed, reason: review.status.reason } : { allowed };
     });
   }
@@ -125,13 +143,19 @@ export class Reviewer {
   }
 
   private remember(key: string, caller: Caller | undefined): void {
-    if (this.tokens.size >= MAX_CACHED_TOKENS) {
-      const oldest = this.tokens.keys().next().value;
-      if (oldest !== undefined) this.tokens.delete(oldest);
-    }
     const ttl = caller ? this.options.tokenCacheMs : REFUSED_CACHE_MS;
-    this.tokens.set(key, { caller, expires: Date.now() + ttl });
+    keep(this.tokens, key, { caller, expires: Date.now() + ttl });
   }
+}
+
+/** Sets `key`, first making room by dropping the oldest entry of a full cache. */
+function keep<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  if (cache.size >= MAX_CACHED) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, value);
 }
 
 function tokenKey(token: string): string {

@@ -102,7 +102,10 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
   await app.register(healthRoutes, { client });
   await app.register(dashboardPlugin);
 
-  const reviewer = new Reviewer(client, { tokenCacheMs: options.tokenCacheMs });
+  const reviewer = new Reviewer(client, {
+    tokenCacheMs: options.tokenCacheMs,
+    accessCacheMs: options.accessCacheMs,
+  });
   await app.register(async (api) => {
     await api.register(authPlugin, {
       mode: options.auth,

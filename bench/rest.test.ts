@@ -9,7 +9,7 @@ const run = (elapsedMs: number, p50: number): CreateRun => ({
 });
 
 const result: RestResult = {
-  points: [{ concurrency: 8, raw: run(500, 4), schedule: run(1000, 12.5) }],
+  points: [{ concurrency: 8, raw: run(500, 4), schedule: run(1000, 12.5), kubeRequestsPerCall: 2.02 }],
   api: {
     idle: { rssKiB: 100 * 1024, hwmKiB: 100 * 1024 },
     after: { rssKiB: 120 * 1024, hwmKiB: 130 * 1024 },
@@ -19,7 +19,7 @@ const result: RestResult = {
 describe("the REST table", () => {
   it("gives each rate, its latencies and POST /schedule's ratio to raw creates", () => {
     const row = restTable(result).split("\n")[2];
-    expect(row).toBe("| 8 | 200.0/s | 4.0 ms | 12 ms | 100.0/s | 13 ms | 38 ms | 0.500 |");
+    expect(row).toBe("| 8 | 200.0/s | 4.0 ms | 12 ms | 100.0/s | 13 ms | 38 ms | 0.500 | 2.02 |");
   });
 
   it("says what the api process used", () => {

@@ -3,6 +3,7 @@ import { ApiClient } from "../cli/client/api.ts";
 import { createOrg, grant } from "../devcluster/api-access.ts";
 import { ApiProcess } from "./api-process.ts";
 import type { ResidentMemory } from "./memory-status.ts";
+import { sumSamples } from "./metrics-text.ts";
 import { type Latencies, latencies } from "./stats.ts";
 import { markdownTable, mebibytes, milliseconds, perSecond, ratio } from "./table.ts";
 import { benchWorld, inParallel, log, taskManifest } from "./world.ts";
@@ -21,6 +22,8 @@ export interface RestPoint {
   raw: CreateRun;
   /** POST /schedule to the api, which creates each AgentTask as that user. */
   schedule: CreateRun;
+  /** The requests the api made of the API server during the POST /schedule run, per call. */
+  kubeRequestsPerCall: number;
 }
 
 export interface RestResult {
@@ -31,6 +34,9 @@ export interface RestResult {
 
 export const REST_ORG = "rest";
 const USER = "alice";
+
+const kubeRequests = async (api: ApiProcess) =>
+  sumSamples(await api.metrics(), "agentyard_api_kube_requests_total");
 
 const rateOf = (run: CreateRun) => run.requests / (run.elapsedMs / 1000);
 
@@ -82,10 +88,12 @@ export async function runRest(requests: number, concurrencies: readonly number[]
           });
         });
         log(`rest: ${requests} POST /schedule, ${concurrency} in flight`);
+        const before = await kubeRequests(api);
         const schedule = await timed(requests, concurrency, async () => {
           await client.request("POST", "/schedule", { org: REST_ORG, task: "x" });
         });
-        points.push({ concurrency, raw, schedule });
+        const kubeRequestsPerCall = ((await kubeRequests(api)) - before) / requests;
+        points.push({ concurrency, raw, schedule, kubeRequestsPerCall });
       }
       return { points, api: { idle, after: await api.memory() } };
     } finally {
@@ -112,12 +120,14 @@ export function restTable(result: RestResult): string {
       "p50",
       "p99",
       "POST /schedule ÷ raw",
+      "the api's requests to the API server per call",
     ],
     result.points.map((p) => [
       String(p.concurrency),
       ...cells(p.raw),
       ...cells(p.schedule),
       ratio(rateOf(p.schedule), rateOf(p.raw)),
+      p.kubeRequestsPerCall.toFixed(2),
     ]),
   );
 }
@@ -125,7 +135,7 @@ export function restTable(result: RestResult): string {
 export function restNotes(result: RestResult): string[] {
   const requests = result.points[0]?.raw.requests ?? 0;
   return [
-    `${requests} requests of each kind at each concurrency, by one user (a static token of the devcluster, bound to a tenant's rights: get the Org, create agenttasks in its namespace). Raw: the AgentTask create sent to the API server directly. POST /schedule: \`agentyard api\` as a process of its own (its ServiceAccount, api/rbac.yaml, token authentication), which reads the Org, asks a SubjectAccessReview and creates the task as the caller; its per-caller rate limit is raised for the run. No operator runs. Latency: each request from send to answer.`,
+    `${requests} requests of each kind at each concurrency, by one user (a static token of the devcluster, bound to a tenant's rights: get the Org, create agenttasks in its namespace). Raw: the AgentTask create sent to the API server directly. POST /schedule: \`agentyard api\` as a process of its own (its ServiceAccount, api/rbac.yaml, token authentication), which reads the Org as the caller and then creates the task as the caller, each after a SubjectAccessReview that it keeps for 10 s once allowed (so only the first calls ask); its per-caller rate limit is raised for the run. Its requests to the API server are counted from its own metrics (agentyard_api_kube_requests_total). No operator runs. Latency: each request from send to answer.`,
     `The api process: ${mebibytes(result.api.idle.rssKiB)} RSS idle, ${mebibytes(result.api.after.rssKiB)} after the last request (peak ${mebibytes(result.api.after.hwmKiB)}).`,
   ];
 }

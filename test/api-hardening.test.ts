@@ -1,8 +1,9 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { reviews } from "../api/metrics.ts";
 import type { RunningApi } from "../api/server.ts";
-import { apply, call, createOrg, grant, must, openEvents, startTestApi } from "./support/api.ts";
+import { apply, call, createOrg, grant, must, openEvents, startTestApi, taskNames } from "./support/api.ts";
 import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 describe("limits, CORS and logs", () => {
@@ -99,6 +100,44 @@ describe("limits, CORS and logs", () => {
     const ended = await stream.next("error", (e) => e.event === "error", 30_000);
     expect(ended.data).toMatchObject({ status: 401, type: "urn:agentyard:problem:unauthenticated" });
     stream.close();
+  });
+
+  it("refuses what RBAC took back, although the review that allowed it is still kept", async () => {
+    const org = uniqueName("kept");
+    const namespace = await createOrg(kubectl, org);
+    await grant(kubectl, { kind: "User", name: "carol" }, org, namespace, ["create", "get"]);
+    api = await startTestApi(cluster, kubectl, { accessCacheMs: 600_000 });
+    const token = cluster.tokens.carol;
+    const cachedReviews = async () =>
+      (await reviews.get()).values
+        .filter((v) => v.labels.kind === "SubjectAccessReview" && v.labels.result === "cached")
+        .reduce((sum, v) => sum + v.value, 0);
+
+    const first = await call(api, "POST", "/schedule", { token, body: { org, task: "one" } });
+    expect(first.status).toBe(202);
+    await must(kubectl(["delete", "rolebinding", `tasks-carol-${org}`, "-n", namespace]), "kubectl delete");
+    await expect
+      .poll(
+        async () =>
+          (
+            await kubectl(["auth", "can-i", "create", "agenttasks.agentyard.dev", "-n", namespace], {
+              user: "carol",
+            })
+          ).stdout.trim(),
+        {
+          timeout: 10_000,
+          interval: 100,
+        },
+      )
+      .toBe("no");
+
+    const before = await cachedReviews();
+    const second = await call(api, "POST", "/schedule", { token, body: { org, task: "two" } });
+    // The kept answers were used (the Org's get and the create), and the API server refused the create.
+    expect(await cachedReviews()).toBeGreaterThan(before);
+    expect(second.status).toBe(403);
+    expect(second.body).toMatchObject({ type: "urn:agentyard:problem:forbidden" });
+    expect(await taskNames(kubectl, namespace)).toHaveLength(1);
   });
 
   it("sends no CORS headers unless origins are configured", async () => {
