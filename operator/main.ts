@@ -24,6 +24,7 @@ import {
 } from "../schema/index.ts";
 import { type ClusterDeadlines, ClusterRegistry, taskKeyOf } from "./clusters.ts";
 import { OPERATOR_IDENTITY } from "./identity.ts";
+import { orgChangeConcernsTasks } from "./org-change.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
@@ -94,6 +95,9 @@ export interface RunningOperator {
 export function operatorUserAgent(identity: string): string {
   return `${OPERATOR_IDENTITY.userAgent} (${identity})`;
 }
+
+/** How long after a task moves its Org's counts are written again: the moves within it share a write. */
+const ORG_COUNTS_DELAY_MS = 1_000;
 
 const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
 const TASKS: ResourceType = {
@@ -183,7 +187,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
       return frees ? [taskKey(t), ...quota.waitingKeys(t.spec.org)] : [taskKey(t)];
     })
     .owns(clusters.children, taskKeyOf)
-    .watches(orgs, (o) => tasksOf(o.metadata.name as string))
+    .watches(orgs, (o) => tasksOf(o.metadata.name as string), { when: orgChangeConcernsTasks })
     .reconcile((key, ctx) => taskReconciler.reconcile(key, ctx));
 
   const orgReconciler = new OrgReconciler({
@@ -200,7 +204,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
   mgr
     .controller("org")
     .for(orgs)
-    .watches(tasks, (t) => [t.spec.org])
+    // The counts in an Org's status follow its tasks a moment late: a burst of tasks moving costs
+    // one write of them, not one per move.
+    .watches(tasks, (t) => [t.spec.org], { delayMs: ORG_COUNTS_DELAY_MS })
     .reconcile((key, ctx) => orgReconciler.reconcile(key, ctx));
 
   await mgr.start();

@@ -71,6 +71,27 @@ describe("decideTask", () => {
     expect(d.status.message).toBe("starting attempt 1: ImagePullBackOff: no such image");
   });
 
+  it("keeps its Starting message while the pod starts normally: no status write per kubelet step", () => {
+    const message = (pod: TaskWorld["pod"]) => decideTask(world({}, started, { pod })).status.message;
+    expect(message(undefined)).toBe("starting attempt 1: waiting for the agent pod");
+    expect(message({ ready: false, restarts: 0, phase: "Pending" })).toBe(
+      "starting attempt 1: waiting for the agent pod",
+    );
+    expect(
+      message({ ready: false, restarts: 0, phase: "Pending", waiting: { reason: "ContainerCreating" } }),
+    ).toBe("starting attempt 1: waiting for the agent pod");
+    expect(message({ ready: false, restarts: 0, phase: "Running" })).toBe(
+      "starting attempt 1: waiting for the agent pod",
+    );
+    expect(
+      message({
+        ready: false,
+        restarts: 0,
+        waiting: { reason: "CreateContainerConfigError", message: "no key" },
+      }),
+    ).toBe("starting attempt 1: CreateContainerConfigError: no key");
+  });
+
   it("is Running (and Ready) once the agent reports it started or its pod is ready", () => {
     const d = decideTask(world({}, started, { state: state({}) }));
     expect(d.status.phase).toBe("Running");

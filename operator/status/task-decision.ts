@@ -255,10 +255,10 @@ export function decideTask(world: TaskWorld): TaskDecision {
     const running = withRunningAt(withArtifacts(status, state), state, rfc3339(now));
     return decide(running, "Running", "Running", message, "running", untilTimeout);
   }
-  const waiting = pod?.waiting?.reason
-    ? `${pod.waiting.reason}${pod.waiting.message ? `: ${pod.waiting.message}` : ""}`
-    : pod
-      ? `the agent pod is ${pod.phase ?? "Pending"}`
+  const reason = pod?.waiting?.reason;
+  const waiting =
+    reason && !STARTING_NORMALLY.has(reason)
+      ? `${reason}${pod?.waiting?.message ? `: ${pod.waiting.message}` : ""}`
       : "waiting for the agent pod";
   return decide(
     status,
@@ -269,6 +269,13 @@ export function decideTask(world: TaskWorld): TaskDecision {
     Math.min(untilTimeout, 30_000),
   );
 }
+
+/**
+ * Waiting reasons of a pod on its way to start, which need nobody: the message says only what needs
+ * someone (ImagePullBackOff, Unschedulable, a bad Secret), so an agent starting normally costs one
+ * status write for Starting and one for Running, not one per step the kubelet takes.
+ */
+const STARTING_NORMALLY = new Set(["ContainerCreating", "PodInitializing"]);
 
 /** Why a task's agents go while the task stays: its Org is being deleted or is missing, or moved. */
 export interface Withdrawal {

@@ -49,9 +49,24 @@ export interface ControllerOptions {
   onNotLeader?: (message: string) => void;
 }
 
+/** How a watched source's changes wake keys. */
+export interface WatchFilter<T> {
+  /**
+   * Only the changes this accepts wake their keys (controller-runtime's predicates); every change
+   * when omitted. `old` is undefined for an addition.
+   */
+  when?: (obj: T, old: T | undefined) => boolean;
+  /**
+   * Wakes the keys this long after the change, so that a burst of changes costs one reconcile
+   * (client-go's AddAfter; of several pending wakes of one key the earliest stands).
+   */
+  delayMs?: number;
+}
+
 interface Watch {
   source: Source<Resource>;
   map: KeyMapper<Resource>;
+  filter: WatchFilter<Resource>;
 }
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
@@ -111,11 +126,12 @@ export class Controller {
     );
   }
 
-  /** Reconciles the keys `map` gives for every change that `source` tells of. */
-  watches<T extends Resource>(source: Source<T>, map: KeyMapper<T>): this {
+  /** Reconciles the keys `map` gives for every change that `source` tells of (and `filter` lets by). */
+  watches<T extends Resource>(source: Source<T>, map: KeyMapper<T>, filter: WatchFilter<T> = {}): this {
     this.sources.push({
       source: source as unknown as Source<Resource>,
       map: map as KeyMapper<Resource>,
+      filter: filter as WatchFilter<Resource>,
     });
     return this;
   }
@@ -147,9 +163,14 @@ export class Controller {
       metrics: this.metrics,
     });
     this.queue = queue;
-    this.unsubscribe = this.sources.map(({ source, map }) =>
-      source.on((_type, obj, old) => {
-        for (const key of this.keysOf(map, obj, old)) queue.add(key);
+    this.unsubscribe = this.sources.map(({ source, map, filter }) =>
+      source.on((type, obj, old) => {
+        // A deletion always wakes: nothing is left to compare.
+        if (type !== "DELETED" && filter.when && !filter.when(obj, old)) return;
+        for (const key of this.keysOf(map, obj, old)) {
+          if (filter.delayMs) queue.addAfter(key, filter.delayMs);
+          else queue.add(key);
+        }
       }),
     );
     for (const key of primary.keys()) queue.add(key);

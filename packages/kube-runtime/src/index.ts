@@ -39,6 +39,7 @@ export {
   type ReconcileResult,
   type Reconciler,
   type Source,
+  type WatchFilter,
 } from "./controller.ts";
 export { Deadline, DeadlineExceeded, monotonicNow, throwIfAborted } from "./deadline.ts";
 export {
