@@ -2,6 +2,7 @@ import { type CacheSize, operatorCacheSize } from "./cache-size.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import type { HeapSize } from "./operator-process.ts";
 import { OperatorProcess } from "./operator-process.ts";
+import { measureRestart, type RestartResult } from "./restart.ts";
 import { settledWrites } from "./settle.ts";
 import { markdownTable, mebibytes, seconds } from "./table.ts";
 import {
@@ -28,6 +29,15 @@ export interface MemoryPoint {
   heap: HeapSize;
 }
 
+export interface MemoryResult {
+  points: MemoryPoint[];
+  /** A restart of the operator with the largest size present: every task Starting, no pods. */
+  restart: RestartResult;
+}
+
+/** The state of the tasks at the restart: the controller-manager makes no ReplicaSet, so no pod. */
+export const NO_PODS = "Starting (children applied, no pods)";
+
 /** The phases of a task whose children the operator has applied. */
 const applied = (t: Task) => t.status?.phase === "Starting" || t.status?.phase === "Running";
 
@@ -36,14 +46,15 @@ const applied = (t: Task) => t.status?.phase === "Starting" || t.status?.phase =
  * controller-manager stopped: every task gets its Deployment, Service, ConfigMap, Secret and RBAC,
  * which the operator caches, but no ReplicaSet or pod, so the machine holds 10,000 tasks. What the
  * operator would cache of pods is missing from these figures (see the burst for RSS with pods).
+ * Then, with the largest size present and unchanged, the operator is restarted (restart.ts).
  */
-export async function runMemory(sizes: readonly number[], concurrency: number): Promise<MemoryPoint[]> {
+export async function runMemory(sizes: readonly number[], concurrency: number): Promise<MemoryResult> {
   const ordered = [...sizes].sort((a, b) => a - b);
   const largest = ordered.at(-1) ?? 0;
   const world = await benchWorld("memory", 0);
   try {
     await world.cluster.stopComponent("kube-controller-manager");
-    const operator = await OperatorProcess.spawn(world.cluster, "bench-1");
+    let operator = await OperatorProcess.spawn(world.cluster, "bench-1");
     try {
       await operator.ready();
       const orgs = benchOrgs("mem", largest);
@@ -94,7 +105,9 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
       } finally {
         seen.stop();
       }
-      return points;
+      const restarted = await measureRestart(world, operator, largest, "bench-2", NO_PODS);
+      operator = restarted.operator;
+      return { points, restart: restarted.result };
     } finally {
       await operator.stop();
     }

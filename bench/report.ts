@@ -19,7 +19,8 @@ bounds its figures.
 - \`npm run bench -- burst --tasks 100,1000\`: AgentTasks to Running, 10 creates in flight, against
   (a) raw ConfigMap creates, (b) the operator's own object set created directly by a client, to
   pods Ready, (c) a Pod + Service per task; writes per task of each component from the audit log.
-- \`npm run bench -- memory --tasks 1000,10000\`: the operator's RSS (VmRSS, VmHWM) at 0 tasks and each size.
+- \`npm run bench -- memory --tasks 1000,10000\`: the operator's RSS (VmRSS, VmHWM) at 0 tasks and each size,
+  then a restart with the largest size present (every task Starting, its children applied, no pods).
 - \`npm run bench -- restart --tasks 100\`: restart the operator with N tasks Running; time until its
   caches are synced, writes in the 30 s after.
 - \`npm run bench -- rest --requests 200 --in-flight 1,8,32\`: POST /schedule to \`agentyard api\`

@@ -10,6 +10,8 @@ export const RESTART_WINDOW_MS = 30_000;
 
 export interface RestartResult {
   count: number;
+  /** What the tasks were doing: Running with their pods, or Starting with no pods made. */
+  state: string;
   /** From the new process's spawn until /readyz answered: every informer has listed. */
   syncedMs: number;
   /** From the new process's spawn until it held the Lease and started its controllers. */
@@ -31,8 +33,9 @@ export async function measureRestart(
   operator: OperatorProcess,
   count: number,
   identity: string,
+  state = "Running",
 ): Promise<{ result: RestartResult; operator: OperatorProcess }> {
-  log(`restart: stopping ${operator.identity} with ${count} tasks Running, starting ${identity}`);
+  log(`restart: stopping ${operator.identity} with ${count} tasks ${state}, starting ${identity}`);
   await operator.stop();
   const next = await OperatorProcess.spawn(world.cluster, identity);
   const syncedMs = await next.ready();
@@ -44,7 +47,15 @@ export async function measureRestart(
     (e) => e.userAgent === next.userAgent && isWrite(e) && e.objectRef?.resource !== "leases",
   );
   return {
-    result: { count, syncedMs, leadingMs, reconciles, writes: writes.length, writeKinds: writeKinds(writes) },
+    result: {
+      count,
+      state,
+      syncedMs,
+      leadingMs,
+      reconciles,
+      writes: writes.length,
+      writeKinds: writeKinds(writes),
+    },
     operator: next,
   };
 }
@@ -74,7 +85,7 @@ export function restartTable(result: RestartResult): string {
     .join(", ");
   return markdownTable(
     [
-      "tasks Running",
+      "tasks",
       "spawn → caches synced (/readyz)",
       "spawn → leading",
       `AgentTask reconciles in the ${RESTART_WINDOW_MS / 1000} s after`,
@@ -83,7 +94,7 @@ export function restartTable(result: RestartResult): string {
     ],
     [
       [
-        String(result.count),
+        `${result.count} ${result.state}`,
         seconds(result.syncedMs),
         seconds(result.leadingMs),
         String(result.reconciles),

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { restartTable } from "./restart.ts";
 import { smokeFailures } from "./smoke.ts";
 
-const restart = { count: 20, syncedMs: 1000, leadingMs: 1100, reconciles: 20, writes: 0, writeKinds: {} };
+const restart = {
+  count: 20,
+  state: "Running",
+  syncedMs: 1000,
+  leadingMs: 1100,
+  reconciles: 20,
+  writes: 0,
+  writeKinds: {},
+};
 
 describe("smokeFailures", () => {
   it("passes at or under both limits", () => {
@@ -38,6 +46,6 @@ describe("smokeFailures", () => {
 describe("restartTable", () => {
   it("shows sync and leading times, the reconciles that ran and the writes", () => {
     const table = restartTable({ ...restart, writes: 1, writeKinds: { "create events": 1 } });
-    expect(table.split("\n")[2]).toBe("| 20 | 1.00 s | 1.10 s | 20 | 1 | 1 create events |");
+    expect(table.split("\n")[2]).toBe("| 20 Running | 1.00 s | 1.10 s | 20 | 1 | 1 create events |");
   });
 });
