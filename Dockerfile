@@ -9,7 +9,7 @@ COPY package.json package-lock.json ./
 COPY packages/kube-runtime/package.json packages/kube-runtime/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build:dashboard && npm prune --omit=dev
+RUN npm run build:dashboard && npm run build:operator && npm prune --omit=dev
 
 FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production
@@ -24,6 +24,8 @@ COPY --from=build /src/api api
 COPY --from=build /src/schema schema
 COPY --from=build /src/dashboard dashboard
 COPY --from=build /src/devcluster devcluster
+# The operator runs from its bundle (the chart's command; cli/operator-bundle.ts says why).
+COPY --from=build /src/dist/operator /app/dist/operator
 USER 65532:65532
 # V8 flags: cli/node-flags.ts says why (a small young generation), and a test keeps them alike.
 ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/cli/agentyard.ts"]

@@ -1,7 +1,7 @@
 import { apiServiceAccountKubeconfig } from "../devcluster/api-access.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { freePort } from "../devcluster/ports.ts";
-import { CliProcess } from "./cli-process.ts";
+import { CLI, CliProcess } from "./cli-process.ts";
 
 /**
  * `agentyard api` as a user runs it (CliProcess): as its own ServiceAccount (api/rbac.yaml), with
@@ -20,6 +20,7 @@ export class ApiProcess extends CliProcess {
     super(
       cluster,
       "api",
+      CLI,
       [
         "api",
         `--kubeconfig=${kubeconfig}`,

@@ -24,6 +24,8 @@ export interface HeapSize {
  * started again with the same arguments, as a Deployment's kubelet would, and counted in `restarts`.
  * Its output goes to logs/<name>.log in the devcluster's folder.
  */
+export const CLI = join(projectRoot, "cli", "agentyard.ts");
+
 export class CliProcess {
   readonly name: string;
   /** Where it serves /readyz and /metrics. */
@@ -38,7 +40,8 @@ export class CliProcess {
   private readonly args: string[];
   private readonly logFile: string;
 
-  constructor(cluster: DevCluster, name: string, cliArgs: readonly string[], url: string) {
+  /** `program` is the script node runs: cli/agentyard.ts, or a bundle of one of its commands. */
+  constructor(cluster: DevCluster, name: string, program: string, cliArgs: readonly string[], url: string) {
     this.name = name;
     this.url = url;
     this.logFile = join(cluster.dir, "logs", `${name}.log`);
@@ -50,7 +53,7 @@ export class CliProcess {
       "--",
       process.execPath,
       ...SERVER_NODE_FLAGS,
-      join(projectRoot, "cli", "agentyard.ts"),
+      program,
       ...cliArgs,
     ];
     this.spawnedAt = performance.now();

@@ -1,3 +1,4 @@
+import { buildOperatorBundle } from "../cli/operator-bundle.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { freePort } from "../devcluster/ports.ts";
@@ -9,18 +10,27 @@ export type { HeapSize } from "./cli-process.ts";
 
 export const LEASE_NAMESPACE = "agentyard-system";
 
+/** The image's operator program, built once per benchmark run from the sources as they are. */
+let bundle: Promise<string> | undefined;
+const operatorBundle = () => {
+  bundle ??= buildOperatorBundle();
+  return bundle;
+};
+
 /**
- * `agentyard operator` as a user runs it (CliProcess), with leader election: the audit log tells
- * its writes apart by its user agent, which names its identity.
+ * `agentyard operator` as a user runs it (CliProcess): the image's bundle (cli/operator-bundle.ts),
+ * with leader election; the audit log tells its writes apart by its user agent, which names its
+ * identity.
  */
 export class OperatorProcess extends CliProcess {
   readonly identity: string;
   readonly userAgent: string;
 
-  private constructor(cluster: DevCluster, identity: string, port: number) {
+  private constructor(cluster: DevCluster, identity: string, port: number, program: string) {
     super(
       cluster,
       `operator-${identity}`,
+      program,
       [
         "operator",
         `--kubeconfig=${cluster.kubeconfigPath()}`,
@@ -37,7 +47,7 @@ export class OperatorProcess extends CliProcess {
 
   /** Spawns the operator against `cluster`; its output goes to logs/operator-<identity>.log there. */
   static async spawn(cluster: DevCluster, identity: string): Promise<OperatorProcess> {
-    return new OperatorProcess(cluster, identity, await freePort());
+    return new OperatorProcess(cluster, identity, await freePort(), await operatorBundle());
   }
 
   /** Resolves with the milliseconds from spawn until it holds the Lease (its leader gauge is 1). */

@@ -4,6 +4,7 @@ import { ApiObject, Chart, Duration, Include, JsonPatch, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-33";
 import type { Construct } from "constructs";
 import type { Values } from "../charts/values.ts";
+import { OPERATOR_IMAGE_COMMAND } from "../cli/node-flags.ts";
 import {
   LABEL_MANAGED_BY,
   leaderElectionRules,
@@ -159,6 +160,7 @@ export class AgentyardInstall extends Chart {
     ];
     this.deployment("operator", name, sa, {
       replicas: v.replicas,
+      command: OPERATOR_IMAGE_COMMAND,
       args,
       port: { name: "metrics", number: v.metricsPort },
       env: {
@@ -245,6 +247,8 @@ export class AgentyardInstall extends Chart {
     sa: kplus.ServiceAccount,
     spec: {
       replicas: number;
+      /** The container's command; the image's ENTRYPOINT when omitted. */
+      command?: readonly string[];
       args: string[];
       port: { name: string; number: number };
       env: Record<string, kplus.EnvValue>;
@@ -270,6 +274,7 @@ export class AgentyardInstall extends Chart {
           name: component,
           image: `${values.image.repository}:${values.image.tag || this.props.appVersion}`,
           imagePullPolicy: values.image.pullPolicy as kplus.ImagePullPolicy,
+          ...(spec.command ? { command: [...spec.command] } : {}),
           args: spec.args,
           envVariables: spec.env,
           ports: [{ name: spec.port.name, number: spec.port.number, protocol: kplus.Protocol.TCP }],
