@@ -6,6 +6,7 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "../cli/node-bundle.ts";
 import pkg from "../package.json" with { type: "json" };
 import { AGENT_PRESET_NAMES, type AgentPresetName, presetInstallManifest } from "../schema/presets.ts";
 
@@ -21,15 +22,7 @@ export async function buildAgent(outdir = join(here, "dist")): Promise<AgentBund
     entryPoints: { agent: join(here, "main.ts"), "demo-agent": join(here, "demo-agent.ts") },
     outdir,
     outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    // Bundled CommonJS dependencies (pino) call require() for Node's own modules.
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
-    logLevel: "warning",
+    ...NODE_BUNDLE,
   });
   const bundle = { agent: join(outdir, "agent.mjs"), demoAgent: join(outdir, "demo-agent.mjs") };
   // The demo agent is run as a program (it keeps its #! line).

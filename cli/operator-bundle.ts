@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { build } from "esbuild";
 import { projectRoot } from "../devcluster/paths.ts";
+import { NODE_BUNDLE } from "./node-bundle.ts";
 
 export const OPERATOR_BUNDLE = join(projectRoot, "dist", "operator", "agentyard-operator.mjs");
 
@@ -15,15 +16,7 @@ export async function buildOperatorBundle(outfile = OPERATOR_BUNDLE): Promise<st
   await build({
     entryPoints: [join(projectRoot, "cli", "operator-main.ts")],
     outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    // Bundled CommonJS dependencies call require() for Node's own modules.
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
-    logLevel: "warning",
+    ...NODE_BUNDLE,
   });
   return outfile;
 }
