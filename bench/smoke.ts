@@ -7,13 +7,15 @@ export const SMOKE_TASKS = 20;
 
 /**
  * Today's figures on main, with room for their spread, so that a change that makes the operator
- * write more per task, or write at all after a restart of an unchanged world, fails CI. Six runs on
- * 2026-12-01 measured 11.45 to 12.8 writes per task at N = 20 (the Org's status patches vary from
- * run to run): a limit of 13 would fail CI on that spread alone, so it is 14. 0 writes after a
- * restart. Lower them as the operator improves; raise them only with a reason in the commit.
+ * write more per task, or write at all after a restart of an unchanged world, fails CI. Three runs
+ * on 2026-12-03 measured 11.15 to 11.20 writes per task at N = 20: the 7 children, two status
+ * writes, two Events and the Org's count writes (one per second per Org at most, so a slower
+ * machine's longer burst writes them a few times more). A limit of 12 holds that spread and fails
+ * one more write per task, such as a third status write. 0 writes after a restart. Lower them as
+ * the operator improves; raise them only with a reason in the commit.
  */
 export const SMOKE_LIMITS = {
-  writesPerTask: 14,
+  writesPerTask: 12,
   restartWrites: 0,
 };
 
