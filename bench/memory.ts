@@ -23,7 +23,7 @@ export interface MemoryPoint {
   memory: ResidentMemory;
   /** How long the operator took to give every task its children, from the first create. */
   convergedMs?: number;
-  /** What its informers hold, measured as JSON from the API server. */
+  /** What its informers hold, measured as JSON from the API server (managedFields included, which they drop). */
   cache: CacheSize;
   /** Its V8 heap at the same moment. */
   heap: HeapSize;
@@ -128,7 +128,7 @@ export function memoryTable(points: readonly MemoryPoint[]): string {
       "V8 external",
       "all tasks Starting after",
       "objects its informers cache",
-      "their JSON (of it managedFields)",
+      "their JSON as listed (of it managedFields, which the caches drop)",
     ],
     points.map((p) => [
       String(p.tasks),
