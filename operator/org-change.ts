@@ -12,13 +12,7 @@ export function orgChangeConcernsTasks(org: Org, old: Org | undefined): boolean 
 }
 
 function withoutCounts(org: Org) {
-  const {
-    resourceVersion: _,
-    managedFields: __,
-    ...metadata
-  } = org.metadata as Org["metadata"] & {
-    managedFields?: unknown;
-  };
-  const { tasks: ___, ...status } = org.status ?? {};
+  const { resourceVersion: _, ...metadata } = org.metadata;
+  const { tasks: __, ...status } = org.status ?? {};
   return { metadata, spec: org.spec, status };
 }
