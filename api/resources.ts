@@ -78,10 +78,3 @@ export async function readTask(actor: Actor, namespace: string, name: string): P
     throw err;
   }
 }
-
-/** managedFields is bookkeeping of server-side apply: large, and of no use to a REST client. */
-export function withoutManagedFields<T extends { metadata?: object }>(obj: T): T {
-  if (!obj.metadata || !("managedFields" in obj.metadata)) return obj;
-  const { managedFields: _, ...metadata } = obj.metadata as Record<string, unknown>;
-  return { ...obj, metadata };
-}

@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
+import { stripManagedFields } from "@agentyard/kube-runtime";
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "./actor.ts";
 import { type ChangeType, Follower } from "./follow.ts";
 import { eventStreams } from "./metrics.ts";
 import { Problem, ProblemType } from "./problem.ts";
-import { withoutManagedFields } from "./resources.ts";
 
 /** The kinds a stream carries, by the name of their SSE event. */
 export type StreamKind = "task" | "org";
@@ -148,7 +148,7 @@ export class EventStream {
   }
 
   private change(kind: StreamKind, type: ChangeType, object: Record<string, unknown>): void {
-    this.send(kind, { type, object: withoutManagedFields(object) });
+    this.send(kind, { type, object: stripManagedFields(object) });
   }
 
   /** The resume position of every kind, once all are live; until then the client resumes nothing. */

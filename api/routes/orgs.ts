@@ -1,7 +1,8 @@
+import { stripManagedFields } from "@agentyard/kube-runtime";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { OrgListQuerySchema, OrgListSchema, OrgParamsSchema, OrgResourceSchema } from "../../schema/rest.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { readOrg, withoutManagedFields } from "../resources.ts";
+import { readOrg } from "../resources.ts";
 import { listOrgs } from "../services/orgs.ts";
 
 export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -34,6 +35,6 @@ export const orgRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: OrgResourceSchema, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
     },
-    async (request) => withoutManagedFields(await readOrg(request.actor, request.params.name)),
+    async (request) => stripManagedFields(await readOrg(request.actor, request.params.name)),
   );
 };

@@ -1,3 +1,4 @@
+import { stripManagedFields } from "@agentyard/kube-runtime";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import {
@@ -12,7 +13,7 @@ import {
 import type { Actor } from "../actor.ts";
 import { readTaskLog } from "../logs.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
-import { readTask, withoutManagedFields } from "../resources.ts";
+import { readTask } from "../resources.ts";
 import { cancelTask, deleteTask, listTasks } from "../services/tasks.ts";
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -47,7 +48,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { namespace, name } = request.params;
-      return withoutManagedFields(await readTask(request.actor, namespace, name));
+      return stripManagedFields(await readTask(request.actor, namespace, name));
     },
   );
 

@@ -1,6 +1,7 @@
+import { stripManagedFields } from "@agentyard/kube-runtime";
 import { API_VERSION, ORG_KIND, type Org } from "../../schema/index.ts";
 import type { Actor } from "../actor.ts";
-import { orgAttributes, orgPath, withoutManagedFields } from "../resources.ts";
+import { orgAttributes, orgPath } from "../resources.ts";
 
 /** One page of Orgs, paged by the API server's own limit/continue, read as the caller. */
 export async function listOrgs(
@@ -13,7 +14,7 @@ export async function listOrgs(
   });
   // Items of a list carry neither apiVersion nor kind.
   const items = list.items.map((org) =>
-    withoutManagedFields({ ...org, apiVersion: API_VERSION, kind: ORG_KIND } as Org),
+    stripManagedFields({ ...org, apiVersion: API_VERSION, kind: ORG_KIND } as Org),
   );
   const next = list.metadata?.continue || undefined;
   return next ? { items, continue: next } : { items };

@@ -1,4 +1,4 @@
-import { KubeError } from "@agentyard/kube-runtime";
+import { KubeError, stripManagedFields } from "@agentyard/kube-runtime";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -8,14 +8,7 @@ import {
 } from "../../schema/index.ts";
 import type { TaskRef } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
-import {
-  readOrg,
-  readTask,
-  taskAttributes,
-  taskNotFound,
-  taskPath,
-  withoutManagedFields,
-} from "../resources.ts";
+import { readOrg, readTask, taskAttributes, taskNotFound, taskPath } from "../resources.ts";
 
 /** A filtered page is filled from at most this many pages of the API server, then returned short. */
 const MAX_UPSTREAM_PAGES = 10;
@@ -61,7 +54,7 @@ export async function listTasks(
       // Items of a list carry neither apiVersion nor kind.
       if (matches(item))
         items.push(
-          withoutManagedFields({ ...item, apiVersion: API_VERSION, kind: AGENT_TASK_KIND } as AgentTask),
+          stripManagedFields({ ...item, apiVersion: API_VERSION, kind: AGENT_TASK_KIND } as AgentTask),
         );
     }
     next = list.metadata?.continue || undefined;
@@ -78,7 +71,7 @@ export async function cancelTask(actor: Actor, namespace: string, name: string):
       body: { spec: { cancel: true } },
       contentType: "application/merge-patch+json",
     });
-    return withoutManagedFields(task);
+    return stripManagedFields(task);
   } catch (err) {
     if (err instanceof KubeError && err.code === 404) throw taskNotFound(namespace, name);
     throw err;

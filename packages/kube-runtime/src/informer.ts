@@ -31,13 +31,16 @@ export interface InformerOptions<T> {
   /**
    * What is cached of each object, as client-go's SetTransform: applied to every listed and
    * watched object before it is stored or handed to handlers, so fields no reader needs take no
-   * memory. It returns a new object; the one it is given is not kept.
+   * memory. The store keeps what it returns, the object it was given or a new one.
    */
   transform?: (obj: T) => T;
 }
 
-/** The transform most caches want: metadata.managedFields is server-side apply's bookkeeping, read by no controller. */
-export function stripManagedFields<T extends Resource>(obj: T): T {
+/**
+ * The object without metadata.managedFields, server-side apply's bookkeeping: large, and read by
+ * no controller and no REST client. The transform most caches want; the api answers with it too.
+ */
+export function stripManagedFields<T extends { metadata?: object }>(obj: T): T {
   if (!obj.metadata || !("managedFields" in obj.metadata)) return obj;
   const { managedFields: _, ...metadata } = obj.metadata as Record<string, unknown>;
   return { ...obj, metadata };
