@@ -35,9 +35,7 @@ export class ApiProcess extends CliProcess {
   }
 
   static async spawn(cluster: DevCluster, flags: readonly string[] = []): Promise<ApiProcess> {
-    const identity = await apiServiceAccountKubeconfig(cluster.info(), (args, options) =>
-      cluster.kubectl(args, options),
-    );
+    const identity = await apiServiceAccountKubeconfig(cluster.info(), cluster.kubectl.bind(cluster));
     return new ApiProcess(cluster, await freePort(), identity.path, flags, identity.cleanup);
   }
 

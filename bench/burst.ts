@@ -1,4 +1,5 @@
 import type { ClusterClient } from "@agentyard/kube-runtime";
+import { taskPath } from "../api/resources.ts";
 import { readAuditLog } from "../devcluster/audit.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { applyObjectSet, createPodAndService, podReady, podTask } from "./baselines.ts";
@@ -221,7 +222,7 @@ export async function operatorBurst(
       concurrency,
       (i) => {
         const { org, name } = taskOf(i);
-        return world.client.request("POST", `/apis/agentyard.dev/v1alpha1/namespaces/org-${org}/agenttasks`, {
+        return world.client.request("POST", taskPath(`org-${org}`), {
           body: taskManifest(name, `org-${org}`, org),
         });
       },

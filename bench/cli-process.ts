@@ -17,6 +17,9 @@ export interface HeapSize {
   externalBytes: number;
 }
 
+/** The CLI the image's ENTRYPOINT runs. */
+export const CLI = join(projectRoot, "cli", "agentyard.ts");
+
 /**
  * An `agentyard` command as a user runs it, in a process of its own with the image's V8 flags, so
  * that its memory is its own (/proc/<pid>/status) and the audit log tells its requests apart by
@@ -24,8 +27,6 @@ export interface HeapSize {
  * started again with the same arguments, as a Deployment's kubelet would, and counted in `restarts`.
  * Its output goes to logs/<name>.log in the devcluster's folder.
  */
-export const CLI = join(projectRoot, "cli", "agentyard.ts");
-
 export class CliProcess {
   readonly name: string;
   /** Where it serves /readyz and /metrics. */

@@ -1,12 +1,12 @@
 import { Informer } from "@agentyard/kube-runtime";
+import { taskPath } from "../api/resources.ts";
 import { ApiClient } from "../cli/client/api.ts";
-import { createOrg, grant } from "../devcluster/api-access.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { ApiProcess } from "./api-process.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import { type Latencies, latencies } from "./stats.ts";
 import { markdownTable, mebibytes, milliseconds } from "./table.ts";
-import { benchWorld, log, TASKS, type Task, taskManifest } from "./world.ts";
+import { log, TASKS, type Task, taskManifest, tenantWorld } from "./world.ts";
 
 export interface LiveResult {
   clients: number;
@@ -57,13 +57,10 @@ class Arrivals {
  * operator runs: the benchmark's writes are the only changes.
  */
 export async function runLive(clients: number, writes: number): Promise<LiveResult> {
-  const world = await benchWorld("live", 0);
+  const world = await tenantWorld("live", ORG, USER, ["get", "list", "watch"]);
+  const { namespace, token } = world;
   try {
-    const kubectl = world.cluster.kubectl.bind(world.cluster);
-    const namespace = await createOrg(kubectl, ORG);
-    await grant(kubectl, { kind: "User", name: USER }, ORG, namespace, ["get", "list", "watch"]);
-    const path = `/apis/agentyard.dev/v1alpha1/namespaces/${namespace}/agenttasks`;
-    await world.client.request("POST", path, { body: taskManifest(TASK, namespace, ORG) });
+    await world.client.request("POST", taskPath(namespace), { body: taskManifest(TASK, namespace, ORG) });
     const api = await ApiProcess.spawn(world.cluster, [`--max-streams-per-caller=${clients}`]);
     const stop = new AbortController();
     const arrivals = new Arrivals();
@@ -74,7 +71,7 @@ export async function runLive(clients: number, writes: number): Promise<LiveResu
       await api.ready();
       await direct.start();
       const idle = await api.memory();
-      const client = new ApiClient({ url: api.url, token: world.cluster.info().tokens[USER] });
+      const client = new ApiClient({ url: api.url, token });
       const streams = Array.from({ length: clients }, async (_, c) => {
         for await (const message of client.events(`/api/v1/events?org=${ORG}`, { signal: stop.signal })) {
           const data = JSON.parse(message.data) as { kind?: string; object?: Task };
@@ -99,7 +96,7 @@ export async function runLive(clients: number, writes: number): Promise<LiveResu
       log(`live: ${writes} status writes`);
       for (let w = 0; w < writes; w++) {
         const since = performance.now();
-        await world.client.request("PATCH", `${path}/${TASK}/status`, {
+        await world.client.request("PATCH", taskPath(namespace, TASK, "status"), {
           body: { status: { message: `${MARK}${w}` } },
           contentType: "application/merge-patch+json",
         });

@@ -1,3 +1,4 @@
+import { taskPath } from "../api/resources.ts";
 import { type CacheSize, operatorCacheSize } from "./cache-size.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import type { HeapSize } from "./operator-process.ts";
@@ -79,13 +80,9 @@ export async function runMemory(sizes: readonly number[], concurrency: number): 
           await inParallel(size - from, concurrency, (j) => {
             const i = from + j;
             const org = orgs[Math.floor(i / 1000)]?.metadata.name as string;
-            return world.client.request(
-              "POST",
-              `/apis/agentyard.dev/v1alpha1/namespaces/org-${org}/agenttasks`,
-              {
-                body: taskManifest(`t-${i}`, `org-${org}`, org),
-              },
-            );
+            return world.client.request("POST", taskPath(`org-${org}`), {
+              body: taskManifest(`t-${i}`, `org-${org}`, org),
+            });
           });
           created = size;
           await seen.all(size, "tasks with their children applied", Math.max(300_000, size * 1_000));

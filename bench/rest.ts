@@ -1,12 +1,12 @@
 import { type ClusterClient, clientFromKubeconfigFile } from "@agentyard/kube-runtime";
+import { taskPath } from "../api/resources.ts";
 import { ApiClient } from "../cli/client/api.ts";
-import { createOrg, grant } from "../devcluster/api-access.ts";
 import { ApiProcess } from "./api-process.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import { sumSamples } from "./metrics-text.ts";
 import { type Latencies, latencies } from "./stats.ts";
 import { markdownTable, mebibytes, milliseconds, perSecond, ratio } from "./table.ts";
-import { benchWorld, inParallel, log, taskManifest } from "./world.ts";
+import { inParallel, log, taskManifest, tenantWorld } from "./world.ts";
 
 /** One way of creating `requests` AgentTasks with `concurrency` requests in flight. */
 export interface CreateRun {
@@ -59,15 +59,13 @@ async function timed(
  * POST /schedule against raw AgentTask creates, at each concurrency, on one devcluster: the same
  * user (a token the API server knows, with the rights a tenant is given) sends `requests` of each,
  * raw first. No operator runs: the tasks stay Pending, and the API server's work is the creates
- * and what the api asks of it for each (the Org, a SubjectAccessReview, the create as the caller).
+ * and what the api asks of it for each (the Org and the create, as the caller, each after a
+ * SubjectAccessReview the api keeps once allowed).
  */
 export async function runRest(requests: number, concurrencies: readonly number[]): Promise<RestResult> {
-  const world = await benchWorld("rest", 0);
+  const world = await tenantWorld("rest", REST_ORG, USER, ["create", "get", "list"]);
+  const { namespace, token } = world;
   try {
-    const kubectl = world.cluster.kubectl.bind(world.cluster);
-    const namespace = await createOrg(kubectl, REST_ORG);
-    await grant(kubectl, { kind: "User", name: USER }, REST_ORG, namespace, ["create", "get", "list"]);
-    const token = world.cluster.info().tokens[USER];
     const asUser: ClusterClient = clientFromKubeconfigFile(world.cluster.kubeconfigPath(USER), USER, {
       userAgent: "agentyard-bench",
     });
@@ -83,7 +81,7 @@ export async function runRest(requests: number, concurrencies: readonly number[]
       for (const concurrency of concurrencies) {
         log(`rest: ${requests} raw creates, ${concurrency} in flight`);
         const raw = await timed(requests, concurrency, async (i) => {
-          await asUser.request("POST", `/apis/agentyard.dev/v1alpha1/namespaces/${namespace}/agenttasks`, {
+          await asUser.request("POST", taskPath(namespace), {
             body: taskManifest(`raw-${concurrency}-${i}`, namespace, REST_ORG),
           });
         });

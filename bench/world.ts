@@ -4,7 +4,8 @@ import {
   Informer,
   type ResourceType,
 } from "@agentyard/kube-runtime";
-import { DevCluster } from "../devcluster/cluster.ts";
+import { createOrg as createTenantOrg, grant } from "../devcluster/api-access.ts";
+import { DevCluster, type TestUser } from "../devcluster/cluster.ts";
 import { installCrds } from "../devcluster/crds.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { AGENT_TASK_KIND, AGENT_TASK_PLURAL, type AgentTask, API_VERSION } from "../schema/index.ts";
@@ -42,6 +43,31 @@ export async function benchWorld(name: string, pods: number): Promise<BenchWorld
     return { cluster, client };
   } catch (err) {
     await cluster.stop();
+    throw err;
+  }
+}
+
+/** A benchmark's world with one tenant: an Org and its namespace (no operator), and a user granted `verbs` on its tasks. */
+export interface TenantWorld extends BenchWorld {
+  namespace: string;
+  /** The user's bearer token, which the API server knows. */
+  token: string;
+}
+
+export async function tenantWorld(
+  name: string,
+  org: string,
+  user: TestUser,
+  verbs: string[],
+): Promise<TenantWorld> {
+  const world = await benchWorld(name, 0);
+  try {
+    const kubectl = world.cluster.kubectl.bind(world.cluster);
+    const namespace = await createTenantOrg(kubectl, org);
+    await grant(kubectl, { kind: "User", name: user }, org, namespace, verbs);
+    return { ...world, namespace, token: world.cluster.info().tokens[user] };
+  } catch (err) {
+    await world.cluster.stop();
     throw err;
   }
 }
