@@ -1,10 +1,10 @@
 import { join } from "node:path";
+import { apiServiceAccountKubeconfig } from "../../devcluster/api-access.ts";
 import type { DevCluster } from "../../devcluster/cluster.ts";
 import { Component } from "../../devcluster/component.ts";
 import { waitFor } from "../../devcluster/http.ts";
 import { projectRoot } from "../../devcluster/paths.ts";
 import { freePort } from "../../devcluster/ports.ts";
-import { apiServiceAccountKubeconfig } from "../../test/support/api.ts";
 
 export interface ApiProcess {
   readonly url: string;

@@ -4,13 +4,7 @@ import { type RunningApi, startApi } from "../../api/server.ts";
 import { apiServiceAccountKubeconfig, type Kubectl, must } from "../../devcluster/api-access.ts";
 import type { ClusterInfo } from "../../devcluster/cluster.ts";
 
-export {
-  apiServiceAccountKubeconfig,
-  apply,
-  createOrg,
-  grant,
-  must,
-} from "../../devcluster/api-access.ts";
+export { apply, createOrg, grant, must } from "../../devcluster/api-access.ts";
 
 /**
  * The api in this process, as its own ServiceAccount, with token authentication; every answer is
