@@ -32,7 +32,7 @@ export async function readTaskLog(
     throw new Problem(
       501,
       ProblemType.logUnavailable,
-      `the agent of task ${namespace}/${name} runs in the Org's cluster (${cluster}); read its log there: kubectl logs -n ${task.status?.namespace ?? namespace} deployment/${name} -c ${AGENT_CONTAINER}`,
+      `the agent of task ${namespace}/${name} runs in the Org's cluster (${cluster}); read its log there: kubectl logs -n ${task.status?.namespace ?? namespace} ${task.status?.pod ? `pod/${task.status.pod}` : `deployment/${name}`} -c ${AGENT_CONTAINER}`,
     );
   }
   const agentNamespace = task.status?.namespace ?? namespace;

@@ -7,6 +7,10 @@ import { orgSecretRef } from "./org-secret-ref.ts";
 import { AGENT_PRESET_NAMES } from "./presets.ts";
 import { type Quantity, quantity, quantityValue } from "./quantity.ts";
 
+/** What runs a task's agent pod; docs/operator.md says when to choose which. */
+export const AGENT_WORKLOADS = ["Deployment", "Pod"] as const;
+export type AgentWorkload = (typeof AGENT_WORKLOADS)[number];
+
 /** The agent container's settings: the Org declares the defaults and an AgentTask may override them. */
 
 const ResourceListSchema = z.strictObject({
@@ -139,6 +143,12 @@ export const AgentDefaultsSchema = withRules(
           .optional()
           .describe(
             "RuntimeClass of the agent pods, e.g. gvisor or kata, for isolation stronger than a container's; a task cannot change it. The Org is not Ready while its cluster has no RuntimeClass of this name.",
+          ),
+        workload: z
+          .enum(AGENT_WORKLOADS)
+          .default("Deployment")
+          .describe(
+            "What runs each task's agent: a Deployment (its ReplicaSet makes the pod), or a bare Pod the operator makes itself and makes again, for the same attempt, when it is evicted or its node is lost. Pod starts agents faster (no controller-manager between the operator and the pod); a running Pod keeps the template it started with.",
           ),
       },
       { error: presence("an object") },

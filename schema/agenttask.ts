@@ -150,8 +150,9 @@ export const AgentTaskStatusSchema = z
       .max(512)
       .optional()
       .describe("'local', or the Org's kubeconfig Secret as <namespace>/<name>."),
-    namespace: shortText("Namespace of the agent Deployment in that cluster."),
-    deployment: shortText("Name of the agent Deployment."),
+    namespace: shortText("Namespace of the agent's objects in that cluster."),
+    deployment: shortText("Name of the agent Deployment (spec.agent.workload Deployment, the default)."),
+    pod: shortText("Name of the current attempt's agent Pod (spec.agent.workload Pod)."),
     service: shortText("Name of the agent Service."),
     editorURL: z.string().max(2048).optional().describe("Where the task's code-server editor is reachable."),
     attempts: z.int().min(0).optional().describe("Attempts started so far."),

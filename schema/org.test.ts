@@ -17,7 +17,7 @@ function problems(input: unknown): string[] {
 describe("OrgSchema", () => {
   it("fills every default of a minimal Org", () => {
     expect(OrgSchema.parse(minimal).spec).toEqual({
-      agent: { image: "ghcr.io/acme/agent:1.0", env: [], allowImageOverride: false },
+      agent: { image: "ghcr.io/acme/agent:1.0", env: [], allowImageOverride: false, workload: "Deployment" },
       editor: { enabled: true },
       mesh: { provider: "none", mode: "annotation", hostnamePattern: "{org}-{task}", tags: [] },
       limits: { maxConcurrentTasks: 5 },

@@ -55,7 +55,18 @@ export const ScheduleResponseSchema = z
     cluster: z.string().describe("'local', or the Org's kubeconfig Secret as <namespace>/<name>."),
     agent: z
       .object({
-        deployment: z.string().describe("Name of the agent Deployment the operator creates."),
+        deployment: z
+          .string()
+          .optional()
+          .describe(
+            "Name of the agent Deployment the operator creates, when the Org's agents run as Deployments (spec.agent.workload Deployment, the default).",
+          ),
+        pod: z
+          .string()
+          .optional()
+          .describe(
+            "Name of the first attempt's agent Pod, when the Org's agents run as bare Pods (spec.agent.workload Pod); status.pod names the current attempt's.",
+          ),
         service: z.string().describe("Name of the Service in front of the task's editor."),
         editorHostname: z.string().describe("Where the task's code-server editor will be reachable."),
       })

@@ -2,6 +2,7 @@ import { KubeError } from "@agentyard/kube-runtime";
 import {
   ANNOTATION_CREATED_BY,
   ANNOTATION_CREATED_BY_UID,
+  agentPodName,
   LABEL_ORG,
   tailnetHostname,
   taskChildNames,
@@ -145,7 +146,9 @@ export function scheduleResponse(task: AgentTask, org: Org): ScheduleResponse {
     org: org.metadata.name as string,
     cluster: orgCluster(org),
     agent: {
-      deployment: children.deployment,
+      ...(org.spec.agent.workload === "Pod"
+        ? { pod: agentPodName(name, 1) }
+        : { deployment: children.deployment }),
       service: children.service,
       editorHostname: editorHostname(task, org),
     },

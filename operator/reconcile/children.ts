@@ -12,6 +12,7 @@ import {
 import { AGENT_TASK_KIND, type AgentTask } from "../../schema/index.ts";
 import type { ClusterTarget, OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
+import { ownedByReplicaSet } from "./agent-pod-plan.ts";
 
 const INFORMER_OF_KIND = new Map<string, InformerField>(
   INFORMED_KINDS.filter((k) => k.applied).map((k) => [k.kind, k.informer]),
@@ -56,10 +57,11 @@ export function isChildOf(obj: KubernetesObject, task: AgentTask): boolean {
 }
 
 /**
- * Deletes a task's children by name, in the contract's order (the Deployment first, so the agent
- * stops before its rights go), those that are its own only (isChildOf); each delete is conditioned
- * on the uid that was checked. Used where owner references do not reach: an Org's own cluster, and
- * tasks that stay while their agents go. Returns how many were deleted.
+ * Deletes a task's children, those that are its own only (isChildOf), each conditioned on the uid
+ * that was checked: its bare agent Pods by its uid's label, then the rest by name in the contract's
+ * order (the Deployment first, so the agent stops before its rights go). Used where owner
+ * references do not reach: an Org's own cluster, and tasks that stay while their agents go.
+ * Returns how many were deleted.
  */
 export async function deleteTaskChildren(
   target: ClusterTarget,
@@ -67,12 +69,34 @@ export async function deleteTaskChildren(
   signal?: AbortSignal,
 ): Promise<number> {
   const names = taskChildNames(task.metadata.name as string);
-  let deleted = 0;
+  let deleted = await deleteBarePods(target, task, signal);
   for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
     const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: target.namespace } };
     const live = await getIfExists<KubernetesObject>(target.client, ref, { signal });
     if (!live || !isChildOf(live, task)) continue;
     if (await deleteIfExists(target.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
+  }
+  return deleted;
+}
+
+/** The task's agent Pods that no ReplicaSet owns (spec.agent.workload Pod); a Deployment's go with it. */
+async function deleteBarePods(target: ClusterTarget, task: AgentTask, signal?: AbortSignal): Promise<number> {
+  const uid = task.metadata.uid;
+  if (!uid) return 0;
+  const list = await target.client.request<{ items: KubernetesObject[] }>(
+    "GET",
+    `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods`,
+    { signal, query: { labelSelector: `${LABEL_TASK_UID}=${uid}` } },
+  );
+  let deleted = 0;
+  for (const pod of list.items) {
+    if (!isChildOf(pod, task) || ownedByReplicaSet(pod)) continue;
+    const ref = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: pod.metadata?.name as string, namespace: target.namespace },
+    };
+    if (await deleteIfExists(target.client, ref, { uid: pod.metadata?.uid as string, signal })) deleted++;
   }
   return deleted;
 }

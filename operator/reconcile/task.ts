@@ -9,6 +9,7 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
+import type { V1Pod } from "@kubernetes/client-node";
 import {
   AGENTS_REMOVED,
   cleanupAbandoned,
@@ -69,7 +70,10 @@ import {
   waitingForRuntimeClass,
   withdrawnReport,
 } from "../status/task-status.ts";
+import { planAgentPods } from "./agent-pod-plan.ts";
+import { createAgentPod, removeStaleWorkload } from "./agent-pods.ts";
 import { applyChildren, deleteTaskChildren } from "./children.ts";
+import { CreatedPods } from "./created-pods.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
 export interface TaskReconcilerDeps {
@@ -91,14 +95,15 @@ function editorPassword(stored: string | undefined): string {
 }
 
 /**
- * AgentTask → the agent's ConfigMap, ServiceAccount, Role, Secret, Deployment and Service in the
- * Org's namespace and cluster; status from the pod and the agent's state ConfigMap.
+ * AgentTask → the agent's ConfigMap, ServiceAccount, Role, Secret, Deployment (or bare Pod) and
+ * Service in the Org's namespace and cluster; status from the pod and the agent's state ConfigMap.
  * Observe, decide (pure), render (pure), apply, report.
  */
 export class TaskReconciler {
   private readonly d: TaskReconcilerDeps;
   private readonly now: () => Date;
   private readonly status: StatusReporter<AgentTaskStatus>;
+  private readonly createdPods = new CreatedPods();
 
   constructor(deps: TaskReconcilerDeps) {
     this.d = deps;
@@ -166,10 +171,12 @@ export class TaskReconciler {
     const admit = () => this.d.quota.admit(task, org);
     const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
     if (decision.deleteTask) return this.expire(task, log, signal);
+    let podRequeueMs: number | undefined;
     if (decision.children !== "none") {
-      await this.apply(task, cluster, this.render(task, org, cluster, decision, observed), signal);
+      const objects = this.render(task, org, cluster, decision, observed);
+      podRequeueMs = await this.apply(task, org, cluster, objects, signal);
     }
-    return this.report(task, org, cluster, decision, observed, signal);
+    return this.report(task, org, cluster, decision, observed, signal, podRequeueMs);
   }
 
   /**
@@ -242,12 +249,10 @@ export class TaskReconciler {
 
   /** The task's children as the cluster's informer caches hold them. */
   private observe(task: AgentTask, cluster: OrgCluster): TaskObservation {
-    const name = task.metadata.name as string;
-    const names = taskChildNames(name);
-    const { pods, configMaps, secrets } = cluster.children;
-    const childrenKey = taskKey({ metadata: { namespace: cluster.namespace, name } });
+    const names = taskChildNames(task.metadata.name as string);
+    const { configMaps, secrets } = cluster.children;
     return {
-      pod: currentPod(pods.byIndex(BY_TASK, childrenKey), task.status?.attempts ?? 0),
+      pod: currentPod(this.podsOf(task, cluster), task.status?.attempts ?? 0),
       state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
       editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
@@ -287,15 +292,36 @@ export class TaskReconciler {
     });
   }
 
-  /** Applies what differs from the caches; a failure is told on the task as an Event, then retried. */
+  /**
+   * Applies what differs from the caches, and brings the task's pods to the one its workload wants; a
+   * failure is told on the task as an Event, then retried. Returns when to look again at a pod whose
+   * deletion waits for its kubelet.
+   */
   private async apply(
     task: AgentTask,
+    org: Org,
     cluster: OrgCluster,
     objects: KubeObject[],
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<number | undefined> {
+    const workload = org.spec.agent.workload;
+    const pod = objects.find((o) => o.kind === "Pod");
+    const pods = this.podsOf(task, cluster);
+    const podKey = pod && `${task.metadata.uid}/${cluster.label}/${pod.metadata.name}`;
+    const cached = pods.some((p) => p.metadata?.name === pod?.metadata.name);
+    const uncached = podKey !== undefined && this.createdPods.awaited(podKey, cached);
+    const plan = planAgentPods(pod?.metadata.name, workload, pods, this.now(), uncached);
     try {
-      await applyChildren(cluster, objects, signal);
+      await removeStaleWorkload(cluster, task, workload, plan, signal);
+      await applyChildren(
+        cluster,
+        objects.filter((o) => o !== pod),
+        signal,
+      );
+      if (pod && podKey && plan.create) {
+        await createAgentPod(cluster, task, pod, signal);
+        this.createdPods.created(podKey);
+      }
     } catch (err) {
       await this.d.events.event(task, {
         signal,
@@ -306,6 +332,12 @@ export class TaskReconciler {
       });
       throw err;
     }
+    return plan.requeueAfterMs;
+  }
+
+  private podsOf(task: AgentTask, cluster: OrgCluster): V1Pod[] {
+    const key = taskKey({ metadata: { namespace: cluster.namespace, name: task.metadata.name as string } });
+    return cluster.children.pods.byIndex(BY_TASK, key);
   }
 
   private async report(
@@ -315,6 +347,7 @@ export class TaskReconciler {
     decision: TaskDecision,
     observed: TaskObservation,
     signal: AbortSignal,
+    podRequeueMs: number | undefined,
   ): Promise<ReconcileResult> {
     // Read after the apply, not with the rest in observe: by then the cache may hold the Service it created.
     const service = org.spec.editor.enabled
@@ -322,6 +355,9 @@ export class TaskReconciler {
       : undefined;
     const placement = { cluster: cluster.label, namespace: cluster.namespace, service, pod: observed.pod };
     const report = decidedReport(task, org, decision, placement);
+    if (podRequeueMs !== undefined) {
+      report.requeueAfterMs = Math.min(report.requeueAfterMs ?? podRequeueMs, podRequeueMs);
+    }
     // Agents removed while the Org was missing are back now that it is.
     if (agentsRemoved(task) && decision.children !== "none") {
       report.conditions = [...report.conditions, placedCondition(cluster.label)];

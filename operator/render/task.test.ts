@@ -410,6 +410,40 @@ describe("renderTask", () => {
     expect(pod.runtimeClassName).toBeUndefined();
   });
 
+  it("renders a bare Pod per attempt instead of the Deployment for an Org with workload Pod", () => {
+    const o = org({ agent: { workload: "Pod" } });
+    const rendered = renderTask(task(), o, { ...opts, attempt: 2 });
+    expect(rendered.map((x) => `${x.kind}/${x.metadata.name}`)).toEqual([
+      "ConfigMap/fix-bug-state",
+      "ServiceAccount/fix-bug-agent",
+      "Role/fix-bug-agent",
+      "RoleBinding/fix-bug-agent",
+      "Secret/fix-bug-editor",
+      "Pod/fix-bug-2",
+      "Service/fix-bug",
+    ]);
+    const bare = find(rendered, "Pod");
+    const asDeployment = org({ agent: { workload: "Deployment" } });
+    const template = find(renderTask(task(), asDeployment, { ...opts, attempt: 2 }), "Deployment").spec
+      .template;
+    // The Deployment's template, as a pod: the same labels (the Service selects them), attempt and spec.
+    expect(bare.metadata.labels).toEqual(template.metadata.labels);
+    expect(bare.metadata.annotations).toEqual(template.metadata.annotations);
+    expect(bare.spec).toEqual({ ...template.spec, restartPolicy: "Always" });
+    expect(bare.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: "AgentTask", controller: true }),
+    ]);
+    expect(
+      renderTask(task(), o, { ...opts, remote: true }).find((x) => x.kind === "Pod")?.metadata
+        .ownerReferences,
+    ).toBeUndefined();
+  });
+
+  it("renders no Pod for a stopped task of an Org with workload Pod", () => {
+    const rendered = renderTask(task(), org({ agent: { workload: "Pod" } }), { ...opts, running: false });
+    expect(rendered.some((x) => x.kind === "Pod" || x.kind === "Deployment")).toBe(false);
+  });
+
   it("takes the operator's agent image when neither task nor Org names one", () => {
     const spec = find(renderTask(task(), org({ agent: {} }), { ...opts, agentImage: "mine:2" }), "Deployment")
       .spec.template.spec;

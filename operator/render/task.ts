@@ -2,6 +2,7 @@ import {
   AGENT_CONTAINER,
   ANNOTATION_ATTEMPT,
   agentEnvVars,
+  agentPodName,
   agentSelector,
   COMPONENT,
   credentialOrigin,
@@ -35,9 +36,9 @@ import { type KubeObject, ownerReference } from "./object.ts";
 import { renderService } from "./service.ts";
 
 export interface TaskRenderOptions {
-  /** The attempt this Deployment runs; a new attempt rolls the pod. */
+  /** The attempt the pod runs; a new attempt rolls the Deployment's pod, or names a new bare Pod. */
   attempt: number;
-  /** Whether the agent should run (false once cancelled or timed out: the Deployment scales to 0). */
+  /** Whether the agent should run (false once cancelled or timed out: the Deployment scales to 0, a bare Pod is not rendered). */
   running: boolean;
   /** code-server's password, kept in the task's Secret; generated once by the reconciler. */
   editorPassword: string;
@@ -470,6 +471,39 @@ function volumes(task: AgentTask, org: Org) {
   return vols;
 }
 
+/** The agent pod's spec, the same whichever workload makes the pod. */
+function podSpec(task: AgentTask, org: Org, opts: TaskRenderOptions): Record<string, unknown> {
+  const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
+  const names = taskChildNames(task.metadata.name as string);
+  if (org.spec.editor.enabled) containers.push(editorContainer(org, opts, names.editorSecret));
+  const repo = effectiveRepo(task, org);
+  if (repo) containers.push(gitContainer(task, org, opts, repo));
+  if (tailnetSidecar(org)) containers.push(tailscaleContainer(task, org, opts));
+  return {
+    serviceAccountName: names.serviceAccount,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: USER_ID,
+      runAsGroup: USER_ID,
+      fsGroup: USER_ID,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    terminationGracePeriodSeconds: 30,
+    ...(org.spec.agent.nodeSelector ? { nodeSelector: org.spec.agent.nodeSelector } : {}),
+    ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
+    ...(org.spec.agent.runtimeClassName ? { runtimeClassName: org.spec.agent.runtimeClassName } : {}),
+    containers,
+    volumes: volumes(task, org),
+  };
+}
+
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
 /** Every object a task needs in its Org's namespace, in the order they are applied. */
 export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): KubeObject[] {
   const name = task.metadata.name as string;
@@ -532,45 +566,39 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       },
     });
   }
-  const containers: Record<string, unknown>[] = [agentContainer(task, org, opts)];
-  if (org.spec.editor.enabled) containers.push(editorContainer(org, opts, names.editorSecret));
-  const repo = effectiveRepo(task, org);
-  if (repo) containers.push(gitContainer(task, org, opts, repo));
-  if (tailnetSidecar(org)) containers.push(tailscaleContainer(task, org, opts));
-  const podLabels = { ...labels, ...agentSelector(name) };
-  objects.push({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(names.deployment, { [LABEL_COMPONENT]: COMPONENT.agent }),
-    spec: {
-      replicas: opts.running ? 1 : 0,
-      // One workspace per task: never two pods of it at once.
-      strategy: { type: "Recreate" },
-      revisionHistoryLimit: 2,
-      selector: { matchLabels: agentSelector(name) },
-      template: {
-        metadata: { labels: podLabels, annotations: { [ANNOTATION_ATTEMPT]: String(opts.attempt) } },
-        spec: {
-          serviceAccountName: names.serviceAccount,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: USER_ID,
-            runAsGroup: USER_ID,
-            fsGroup: USER_ID,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          terminationGracePeriodSeconds: 30,
-          ...(org.spec.agent.nodeSelector ? { nodeSelector: org.spec.agent.nodeSelector } : {}),
-          ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
-          ...(org.spec.agent.runtimeClassName ? { runtimeClassName: org.spec.agent.runtimeClassName } : {}),
-          containers,
-          volumes: volumes(task, org),
-        },
-      },
+  const template: PodTemplate = {
+    metadata: {
+      labels: { ...labels, ...agentSelector(name) },
+      annotations: { [ANNOTATION_ATTEMPT]: String(opts.attempt) },
     },
-  });
+    spec: podSpec(task, org, opts),
+  };
+  if (org.spec.agent.workload === "Pod") {
+    if (opts.running) {
+      objects.push({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: agentPodName(name, opts.attempt), namespace, ...template.metadata, ...owner },
+        // Always, as a Deployment's pod has: a crashed agent restarts in place, and a pod reaches
+        // Failed only when the cluster ended it (an eviction, a lost node), never by the agent's exit.
+        spec: { ...template.spec, restartPolicy: "Always" },
+      });
+    }
+  } else {
+    objects.push({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: meta(names.deployment, { [LABEL_COMPONENT]: COMPONENT.agent }),
+      spec: {
+        replicas: opts.running ? 1 : 0,
+        // One workspace per task: never two pods of it at once.
+        strategy: { type: "Recreate" },
+        revisionHistoryLimit: 2,
+        selector: { matchLabels: agentSelector(name) },
+        template,
+      },
+    });
+  }
   if (org.spec.editor.enabled) {
     objects.push(renderService(task, org, { labels, owner }));
   }

@@ -42,6 +42,17 @@ describe("currentPod", () => {
     expect(currentPod(pods, 1)?.metadata?.name).toBe("staying");
   });
 
+  it("leaves out a pod the cluster ended (evicted): the attempt goes on in its replacement", () => {
+    const evicted = {
+      ...pod("evicted", 1, "2026-11-24T11:59:00Z"),
+      status: { phase: "Failed", reason: "Evicted" },
+    };
+    expect(currentPod([evicted], 1)).toBeUndefined();
+    expect(currentPod([evicted, pod("replacement", 1, "2026-11-24T11:00:00Z")], 1)?.metadata?.name).toBe(
+      "replacement",
+    );
+  });
+
   it("finds none among pods without an attempt annotation", () => {
     expect(currentPod([{ metadata: { name: "stray" } }], 0)).toBeUndefined();
     expect(currentPod([], 1)).toBeUndefined();

@@ -15,14 +15,18 @@ export interface TaskObservation {
 }
 
 /**
- * The newest pod of the attempt, leaving out pods on their way out: a pod of an earlier attempt, or
- * one being replaced, says nothing of the attempt that runs now.
+ * The newest pod of the attempt, leaving out pods on their way out: a pod of an earlier attempt, one
+ * being replaced, or one the cluster ended (evicted; with restartPolicy Always nothing else ends a
+ * pod) says nothing of the attempt that runs now, which goes on in the pod that replaces it.
  */
 export function currentPod(pods: V1Pod[], attempt: number): V1Pod | undefined {
   return pods
     .filter(
       (p) =>
-        p.metadata?.annotations?.[ANNOTATION_ATTEMPT] === String(attempt) && !p.metadata?.deletionTimestamp,
+        p.metadata?.annotations?.[ANNOTATION_ATTEMPT] === String(attempt) &&
+        !p.metadata?.deletionTimestamp &&
+        p.status?.phase !== "Failed" &&
+        p.status?.phase !== "Succeeded",
     )
     .sort((a, b) =>
       String(b.metadata?.creationTimestamp ?? "").localeCompare(String(a.metadata?.creationTimestamp ?? "")),

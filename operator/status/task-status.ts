@@ -1,5 +1,10 @@
 import type { V1Pod, V1Service } from "@kubernetes/client-node";
-import { AGENTS_REMOVED, ANNOTATION_ABANDON_CLEANUP, taskChildNames } from "../../schema/contract/index.ts";
+import {
+  AGENTS_REMOVED,
+  ANNOTATION_ABANDON_CLEANUP,
+  agentPodName,
+  taskChildNames,
+} from "../../schema/contract/index.ts";
 import { ARG_MAX, EXEC_BUDGET, MAX_ARG_STRLEN } from "../../schema/exec-limits.ts";
 import {
   type AgentTask,
@@ -185,6 +190,7 @@ export function withdrawnReport(
   const status = { ...decision.status };
   if (removal?.status !== "False") {
     delete status.deployment;
+    delete status.pod;
     delete status.service;
     delete status.editorURL;
   }
@@ -253,6 +259,15 @@ export interface TaskPlacement {
   pod?: V1Pod;
 }
 
+/** The object that runs the agent: the Deployment, or the attempt's bare Pod while one should run. */
+function workloadStatus(task: AgentTask, org: Org, decision: TaskDecision): AgentTaskStatus {
+  const name = task.metadata.name as string;
+  if (decision.children === "none") return {};
+  if (org.spec.agent.workload === "Deployment") return { deployment: taskChildNames(name).deployment };
+  if (decision.children === "stopped") return {};
+  return { pod: agentPodName(name, decision.status.attempts ?? 1) };
+}
+
 /** The decided status, with where the children live and where a person opens the editor. */
 export function decidedReport(
   task: AgentTask,
@@ -272,11 +287,12 @@ export function decidedReport(
       : tailnet.status === "True"
         ? editorURL(task, org, placement.service)
         : undefined;
+  const { deployment: _, pod: __, ...kept } = decision.status;
   const status: AgentTaskStatus = {
-    ...decision.status,
+    ...kept,
+    ...workloadStatus(task, org, decision),
     cluster: placement.cluster,
     namespace: placement.namespace,
-    ...(children ? { deployment: names.deployment } : {}),
     ...(editor ? { service: names.service } : {}),
     ...(editor && url ? { editorURL: url } : {}),
   };

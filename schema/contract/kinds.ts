@@ -15,7 +15,17 @@ export const CHILD_KINDS = [
     applied: true,
     taskChild: "deployment",
   },
-  { kind: "Pod", apiVersion: "v1", plural: "pods", informer: "pods", applied: false },
+  {
+    kind: "Pod",
+    apiVersion: "v1",
+    plural: "pods",
+    informer: "pods",
+    applied: false,
+    also: {
+      verbs: ["create", "delete"],
+      why: "the agent Pod of each attempt of an Org with spec.agent.workload Pod: created, deleted when the task stops or moves to a Deployment, and made again when it was evicted or its node lost",
+    },
+  },
   {
     kind: "Service",
     apiVersion: "v1",

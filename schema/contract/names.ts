@@ -18,6 +18,14 @@ export const taskChildNames = (task: string) => ({
 
 export type TaskChild = keyof ReturnType<typeof taskChildNames>;
 
+/**
+ * The bare agent Pod of one attempt (spec.agent.workload Pod). One name per attempt, so that the
+ * API server, not a cache, guarantees at most one pod of an attempt: a create that finds it there
+ * is refused. Task names end in a letter or digit and the attempt is digits only, so no two
+ * (task, attempt) pairs share a name.
+ */
+export const agentPodName = (task: string, attempt: number) => `${task}-${attempt}`;
+
 /** The NetworkPolicy that fences an Org's agents in, one per Org namespace. */
 export const ORG_NETWORK_POLICY = "agentyard-agents";
 

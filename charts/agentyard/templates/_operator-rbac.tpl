@@ -21,9 +21,12 @@
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # list, watch: informers
+# create, delete on pods: the agent Pod of each attempt of an Org with spec.agent.workload Pod:
+#   created, deleted when the task stops or moves to a Deployment, and made again when it was
+#   evicted or its node lost
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch"]
+  verbs: ["list", "watch", "create", "delete"]
 # list, watch: informers
 # get, create, patch: server-side apply (get compares first, so that a resync of an unchanged world
 #   writes nothing; an apply that creates needs create)

@@ -62,13 +62,42 @@ export async function getIfExists<T extends Resource>(
 }
 
 /**
+ * Creates the object unless one of its name exists; returns whether it created it. For objects
+ * that are made once and never changed (a Pod), where an apply would compare a whole spec to
+ * change nothing: the API server's unique names, not a cache, keep it to one.
+ */
+export async function createIfAbsent(
+  client: ClusterClient,
+  obj: Resource,
+  options: SignalOption = {},
+): Promise<boolean> {
+  const path = await client.objects.pathOf(obj);
+  try {
+    await client.request("POST", path.slice(0, path.lastIndexOf("/")), {
+      signal: options.signal,
+      body: obj,
+      query: { fieldManager: client.identity.fieldManager },
+    });
+    return true;
+  } catch (err) {
+    if (statusCode(err) === 409) return false;
+    throw err;
+  }
+}
+
+/**
  * Deletes the object; false when it was already gone. With `uid`, only that very object: one
  * deleted and created again under the same name meanwhile is left alone (false as well).
  */
 export async function deleteIfExists(
   client: ClusterClient,
   obj: Resource,
-  options: { propagationPolicy?: "Background" | "Foreground" | "Orphan"; uid?: string } & SignalOption = {},
+  options: {
+    propagationPolicy?: "Background" | "Foreground" | "Orphan";
+    uid?: string;
+    /** 0 removes a pod whose kubelet never confirms its end (its node is lost) at once. */
+    gracePeriodSeconds?: number;
+  } & SignalOption = {},
 ): Promise<boolean> {
   try {
     await client.request("DELETE", await client.objects.pathOf(obj), {
@@ -76,6 +105,9 @@ export async function deleteIfExists(
       body: {
         propagationPolicy: options.propagationPolicy ?? "Background",
         ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        ...(options.gracePeriodSeconds !== undefined
+          ? { gracePeriodSeconds: options.gracePeriodSeconds }
+          : {}),
       },
     });
     return true;

@@ -7,6 +7,7 @@ export {
   type ApplyOptions,
   apply,
   applyStatus,
+  createIfAbsent,
   deleteIfExists,
   type FinalizerHandlers,
   finalizer,
