@@ -59,7 +59,7 @@ describe("burstNotes", () => {
     expect(notes).toContain(
       "(4.00 s) its busiest controllers wrote deployment-controller 10.0/s, replicaset-controller 7.5/s",
     );
-    expect(notes).toContain("The operator's writes per task: create events 2.00.");
+    expect(notes).toContain("operator: the operator's writes per task: create events 2.00.");
     expect(notes).toContain(
       "pods were Ready 1.00 s (p50), 2.00 s (p99) after their task's create; the task reported Running 0.50 s (p50), 1.50 s (p99) after its pod was Ready (2 of 10 pods seen)",
     );

@@ -2,6 +2,7 @@ import type { ClusterClient } from "@agentyard/kube-runtime";
 import { taskPath } from "../api/resources.ts";
 import { readAuditLog } from "../devcluster/audit.ts";
 import { waitFor } from "../devcluster/http.ts";
+import type { AgentWorkload } from "../schema/index.ts";
 import { applyObjectSet, createPodAndService, podReady, podTask } from "./baselines.ts";
 import type { ResidentMemory } from "./memory-status.ts";
 import { OperatorProcess } from "./operator-process.ts";
@@ -62,6 +63,8 @@ export interface BurstResult {
   objectSet?: PhaseResult;
   podService?: PhaseResult;
   operator: PhaseResult;
+  /** The same burst in Orgs whose agents run as bare Pods (spec.agent.workload Pod), by the same process. */
+  operatorPod?: PhaseResult;
   memory: { idle: ResidentMemory; after: ResidentMemory };
   /** Times the operator process exited on its own during the run and was started again. */
   operatorRestarts: number;
@@ -193,8 +196,9 @@ export async function operatorBurst(
   count: number,
   concurrency: number,
   prefix = "bench",
+  workload: AgentWorkload = "Deployment",
 ): Promise<PhaseResult> {
-  const orgs = benchOrgs(prefix, count);
+  const orgs = benchOrgs(prefix, count, workload);
   const namespaces = await Promise.all(orgs.map((org) => createOrg(world, org)));
   const taskOf = (i: number) => ({
     org: orgs[Math.floor(i / 1000)]?.metadata.name as string,
@@ -217,7 +221,7 @@ export async function operatorBurst(
   try {
     const result = await measure(
       world,
-      "AgentTasks through the operator (Deployment)",
+      `AgentTasks through the operator (${workload})`,
       count,
       concurrency,
       (i) => {
@@ -243,8 +247,8 @@ export async function operatorBurst(
   }
 }
 
-/** Pods held at once: the operator's and both direct baselines' stay until the cluster stops. */
-export const burstPods = (count: number) => 3 * count;
+/** Pods held at once: both operator runs' and both direct baselines' stay until the cluster stops. */
+export const burstPods = (count: number) => 4 * count;
 
 export async function runBurst(count: number, concurrency: number): Promise<BurstResult> {
   const world = await benchWorld(`burst-${count}`, burstPods(count));
@@ -255,6 +259,7 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
     // look at them.
     const operator = await OperatorProcess.spawn(world.cluster, "bench-1");
     let result: PhaseResult;
+    let pods: PhaseResult;
     let idle: ResidentMemory;
     let after: ResidentMemory;
     try {
@@ -262,6 +267,7 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
       idle = await operator.memory();
       result = await operatorBurst(world, count, concurrency);
       after = await operator.memory();
+      pods = await operatorBurst(world, count, concurrency, "benchpod", "Pod");
     } finally {
       await operator.stop();
     }
@@ -289,6 +295,7 @@ export async function runBurst(count: number, concurrency: number): Promise<Burs
       objectSet,
       podService,
       operator: result,
+      operatorPod: pods,
       memory: { idle, after },
       operatorRestarts,
     };
@@ -305,9 +312,13 @@ const restartsText = (n: number) =>
 
 /** The burst's table: one row per phase, rates as ratios to each baseline, writes per task by component. */
 export function burstTable(result: BurstResult): string {
-  const phases = [result.raw, result.objectSet, result.podService, result.operator].filter(
-    (p): p is PhaseResult => p !== undefined,
-  );
+  const phases = [
+    result.raw,
+    result.objectSet,
+    result.podService,
+    result.operator,
+    result.operatorPod,
+  ].filter((p): p is PhaseResult => p !== undefined);
   const header = [
     "run",
     "rate",
@@ -324,7 +335,7 @@ export function burstTable(result: BurstResult): string {
   ];
   const rows = phases.map((p) => {
     const l = latencies(p.samples);
-    const own = p === result.operator ? p.writes.operator : p.writes.client;
+    const own = p === result.operator || p === result.operatorPod ? p.writes.operator : p.writes.client;
     return [
       p.label,
       perSecond(rate(p)),
@@ -342,7 +353,7 @@ export function burstTable(result: BurstResult): string {
   });
   const { idle, after } = result.memory;
   rows.push([
-    "operator process RSS (VmRSS idle → after the burst; VmHWM peak)",
+    "operator process RSS (VmRSS idle → after the Deployment burst; VmHWM peak, after both)",
     `${mebibytes(idle.rssKiB)} → ${mebibytes(after.rssKiB)}; peak ${mebibytes(after.hwmKiB)}; ${restartsText(result.operatorRestarts)}`,
     ...Array.from({ length: header.length - 2 }, () => ""),
   ]);
@@ -356,9 +367,9 @@ const CONTROLLER_QPS = 20;
 export function burstNotes(result: BurstResult): string[] {
   const notes = [
     `N = ${result.count}, ${result.concurrency} creates in flight. Latency: from the start of a task's first create until it first reports phase Running (operator) or its pod first reports Ready (b, c), as seen by a watch in the benchmark process; (a) is the create request itself. Rate: N from the first create until the last one got there.`,
-    "Writes are counted from the API server's audit log (writes only, Lease renewals left out) in the run's namespaces, until they settle; the operator's in every namespace (Org status included). The operator runs as `agentyard operator` in a process of its own, with leader election, after (a) and before (b) and (c), and is stopped before them: their objects carry its labels, and its informers would cache them.",
+    "Writes are counted from the API server's audit log (writes only, Lease renewals left out) in the run's namespaces, until they settle; the operator's in every namespace (Org status included). The operator runs as `agentyard operator` in a process of its own, with leader election, after (a) and before (b) and (c), and is stopped before them: their objects carry its labels, and its informers would cache them. The same process runs the burst twice: for Orgs with the default workload (Deployment), then for Orgs of their own with `spec.agent.workload: Pod`.",
   ];
-  for (const p of [result.objectSet, result.podService, result.operator]) {
+  for (const p of [result.objectSet, result.podService, result.operator, result.operatorPod]) {
     if (!p || Object.keys(p.controllers).length === 0) continue;
     const byController = Object.entries(p.controllers).sort((x, y) => y[1] - x[1]);
     const perTask = byController.map(([c, n]) => `${c} ${(n / p.count).toFixed(1)}`).join(", ");
@@ -370,20 +381,29 @@ export function burstNotes(result: BurstResult): string[] {
       `${p.label}: the controller-manager's writes per task: ${perTask}. While the run lasted (${seconds(p.elapsedMs)}) its busiest controllers wrote ${busiest}; each controller's client is limited to ${CONTROLLER_QPS} requests/s (burst 30) by default, its reads included.`,
     );
   }
-  const kinds = result.operator.operatorKinds;
+  for (const op of [result.operator, result.operatorPod]) {
+    if (op) notes.push(...operatorNotes(op));
+  }
+  return notes;
+}
+
+/** Where an operator run's writes and time went. */
+function operatorNotes(op: PhaseResult): string[] {
+  const notes: string[] = [];
+  const kinds = op.operatorKinds;
   if (kinds) {
     const parts = Object.entries(kinds)
       .sort((a, b) => b[1] - a[1])
-      .map(([kind, n]) => `${kind} ${(n / result.operator.count).toFixed(2)}`)
+      .map(([kind, n]) => `${kind} ${(n / op.count).toFixed(2)}`)
       .join(", ");
-    notes.push(`The operator's writes per task: ${parts}.`);
+    notes.push(`${op.label}: the operator's writes per task: ${parts}.`);
   }
-  const { podReady: ready, reportLag } = result.operator;
+  const { podReady: ready, reportLag } = op;
   if (ready && reportLag && ready.length > 0) {
     const r = latencies(ready);
     const lag = latencies(reportLag);
     notes.push(
-      `The operator's tasks' pods were Ready ${seconds(r.p50)} (p50), ${seconds(r.p99)} (p99) after their task's create; the task reported Running ${seconds(lag.p50)} (p50), ${seconds(lag.p99)} (p99) after its pod was Ready (${ready.length} of ${result.operator.count} pods seen).`,
+      `${op.label}: the tasks' pods were Ready ${seconds(r.p50)} (p50), ${seconds(r.p99)} (p99) after their task's create; the task reported Running ${seconds(lag.p50)} (p50), ${seconds(lag.p99)} (p99) after its pod was Ready (${ready.length} of ${op.count} pods seen).`,
     );
   }
   return notes;

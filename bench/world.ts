@@ -8,7 +8,13 @@ import { createOrg as createTenantOrg, grant } from "../devcluster/api-access.ts
 import { DevCluster, type TestUser } from "../devcluster/cluster.ts";
 import { installCrds } from "../devcluster/crds.ts";
 import { waitFor } from "../devcluster/http.ts";
-import { AGENT_TASK_KIND, AGENT_TASK_PLURAL, type AgentTask, API_VERSION } from "../schema/index.ts";
+import {
+  AGENT_TASK_KIND,
+  AGENT_TASK_PLURAL,
+  type AgentTask,
+  type AgentWorkload,
+  API_VERSION,
+} from "../schema/index.ts";
 import { LEASE_NAMESPACE } from "./operator-process.ts";
 
 export const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -93,13 +99,16 @@ export async function inParallel(
 }
 
 /** The Orgs that hold `tasks` tasks, all running at once: an Org runs at most 1,000. */
-export function benchOrgs(prefix: string, tasks: number) {
+export function benchOrgs(prefix: string, tasks: number, workload: AgentWorkload = "Deployment") {
   const count = Math.max(1, Math.ceil(tasks / 1000));
   return Array.from({ length: count }, (_, i) => ({
     apiVersion: API_VERSION,
     kind: "Org",
     metadata: { name: count === 1 ? prefix : `${prefix}-${i}` },
-    spec: { agent: { image: "agents/bench:1" }, limits: { maxConcurrentTasks: Math.min(1000, tasks) } },
+    spec: {
+      agent: { image: "agents/bench:1", workload },
+      limits: { maxConcurrentTasks: Math.min(1000, tasks) },
+    },
   }));
 }
 
