@@ -207,7 +207,8 @@ export async function operatorBurst(
   const seen = new FirstSeen<Task>(
     world.client,
     TASKS,
-    (t) => t.metadata.name,
+    // Another run's tasks have the same names in their own namespaces.
+    (t) => (namespaces.includes(t.metadata.namespace) ? t.metadata.name : undefined),
     (t) => t.status?.phase === "Running",
   );
   // The tasks' pods too: how much of a task's time to Running is the operator's own report.

@@ -144,6 +144,64 @@ describe("an Org with its own cluster", () => {
     expect(left.stdout.trim()).toBe("");
   });
 
+  it("runs a bare Pod there for an Org with workload Pod, and deletes it with the task", async () => {
+    await applyManifest(
+      management,
+      orgManifest("farpod", {
+        cluster: { kubeconfigSecretRef: { name: "east-kubeconfig", namespace: "capi" } },
+        agent: { image: "agents/test:1", workload: "Pod" },
+      }),
+    );
+    await waitFor(
+      "Org farpod to be Ready",
+      async () => readyCondition(await getOrg(management, "farpod"))?.status === "True",
+    );
+    await applyManifest(management, taskManifest("bare-job", "org-farpod", { org: "farpod", prompt: "x" }));
+    const running = await waitForTask(
+      management,
+      "org-farpod",
+      "bare-job",
+      "to be Running",
+      phaseIs("Running"),
+    );
+    expect(running.status).toMatchObject({ cluster: "capi/east-kubeconfig", pod: "bare-job-1" });
+    const pod = await getJson<{ metadata: { ownerReferences?: unknown[] } }>(east, [
+      "pod",
+      "bare-job-1",
+      "-n",
+      "org-farpod",
+    ]);
+    expect(pod?.metadata.ownerReferences).toBeUndefined();
+
+    const deleted = await management.kubectl([
+      "delete",
+      "agenttask",
+      "bare-job",
+      "-n",
+      "org-farpod",
+      "--wait=true",
+      "--timeout=30s",
+    ]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await waitFor(
+      "the deleted task's pod to go from the Org's cluster",
+      async () =>
+        (
+          await east.kubectl([
+            "get",
+            "pods",
+            "-n",
+            "org-farpod",
+            "-l",
+            "agentyard.dev/task=bare-job",
+            "-o",
+            "name",
+          ])
+        ).stdout.trim() === "",
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  });
+
   it("follows a rotated kubeconfig Secret to its new cluster", async () => {
     await kubeconfigSecret("east-kubeconfig", await readFile(west.kubeconfigPath(), "utf8"));
     await management.kubectl(["annotate", "org", "far", `rotated=${Date.now()}`, "--overwrite"]);
