@@ -318,6 +318,7 @@ export class TaskReconciler {
         objects.filter((o) => o !== pod),
         signal,
       );
+      // After the rest, as the Deployment is: the API server admits the pod only with its ServiceAccount.
       if (pod && podKey && plan.create) {
         await createAgentPod(cluster, task, pod, signal);
         this.createdPods.created(podKey);
