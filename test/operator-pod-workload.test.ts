@@ -187,6 +187,71 @@ describe("an Org whose agents run as bare Pods (spec.agent.workload Pod)", { tim
     expect(pods?.items.map((p) => p.metadata.name)).toEqual(["mover-1"]);
   });
 
+  it("neither takes over nor deletes a pod of the attempt's name that is not the task's, and says so", async () => {
+    // Someone with rights in the Org's namespace made a pod of the name the task's first attempt gets,
+    // with the task's labels and attempt, and a uid label that is not the task's.
+    const squatter = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "squat-1",
+        namespace: NS,
+        labels: {
+          "app.kubernetes.io/managed-by": "agentyard",
+          "agentyard.dev/org": "bare",
+          "agentyard.dev/task": "squat",
+          "agentyard.dev/task-uid": "3d8b0c1e-0000-4000-8000-000000000000",
+          "agentyard.dev/component": "agent",
+        },
+        annotations: { "agentyard.dev/attempt": "1" },
+      },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "c",
+            image: "someone/else:1",
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          },
+        ],
+      },
+    };
+    // The API server admits a pod only with its ServiceAccount, which the controller-manager makes.
+    await waitFor(
+      "the namespace's default ServiceAccount",
+      () => getJson(cluster, ["serviceaccount", "default", "-n", NS]),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
+    await applyManifest(cluster, squatter);
+    const before = await getJson<Pod>(cluster, ["pod", "squat-1", "-n", NS]);
+    await applyManifest(cluster, taskManifest("squat", NS, { org: "bare", prompt: "hi" }));
+    const warning = await waitFor(
+      "an ApplyFailed Event on the task",
+      async () => {
+        const list = await getJson<{
+          items: { reason?: string; note?: string; regarding?: { name?: string } }[];
+        }>(cluster, ["events.events.k8s.io", "-n", NS]);
+        return list?.items.find((e) => e.regarding?.name === "squat" && e.reason === "ApplyFailed");
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(warning.note).toContain(`pod ${NS}/squat-1 exists and is not this task's`);
+    const after = await getJson<Pod>(cluster, ["pod", "squat-1", "-n", NS]);
+    expect(after?.metadata.uid).toBe(before?.metadata.uid);
+    expect(after?.metadata.deletionTimestamp).toBeUndefined();
+    expect(after?.metadata.ownerReferences).toBeUndefined();
+
+    await kubectlOk(["delete", "pod", "squat-1", "-n", NS, "--wait=true"]);
+    // The operator's part: its own pod of that name, once the name is free.
+    const own = await onlyPod("squat", "to be the task's own", (p) =>
+      (p.metadata.ownerReferences ?? []).some((r) => r.kind === "AgentTask" && r.name === "squat"),
+    );
+    expect(own.metadata.uid).not.toBe(before?.metadata.uid);
+  });
+
   it("withdraws the pods of a task whose Org is deleted, the task staying", async () => {
     await applyManifest(cluster, taskManifest("left", NS, { org: "bare", prompt: "hi" }));
     await waitForTask(cluster, NS, "left", "to be Running", phaseIs("Running"), 60_000);

@@ -9,7 +9,7 @@ import {
   type ReconcileContext,
   type ReconcileResult,
 } from "@agentyard/kube-runtime";
-import type { V1Pod } from "@kubernetes/client-node";
+import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import {
   AGENTS_REMOVED,
   cleanupAbandoned,
@@ -72,7 +72,7 @@ import {
 } from "../status/task-status.ts";
 import { planAgentPods } from "./agent-pod-plan.ts";
 import { createAgentPod, removeStaleWorkload } from "./agent-pods.ts";
-import { applyChildren, deleteTaskChildren } from "./children.ts";
+import { applyChildren, deleteTaskChildren, isChildOf } from "./children.ts";
 import { CreatedPods } from "./created-pods.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
@@ -336,9 +336,10 @@ export class TaskReconciler {
     return plan.requeueAfterMs;
   }
 
+  /** The task's own pods: a pod that only borrows its name in a label, another task's of the same name or a person's, is not. */
   private podsOf(task: AgentTask, cluster: OrgCluster): V1Pod[] {
     const key = taskKey({ metadata: { namespace: cluster.namespace, name: task.metadata.name as string } });
-    return cluster.children.pods.byIndex(BY_TASK, key);
+    return cluster.children.pods.byIndex(BY_TASK, key).filter((p) => isChildOf(p as KubernetesObject, task));
   }
 
   private async report(
