@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { orgManifest } from "../schema/fixtures.test-support.ts";
-import { applyManifest, clusterWithCrds } from "../test/support/operator.ts";
+import { applyManifest, clusterWithCrds, waitForOrgCounts } from "../test/support/operator.ts";
 import {
   childrenPerTask,
   createdMoreThanOnce,
@@ -122,6 +122,7 @@ describe("a resync of 1,000 unchanged tasks", () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
 
+    await waitForOrgCounts(cluster);
     await operator.process.stop();
     const before = (await operatorWrites(cluster)).length;
     const started = performance.now();

@@ -1,13 +1,10 @@
-import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countWrites } from "../devcluster/audit.ts";
 import type { DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import type { RunningOperator } from "../operator/main.ts";
-import { countTasks } from "../operator/status/org-status.ts";
-import { tasksInOrg } from "../operator/tenancy.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
-import type { AgentTask, Org } from "../schema/index.ts";
+import type { AgentTask } from "../schema/index.ts";
 import {
   applyManifest,
   clusterWithCrds,
@@ -17,6 +14,7 @@ import {
   getTask,
   phaseIs,
   startTestOperator,
+  waitForOrgCounts,
   waitForTask,
   writeAgentState,
 } from "./support/operator.ts";
@@ -462,24 +460,7 @@ describe("a resync of an unchanged world", () => {
         env: expect.arrayContaining([{ name: "NO_VALUE" }]),
       }),
     );
-    // The world is unchanged once the operator has nothing left to write: its Orgs' counts follow
-    // their tasks a moment late (ORG_COUNTS_DELAY_MS), so they are waited for, not assumed.
-    await waitFor("every Org's counts to match its tasks", async () => {
-      const orgs = await getJson<{ items: Org[] }>(cluster, ["orgs"]);
-      const all = (await getJson<{ items: AgentTask[] }>(cluster, ["agenttasks", "-A"]))?.items ?? [];
-      const current = orgs?.items.every((o) =>
-        isDeepStrictEqual(
-          o.status?.tasks,
-          countTasks(
-            tasksInOrg(
-              all.filter((t) => t.spec.org === o.metadata.name),
-              o,
-            ),
-          ),
-        ),
-      );
-      return current ? true : undefined;
-    });
+    await waitForOrgCounts(cluster);
     // A new operator sees the world as it is; it must find nothing to do, over several resyncs.
     await operator.stop();
     const before = await writesByAdmin();

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import pino from "pino";
 import { type ClusterOptions, DevCluster, type KubectlResult, runKubectl } from "../../devcluster/cluster.ts";
 import { installCrds } from "../../devcluster/crds.ts";
@@ -12,6 +13,8 @@ import {
   type RunningOperator,
   runOperator,
 } from "../../operator/main.ts";
+import { countTasks } from "../../operator/status/org-status.ts";
+import { tasksInOrg } from "../../operator/tenancy.ts";
 import { orgManifest } from "../../schema/fixtures.test-support.ts";
 import type { AgentTask, Condition, Org } from "../../schema/index.ts";
 
@@ -188,4 +191,32 @@ export async function asToken(cluster: DevCluster, token: string, args: string[]
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Waits until every Org's counts match its tasks. A world is unchanged only once the operator has
+ * nothing left to write, and an Org's counts follow its tasks a moment late (ORG_COUNTS_DELAY_MS):
+ * a restart within that moment finds them to write.
+ */
+export async function waitForOrgCounts(cluster: DevCluster, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    "every Org's counts to match its tasks",
+    async () => {
+      const orgs = await getJson<{ items: Org[] }>(cluster, ["orgs"]);
+      const all = (await getJson<{ items: AgentTask[] }>(cluster, ["agenttasks", "-A"]))?.items ?? [];
+      const current = orgs?.items.every((o) =>
+        isDeepStrictEqual(
+          o.status?.tasks,
+          countTasks(
+            tasksInOrg(
+              all.filter((t) => t.spec.org === o.metadata.name),
+              o,
+            ),
+          ),
+        ),
+      );
+      return current ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
 }
