@@ -504,7 +504,7 @@ interface PodTemplate {
   spec: Record<string, unknown>;
 }
 
-/** Every object a task needs in its Org's namespace, in the order they are applied. */
+/** Every object a task needs in its Org's namespace; the agent's Deployment or Pod among them, never both. */
 export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): KubeObject[] {
   const name = task.metadata.name as string;
   const orgName = org.metadata.name as string;
