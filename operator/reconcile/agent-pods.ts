@@ -5,13 +5,13 @@ import type { AgentTask, AgentWorkload } from "../../schema/index.ts";
 import type { OrgCluster } from "../clusters.ts";
 import type { KubeObject } from "../render/object.ts";
 import type { AgentPodPlan } from "./agent-pod-plan.ts";
-import { isChildOf } from "./children.ts";
+import { isChildOf, objectRef } from "./children.ts";
 
 /**
  * Deletes what the workload no longer wants, before anything is applied (so that a Deployment's
- * ReplicaSet never finds a bare pod of the task to adopt): the pods the plan lets go, and, for a
- * bare Pod, the Deployment an earlier workload left. Each only if it is the task's own
- * (isChildOf), conditioned on the uid it checked.
+ * ReplicaSet never finds a bare pod of the task to adopt): the pods the plan lets go (planned from
+ * the task's own pods only), and, for a bare Pod, the Deployment an earlier workload left if it is
+ * the task's own (isChildOf); each conditioned on the uid it checked.
  */
 export async function removeStaleWorkload(
   cluster: OrgCluster,
@@ -21,7 +21,6 @@ export async function removeStaleWorkload(
   signal: AbortSignal,
 ): Promise<void> {
   for (const { pod, force } of plan.delete) {
-    if (!isChildOf(pod as KubernetesObject, task)) continue;
     await deleteIfExists(cluster.client, objectRef("v1", "Pod", cluster.namespace, pod.metadata?.name), {
       uid: pod.metadata?.uid as string,
       ...(force ? { gracePeriodSeconds: 0 } : {}),
@@ -56,9 +55,3 @@ export async function createAgentPod(
     );
   }
 }
-
-const objectRef = (apiVersion: string, kind: string, namespace: string, name: string | undefined) => ({
-  apiVersion,
-  kind,
-  metadata: { name: name as string, namespace },
-});

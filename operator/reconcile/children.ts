@@ -88,7 +88,7 @@ export async function deleteTaskChildren(
   const names = taskChildNames(task.metadata.name as string);
   let deleted = await deleteBarePods(target, task, signal);
   for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
-    const ref = { apiVersion, kind, metadata: { name: names[taskChild], namespace: target.namespace } };
+    const ref = objectRef(apiVersion, kind, target.namespace, names[taskChild]);
     const live = await getIfExists<KubernetesObject>(target.client, ref, { signal });
     if (!live || !isChildOf(live, task)) continue;
     if (await deleteIfExists(target.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
@@ -108,12 +108,15 @@ async function deleteBarePods(target: ClusterTarget, task: AgentTask, signal?: A
   let deleted = 0;
   for (const pod of list.items) {
     if (!isChildOf(pod, task) || ownedByReplicaSet(pod)) continue;
-    const ref = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: pod.metadata?.name as string, namespace: target.namespace },
-    };
+    const ref = objectRef("v1", "Pod", target.namespace, pod.metadata?.name);
     if (await deleteIfExists(target.client, ref, { uid: pod.metadata?.uid as string, signal })) deleted++;
   }
   return deleted;
 }
+
+/** What a get or delete names an object by. */
+export const objectRef = (apiVersion: string, kind: string, namespace: string, name: string | undefined) => ({
+  apiVersion,
+  kind,
+  metadata: { name: name as string, namespace },
+});

@@ -167,14 +167,15 @@ export class TaskReconciler {
     cluster: OrgCluster,
     { log, signal }: ReconcileContext,
   ): Promise<ReconcileResult> {
-    const observed = this.observe(task, cluster);
+    const pods = this.podsOf(task, cluster);
+    const observed = this.observe(task, cluster, pods);
     const admit = () => this.d.quota.admit(task, org);
     const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
     if (decision.deleteTask) return this.expire(task, log, signal);
     let podRequeueMs: number | undefined;
     if (decision.children !== "none") {
       const objects = this.render(task, org, cluster, decision, observed);
-      podRequeueMs = await this.apply(task, org, cluster, objects, signal);
+      podRequeueMs = await this.apply(task, org, cluster, objects, pods, signal);
     }
     return this.report(task, org, cluster, decision, observed, signal, podRequeueMs);
   }
@@ -248,11 +249,11 @@ export class TaskReconciler {
   }
 
   /** The task's children as the cluster's informer caches hold them. */
-  private observe(task: AgentTask, cluster: OrgCluster): TaskObservation {
+  private observe(task: AgentTask, cluster: OrgCluster, pods: V1Pod[]): TaskObservation {
     const names = taskChildNames(task.metadata.name as string);
     const { configMaps, secrets } = cluster.children;
     return {
-      pod: currentPod(this.podsOf(task, cluster), task.status?.attempts ?? 0),
+      pod: currentPod(pods, task.status?.attempts ?? 0),
       state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
       editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
@@ -302,11 +303,11 @@ export class TaskReconciler {
     org: Org,
     cluster: OrgCluster,
     objects: KubeObject[],
+    pods: V1Pod[],
     signal: AbortSignal,
   ): Promise<number | undefined> {
     const workload = org.spec.agent.workload;
     const pod = objects.find((o) => o.kind === "Pod");
-    const pods = this.podsOf(task, cluster);
     const podKey = pod && `${task.metadata.uid}/${cluster.label}/${pod.metadata.name}`;
     const cached = pods.some((p) => p.metadata?.name === pod?.metadata.name);
     const uncached = podKey !== undefined && this.createdPods.awaited(podKey, cached);
