@@ -6,6 +6,7 @@ export * from "./artifact.ts";
 export * from "./duration.ts";
 export * from "./issues.ts";
 export * from "./meta.ts";
+export * from "./network.ts";
 export * from "./org.ts";
 export * from "./org-secret-ref.ts";
 export * from "./phase.ts";

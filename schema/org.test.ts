@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatIssues } from "./issues.ts";
+import { PRIVATE_CIDRS } from "./network.ts";
 import { type OrgInput, OrgSchema, OrgSpecSchema, orgNamespace } from "./org.ts";
 
 const minimal: OrgInput = {
@@ -20,6 +21,7 @@ describe("OrgSchema", () => {
       agent: { image: "ghcr.io/acme/agent:1.0", env: [], allowImageOverride: false, workload: "Deployment" },
       editor: { enabled: true },
       mesh: { provider: "none", mode: "annotation", hostnamePattern: "{org}-{task}", tags: [] },
+      network: { egress: { mode: "Restricted", allow: [], privateCIDRs: [...PRIVATE_CIDRS] } },
       limits: { maxConcurrentTasks: 5 },
     });
   });

@@ -19,6 +19,7 @@ import {
   tailscaleTag,
 } from "./formats.ts";
 import { ConditionsSchema, objectMeta } from "./meta.ts";
+import { NetworkSchema } from "./network.ts";
 import { orgSecretRef } from "./org-secret-ref.ts";
 import { TaskCountsSchema } from "./phase.ts";
 import { ForgeSchema, PullRequestsSchema } from "./pull-request.ts";
@@ -199,6 +200,7 @@ export const OrgSpecSchema = withTransitionRules(
           .describe("Git access of the agents, and the pull requests they open."),
         editor: defaultedObject(EditorSchema),
         mesh: defaultedObject(MeshSchema),
+        network: defaultedObject(NetworkSchema),
         limits: defaultedObject(LimitsSchema),
       },
       { error: presence("an object") },

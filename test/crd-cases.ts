@@ -216,6 +216,45 @@ export const rejectedCases: RejectedCase[] = [
     zodMessage: 'expected one of "tailscale"|"none"',
   },
   {
+    name: "egress allow range that is not a CIDR",
+    manifest: org({ network: { egress: { allow: [{ cidr: "git.example.com" }] } } }),
+    field: "spec.network.egress.allow[0].cidr",
+    message: "must be a CIDR range",
+  },
+  {
+    name: "egress allow range in hex IPv4",
+    manifest: org({ network: { egress: { allow: [{ cidr: "0x0a.0.0.1/32" }] } } }),
+    field: "spec.network.egress.allow[0].cidr",
+    message: "must be a CIDR range",
+  },
+  {
+    name: "egress allowing a cloud metadata address",
+    manifest: org({
+      network: { egress: { allow: [{ cidr: "169.254.169.254/32", ports: [{ port: 80 }] }] } },
+    }),
+    field: "spec.network.egress.allow[0].cidr",
+    message: "must not be a cloud metadata address",
+  },
+  {
+    name: "egress allowing the IPv6 metadata address",
+    manifest: org({ network: { egress: { allow: [{ cidr: "fd00:ec2::254/128" }] } } }),
+    field: "spec.network.egress.allow[0].cidr",
+    message: "must not be a cloud metadata address",
+  },
+  {
+    name: "egress allow list in mode Open",
+    manifest: org({ network: { egress: { mode: "Open", allow: [{ cidr: "203.0.113.0/24" }] } } }),
+    field: "spec.network.egress.allow",
+    message: "allow applies to mode Restricted",
+  },
+  {
+    name: "egress port out of range",
+    manifest: org({ network: { egress: { allow: [{ cidr: "203.0.113.0/24", ports: [{ port: 70000 }] }] } } }),
+    field: "spec.network.egress.allow[0].ports[0].port",
+    message: "should be less than or equal to 65535",
+    zodMessage: "must be at most 65535",
+  },
+  {
     name: "Tailscale settings without provider tailscale",
     manifest: org({ mesh: { tags: ["tag:agents"] } }),
     field: "spec.mesh.provider",
@@ -502,6 +541,27 @@ export const acceptedCases: AcceptedCase[] = [
       "globex",
     ),
   },
+  {
+    name: "Org whose agents reach the internet but not the cluster, and a forge inside it",
+    manifest: org({
+      network: {
+        egress: {
+          allow: [
+            { cidr: "0.0.0.0/0", ports: [{ port: 443 }, { port: 22 }], description: "the internet" },
+            { cidr: "2001:db8::/32" },
+            { cidr: "10.20.30.40/32", ports: [{ port: 3000, protocol: "TCP" }], description: "forge" },
+            {
+              cidr: "169.254.20.10/32",
+              ports: [{ port: 53, protocol: "UDP" }],
+              description: "node-local DNS",
+            },
+          ],
+          privateCIDRs: ["10.0.0.0/8", "fd00::/8"],
+        },
+      },
+    }),
+  },
+  { name: "Org with open egress", manifest: org({ network: { egress: { mode: "Open" } } }) },
   {
     name: "Org in mesh mode sidecar on a Headscale",
     manifest: org(

@@ -26,6 +26,7 @@ import {
   type OrgStatus,
   orgNamespace,
 } from "../../schema/index.ts";
+import { apiServerEndpoints } from "../api-server-endpoints.ts";
 import {
   type ClusterRegistry,
   ClusterUnreachable,
@@ -280,7 +281,12 @@ export class OrgReconciler {
 
   /** The Org's namespace and what lives in it, in its cluster. */
   private async applyNamespace(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
-    const objects: KubeObject[] = renderOrg(org);
+    // Open egress allows the API server's ports to any address: its endpoints need not be known.
+    const apiServer =
+      org.spec.network.egress.mode === "Restricted"
+        ? await apiServerEndpoints(cluster.client, signal)
+        : { addresses: [], ports: [] };
+    const objects: KubeObject[] = renderOrg(org, apiServer);
     objects.push(...(await this.secretCopies(org, cluster, signal)));
     for (const obj of objects) await this.ensure(cluster.client, obj, signal);
     // The Org's AgentTasks live in the management cluster, in a namespace of the same name.

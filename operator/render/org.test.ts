@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { org } from "../../schema/fixtures.test-support.ts";
+import { egressAllows } from "./network-policy.test-support.ts";
 import { isSecretCopy, type OrgSecret, orgSecrets, renderOrg, renderSecretCopy } from "./org.ts";
 import type { Rendered } from "./rendered.test-support.ts";
 
+const NO_API_SERVER = { addresses: [], ports: [] };
+
 describe("renderOrg", () => {
-  const [namespace, policy] = renderOrg(org()) as Rendered[];
+  const [namespace, policy] = renderOrg(org(), NO_API_SERVER) as Rendered[];
 
   it("enforces PodSecurity restricted on the Org's namespace", () => {
     expect(namespace?.metadata.name).toBe("org-acme");
@@ -16,24 +19,24 @@ describe("renderOrg", () => {
   });
 
   it("uses spec.namespace when set", () => {
-    expect(renderOrg(org({ namespace: "team-a" }))[0]?.metadata.name).toBe("team-a");
+    expect(renderOrg(org({ namespace: "team-a" }), NO_API_SERVER)[0]?.metadata.name).toBe("team-a");
   });
 
-  it("admits only the editor port and lets agents reach DNS, git and the API server", () => {
+  it("admits only the editor port and, by default, lets agents reach only DNS and the API server", () => {
     expect(policy?.spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(policy?.spec.ingress).toEqual([{ ports: [{ protocol: "TCP", port: 8443 }] }]);
-    const egress = policy?.spec.egress[0].ports.map(
-      (p: { protocol: string; port: number }) => `${p.protocol}/${p.port}`,
-    );
-    expect(egress).toEqual(["UDP/53", "TCP/53", "TCP/443", "TCP/22", "TCP/9418", "TCP/6443"]);
+    const [, restricted] = renderOrg(org(), { addresses: ["10.0.0.1"], ports: [6443] }) as Rendered[];
+    expect(egressAllows(restricted?.spec.egress, "10.0.0.1", 6443)).toBe(true);
+    expect(egressAllows(restricted?.spec.egress, "203.0.113.10", 443)).toBe(false);
     expect(policy?.spec.podSelector.matchLabels).toEqual({
       "app.kubernetes.io/component": "agent",
       "app.kubernetes.io/managed-by": "agentyard",
     });
   });
 
-  it("lets sidecars reach STUN, their WireGuard port and the login server's port", () => {
+  it("in mode Open, lets sidecars reach STUN, their WireGuard port and the login server's port", () => {
     const mesh = (loginServer?: string) => ({
+      network: { egress: { mode: "Open" } },
       mesh: {
         provider: "tailscale",
         mode: "sidecar",
@@ -43,7 +46,7 @@ describe("renderOrg", () => {
       },
     });
     const ports = (o: ReturnType<typeof org>) =>
-      (renderOrg(o)[1] as Rendered).spec.egress[0].ports.map(
+      (renderOrg(o, NO_API_SERVER)[1] as Rendered).spec.egress[0].ports.map(
         (p: { protocol: string; port: number }) => `${p.protocol}/${p.port}`,
       );
     expect(ports(org(mesh("http://headscale.example.com:8080")))).toEqual([

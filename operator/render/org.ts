@@ -10,20 +10,11 @@ import {
 } from "../../schema/contract/index.ts";
 import type { Org, OrgSecretRef } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
+import { type ApiServerEndpoints, OPEN_EGRESS_PORTS, renderEgress } from "./egress.ts";
 import { EDITOR_PORT } from "./images.ts";
 import type { KubeObject } from "./object.ts";
 
 const PSA = "pod-security.kubernetes.io";
-
-/** Ports agents reach out on: DNS, git over HTTPS, SSH and git://, and the API server for their state. */
-const EGRESS_PORTS: { protocol: string; port: number }[] = [
-  { protocol: "UDP", port: 53 },
-  { protocol: "TCP", port: 53 },
-  { protocol: "TCP", port: 443 },
-  { protocol: "TCP", port: 22 },
-  { protocol: "TCP", port: 9418 },
-  { protocol: "TCP", port: 6443 },
-];
 
 /**
  * What a tailscale sidecar reaches out on besides 443 (control server and DERP relays): STUN, its
@@ -39,14 +30,17 @@ export function tailnetEgressPorts(org: Org): { protocol: string; port: number }
   ];
   const login = mesh.loginServer ? new URL(mesh.loginServer) : undefined;
   const loginPort = login ? Number(login.port || (login.protocol === "https:" ? 443 : 80)) : 443;
-  if (!EGRESS_PORTS.some((p) => p.protocol === "TCP" && p.port === loginPort)) {
+  if (!OPEN_EGRESS_PORTS.some((p) => p.protocol === "TCP" && p.port === loginPort)) {
     ports.push({ protocol: "TCP", port: loginPort });
   }
   return ports;
 }
 
-/** The Org's namespace (PodSecurity restricted, enforced) and the policy that fences its agents in. */
-export function renderOrg(org: Org): KubeObject[] {
+/**
+ * The Org's namespace (PodSecurity restricted, enforced) and the policy that fences its agents in;
+ * `apiServer` is where the Org's cluster serves its API to pods.
+ */
+export function renderOrg(org: Org, apiServer: ApiServerEndpoints): KubeObject[] {
   const name = org.metadata.name as string;
   const namespace = orgNamespace(org);
   const labels = orgLabels(name);
@@ -75,7 +69,7 @@ export function renderOrg(org: Org): KubeObject[] {
         },
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ ports: [{ protocol: "TCP", port: EDITOR_PORT }] }],
-        egress: [{ ports: [...EGRESS_PORTS, ...tailnetEgressPorts(org)] }],
+        egress: renderEgress(org, apiServer, tailnetEgressPorts(org)),
       },
     },
   ];

@@ -34,6 +34,7 @@ describe("the operator's RBAC rules", () => {
         ...crud("rbac.authorization.k8s.io", "roles"),
         ...crud("rbac.authorization.k8s.io", "rolebindings"),
         "node.k8s.io/runtimeclasses:get",
+        "discovery.k8s.io/endpointslices:list",
         "events.k8s.io/events:create",
         "events.k8s.io/events:patch",
       ].sort(),

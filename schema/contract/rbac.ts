@@ -53,6 +53,14 @@ const RUNTIME_CLASSES: Grant = {
   why: "get: the RuntimeClass an Org's agents run with exists",
 };
 
+/** An Org's Restricted egress policy allows its agents their cluster's API server, by address. */
+const API_SERVER_ENDPOINTS: Grant = {
+  group: "discovery.k8s.io",
+  resource: "endpointslices",
+  verbs: ["list"],
+  why: "list: the endpoints of the kubernetes Service, which an Org's Restricted egress policy allows",
+};
+
 const EVENTS: Grant = {
   group: "events.k8s.io",
   resource: "events",
@@ -120,7 +128,13 @@ function toRules(grants: Grant[]): PolicyRule[] {
 
 /** The operator's ClusterRole: cluster-wide, since an Org may name any namespace and its kubeconfig Secret may live in any. */
 export function operatorRules(): PolicyRule[] {
-  return toRules([...OWN, ...CHILD_KINDS.flatMap(childGrants), RUNTIME_CLASSES, EVENTS]);
+  return toRules([
+    ...OWN,
+    ...CHILD_KINDS.flatMap(childGrants),
+    RUNTIME_CLASSES,
+    API_SERVER_ENDPOINTS,
+    EVENTS,
+  ]);
 }
 
 /** The operator's Role in its own namespace: the Lease its replicas elect a leader with. */

@@ -69,6 +69,10 @@
 - apiGroups: ["node.k8s.io"]
   resources: ["runtimeclasses"]
   verbs: ["get"]
+# list: the endpoints of the kubernetes Service, which an Org's Restricted egress policy allows
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["list"]
 # Events on Orgs and tasks
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
