@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { buildOnce, formatElapsed, type Log, runGo as run, step } from "./go-build.ts";
+import { ensureLocalPathProvisioner, type LocalPathBinaries } from "./local-path-build.ts";
 import { cacheRoot, goModulesDir } from "./paths.ts";
 import { ETCD_VERSION, KUBERNETES_VERSION, KWOK_VERSION } from "./versions.ts";
 
@@ -15,6 +16,8 @@ export interface Binaries {
   kwok: string;
   /** kwok Stage manifests (node and pod lifecycles) copied from the kwok module. */
   kwokStages: string[];
+  /** The storage provisioner, built and cached apart (devcluster/local-path-build.ts). */
+  localPath: LocalPathBinaries;
 }
 
 const KWOK_STAGES = [
@@ -54,7 +57,7 @@ async function cacheKey(): Promise<string> {
   return `${KUBERNETES_VERSION}-etcd${ETCD_VERSION}-kwok${KWOK_VERSION}-${hash.digest("hex").slice(0, 12)}`;
 }
 
-function binariesIn(dir: string): Binaries {
+function binariesIn(dir: string, localPath: LocalPathBinaries): Binaries {
   return {
     dir,
     kubeApiserver: join(dir, "kube-apiserver"),
@@ -64,6 +67,7 @@ function binariesIn(dir: string): Binaries {
     etcd: join(dir, "etcd"),
     kwok: join(dir, "kwok"),
     kwokStages: KWOK_STAGES.map((s) => join(dir, "stages", s.split("/").pop() as string)),
+    localPath,
   };
 }
 
@@ -135,8 +139,9 @@ async function buildAll(target: string, log: Log): Promise<void> {
 }
 
 /**
- * Returns the control-plane binaries, building them on first use. Concurrent callers (test workers,
- * a second terminal) wait on one lock so that only one build runs.
+ * Returns the control-plane binaries and the storage provisioner, building them on first use.
+ * Concurrent callers (test workers, a second terminal) wait on one lock per build so that only one
+ * of each runs.
  */
 export async function ensureBinaries(log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<Binaries> {
   const target = await buildOnce({
@@ -147,5 +152,5 @@ export async function ensureBinaries(log: Log = (l) => process.stderr.write(`${l
     prefix: "[devcluster]",
     build: (dir) => buildAll(dir, log),
   });
-  return binariesIn(target);
+  return binariesIn(target, await ensureLocalPathProvisioner(log));
 }

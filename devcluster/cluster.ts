@@ -10,6 +10,14 @@ import { type Binaries, ensureBinaries } from "./build.ts";
 import { Component } from "./component.ts";
 import { httpsGet, waitFor } from "./http.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
+import {
+  LOCAL_PATH_GROUPS,
+  LOCAL_PATH_USER,
+  localPathArgs,
+  localPathConfig,
+  localPathEnv,
+  localPathObjects,
+} from "./local-path.ts";
 import { freePort } from "./ports.ts";
 
 /** Users with static bearer tokens. The test users have no rights until a test grants them some. */
@@ -17,7 +25,22 @@ export const TEST_USERS = ["alice", "bob", "carol"] as const;
 export type TestUser = (typeof TEST_USERS)[number];
 export type ClusterUser = "admin" | TestUser;
 
-export type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kwok";
+export type ComponentName =
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kwok"
+  | "local-path-provisioner";
+
+/** Identities of the components, each with a static token and a kubeconfig of its own. */
+type ComponentUser = "kube-controller-manager" | "kube-scheduler" | "kwok" | "local-path-provisioner";
+const COMPONENT_USERS: ComponentUser[] = [
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+  "local-path-provisioner",
+];
 
 export interface ClusterOptions {
   /** Shown in logs, kubeconfig context names and kwok node names. */
@@ -58,6 +81,11 @@ export interface ClusterInfo {
   ca: string;
   kubeconfig: string;
   auditLog: string;
+  /**
+   * Where the storage provisioner makes volumes: the only host folder a node agent lets pods mount
+   * (hostPath volumes, and the PersistentVolumes of claims).
+   */
+  storageDir: string;
   tokens: Record<ClusterUser, string>;
   kubeconfigs: Record<ClusterUser, string>;
   kubectlPath: string;
@@ -118,7 +146,7 @@ export class DevCluster {
   private readonly options: ClusterOptions;
   private readonly components = new Map<ComponentName, Component>();
   private ports!: Ports;
-  private tokens!: Record<ClusterUser | "kube-controller-manager" | "kube-scheduler" | "kwok", string>;
+  private tokens!: Record<ClusterUser | ComponentUser, string>;
   private caPem = "";
   private stopped = false;
 
@@ -166,6 +194,14 @@ export class DevCluster {
     return join(this.dir, "audit.log");
   }
 
+  get storageDir(): string {
+    return join(this.dir, "local-path", "volumes");
+  }
+
+  private get storageConfig(): string {
+    return join(this.dir, "local-path", "config.json");
+  }
+
   kubeconfigPath(user: ClusterUser = "admin"): string {
     return join(this.dir, user === "admin" ? "kubeconfig" : `kubeconfig-${user}`);
   }
@@ -184,6 +220,7 @@ export class DevCluster {
       ca: this.caPem,
       kubeconfig: this.kubeconfigPath(),
       auditLog: this.auditLog,
+      storageDir: this.storageDir,
       tokens: Object.fromEntries(users.map((u) => [u, this.tokens[u]])) as Record<ClusterUser, string>,
       kubeconfigs: Object.fromEntries(users.map((u) => [u, this.kubeconfigPath(u)])) as Record<
         ClusterUser,
@@ -247,6 +284,7 @@ export class DevCluster {
     if (this.stopped) return;
     this.stopped = true;
     const order: ComponentName[] = [
+      "local-path-provisioner",
       "kwok",
       "kube-scheduler",
       "kube-controller-manager",
@@ -303,7 +341,7 @@ export class DevCluster {
     await this.writeKubeconfigs();
     for (const name of ["kube-controller-manager", "kube-scheduler", "kwok"] as const)
       this.mustGet(name).start();
-    await this.createNodes();
+    await Promise.all([this.createNodes(), this.startStorage()]);
     this.log(
       `[devcluster] ${this.name}: API server ready on 127.0.0.1 port ${this.ports.apiserver} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
@@ -316,20 +354,19 @@ export class DevCluster {
       await writeFileAtomic(saKey, privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
     }
     const tokensJson = join(this.dir, "tokens.json");
-    if (existsSync(tokensJson)) {
-      this.tokens = JSON.parse(await readFile(tokensJson, "utf8"));
-    } else {
-      this.tokens = {
-        admin: token(),
-        alice: token(),
-        bob: token(),
-        carol: token(),
-        "kube-controller-manager": token(),
-        "kube-scheduler": token(),
-        kwok: token(),
-      };
-      await writeFileAtomic(tokensJson, JSON.stringify(this.tokens, null, 2), { mode: 0o600 });
+    const saved: Partial<Record<ClusterUser | ComponentUser, string>> = existsSync(tokensJson)
+      ? JSON.parse(await readFile(tokensJson, "utf8"))
+      : {};
+    // A folder kept from an earlier version lacks the identities added since.
+    const users = ["admin", ...TEST_USERS, ...COMPONENT_USERS] as const;
+    const tokens = Object.fromEntries(users.map((u) => [u, saved[u] ?? token()])) as Record<
+      ClusterUser | ComponentUser,
+      string
+    >;
+    if (users.some((u) => saved[u] === undefined)) {
+      await writeFileAtomic(tokensJson, JSON.stringify(tokens, null, 2), { mode: 0o600 });
     }
+    this.tokens = tokens;
     const t = this.tokens;
     // token,user,uid,"groups": the API server's static token file.
     const rows = [
@@ -337,6 +374,7 @@ export class DevCluster {
       `${t["kube-controller-manager"]},system:kube-controller-manager,system:kube-controller-manager,""`,
       `${t["kube-scheduler"]},system:kube-scheduler,system:kube-scheduler,""`,
       `${t.kwok},kwok,kwok,"system:masters"`,
+      `${t["local-path-provisioner"]},${LOCAL_PATH_USER},${LOCAL_PATH_USER},"${LOCAL_PATH_GROUPS.join(",")}"`,
       ...TEST_USERS.map((u) => `${t[u]},${u},${u},"agentyard:testers"`),
     ];
     await writeFile(join(this.dir, "tokens.csv"), `${rows.join("\n")}\n`, { mode: 0o600 });
@@ -348,10 +386,10 @@ export class DevCluster {
     const logs = join(d, "logs");
     const saKey = join(d, "pki", "sa.key");
     const componentKubeconfig = (user: string) => join(d, `kubeconfig-${user}`);
-    const define = (name: ComponentName, command: string, args: string[]) => {
+    const define = (name: ComponentName, command: string, args: string[], env?: NodeJS.ProcessEnv) => {
       const existing = this.components.get(name);
       if (existing) existing.setArgs(args);
-      else this.components.set(name, new Component(name, command, args, join(logs, `${name}.log`)));
+      else this.components.set(name, new Component(name, command, args, join(logs, `${name}.log`), env));
     };
     define("etcd", this.binaries.etcd, [
       `--name=${this.name}`,
@@ -427,6 +465,15 @@ export class DevCluster {
       "--node-ip=127.0.0.1",
       ...this.binaries.kwokStages.map((s) => `--config=${s}`),
     ]);
+    define(
+      "local-path-provisioner",
+      this.binaries.localPath.provisioner,
+      localPathArgs({
+        kubeconfig: componentKubeconfig("local-path-provisioner"),
+        configFile: this.storageConfig,
+      }),
+      localPathEnv(),
+    );
   }
 
   private async waitEtcd(): Promise<void> {
@@ -467,9 +514,22 @@ export class DevCluster {
       );
     await write(this.kubeconfigPath("admin"), "admin", this.tokens.admin);
     for (const u of TEST_USERS) await write(this.kubeconfigPath(u), u, this.tokens[u]);
-    for (const u of ["kube-controller-manager", "kube-scheduler", "kwok"] as const) {
-      await write(join(this.dir, `kubeconfig-${u}`), u, this.tokens[u]);
-    }
+    for (const u of COMPONENT_USERS) await write(join(this.dir, `kubeconfig-${u}`), u, this.tokens[u]);
+  }
+
+  /**
+   * The provisioner's objects from its release manifest and its config, then the provisioner: it
+   * reads the helper pod's template from its ConfigMap when it starts.
+   */
+  private async startStorage(): Promise<void> {
+    await mkdir(this.storageDir, { recursive: true });
+    await writeFile(this.storageConfig, JSON.stringify(localPathConfig(this.storageDir)));
+    const objects = localPathObjects(await readFile(this.binaries.localPath.manifest, "utf8"));
+    const result = await this.kubectl(["apply", "-f", "-"], {
+      input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+    });
+    if (result.code !== 0) throw new Error(`installing the local-path provisioner failed: ${result.stderr}`);
+    this.mustGet("local-path-provisioner").start();
   }
 
   private async createNodes(): Promise<void> {

@@ -11,16 +11,24 @@ export class Component {
   readonly name: string;
   readonly logFile: string;
   private readonly command: string;
+  private readonly env: NodeJS.ProcessEnv;
   private args: string[];
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
 
-  constructor(name: string, command: string, args: string[], logFile: string) {
+  constructor(
+    name: string,
+    command: string,
+    args: string[],
+    logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.name = name;
     this.command = command;
     this.args = args;
     this.logFile = logFile;
+    this.env = env;
   }
 
   get pid(): number | undefined {
@@ -35,11 +43,11 @@ export class Component {
     this.args = args;
   }
 
-  start(env: NodeJS.ProcessEnv = process.env): void {
+  start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.log = createWriteStream(this.logFile, { flags: "a" });
     const child = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", this.command, ...this.args], {
-      env,
+      env: this.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.pipe(this.log, { end: false });

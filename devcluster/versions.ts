@@ -6,6 +6,8 @@
 export const KUBERNETES_VERSION = "v1.36.3";
 export const ETCD_VERSION = "v3.6.16";
 export const KWOK_VERSION = "v0.8.0";
+/** The devcluster's storage provisioner (devcluster/go/local-path-provisioner). */
+export const LOCAL_PATH_PROVISIONER_VERSION = "v0.0.30";
 /** The forge the pull request tests and `npm start -- --forge` run (devcluster/go/gitea). */
 export const GITEA_VERSION = "v1.26.0";
 

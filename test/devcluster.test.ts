@@ -144,7 +144,14 @@ describe("clusters of their own", () => {
 
   it("leaves no process behind when stopped", async () => {
     const pids = (
-      ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const
+      [
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kwok",
+        "local-path-provisioner",
+      ] as const
     ).map((c) => b.pid(c) as number);
     expect(pids.every(alive)).toBe(true);
     await b.stop();
@@ -170,7 +177,7 @@ describe("a test process that is killed", () => {
       },
       { timeoutMs: 120_000 },
     );
-    expect(pids.length).toBe(5);
+    expect(pids.length).toBe(6);
     child.kill("SIGKILL");
     await waitFor("every control-plane process to exit", async () => (pids.some(alive) ? undefined : true), {
       timeoutMs: 15_000,

@@ -24,7 +24,7 @@ import type { Pod, PodStatus } from "./types.ts";
 
 export { LOCAL_LABEL, LOCAL_NODE, LOCAL_TAINT } from "./node.ts";
 export type { LocalProgram, PreparedProgram, ProgramTable } from "./programs.ts";
-export { agentRuntime, codeServer, defaultPrograms } from "./programs.ts";
+export { agentRuntime, codeServer, defaultPrograms, localShell } from "./programs.ts";
 
 export interface NodeAgentOptions {
   /** A kubeconfig with the rights of a kubelet and more: the devcluster's admin one (dev only). */
@@ -32,8 +32,13 @@ export interface NodeAgentOptions {
   nodeName?: string;
   /** Pods' folders and the node agent's own files; emptyDirs here outlive a restart of the agent. */
   workDir: string;
-  /** Which images run as which local programs (default: the agent runtime and code-server). */
+  /** Which images run as which local programs (default: defaultPrograms()). */
   programs?: ProgramTable;
+  /**
+   * The cluster's storage folder (ClusterInfo.storageDir), the only host folder pods may mount as
+   * hostPath or PersistentVolume; without one, pods with such volumes are rejected.
+   */
+  storageDir?: string;
   log?: Logger;
   /** Delays before a container that exited is started again (default, as the kubelet: 10 s to 5 min). */
   restartBackoff?: BackoffOptions;
@@ -98,6 +103,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     programs,
     prepared,
     workDir,
+    storageDir: options.storageDir,
     server: new URL(cluster.server),
     ca,
     restartBackoff: options.restartBackoff ?? KUBELET_BACKOFF,
@@ -171,6 +177,7 @@ export function startDevNodeAgent(
   return startNodeAgent({
     kubeconfig: info.kubeconfig,
     workDir: join(info.dir, "node-agent"),
+    storageDir: info.storageDir,
     log: options.log ?? createLogger(options.logLevel ?? "info", { name: "node-agent" }),
   });
 }

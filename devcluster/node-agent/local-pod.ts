@@ -5,10 +5,10 @@ import { LOCAL_PORTS_ANNOTATION } from "../../schema/contract/index.ts";
 import { freePort } from "../ports.ts";
 import { ContainerRun } from "./container-run.ts";
 import { containerEnv, launchSpec, type Mount, rewriter, SERVICE_ACCOUNT_PATH } from "./container-spec.ts";
-import { ConfigError } from "./objects.ts";
+import { ConfigError, PodRejection } from "./objects.ts";
 import type { ProgramCache } from "./program-cache.ts";
 import { findProgram, type ProgramTable } from "./programs.ts";
-import { podStatus, timestamp } from "./status.ts";
+import { podStatus, rejectedStatus, timestamp } from "./status.ts";
 import type { Container, Pod, PodStatus } from "./types.ts";
 import { type PodVolumes, prepareVolumes, requestToken } from "./volumes.ts";
 
@@ -19,6 +19,8 @@ export interface PodContext {
   programs: ProgramTable;
   prepared: ProgramCache;
   workDir: string;
+  /** The one host folder pods may mount (hostPath and claims' volumes); none when undefined. */
+  storageDir: string | undefined;
   server: URL;
   /** The cluster's CA, for a ServiceAccount mount that does not project one. */
   ca: string;
@@ -41,6 +43,7 @@ export class LocalPod {
   private volumes: PodVolumes | undefined;
   private ports: Map<number, number> | undefined;
   private retryAt: number | undefined;
+  private rejection: PodRejection | undefined;
   private readonly runs: ContainerRun[];
   private stopping: Promise<void> | undefined;
   private stopped = false;
@@ -70,7 +73,11 @@ export class LocalPod {
   async sync(pod: Pod): Promise<{ status: PodStatus; nextAt: number | undefined }> {
     const now = Date.now();
     this.retryAt = undefined;
-    if (await this.setUp(pod)) {
+    const ready = await this.setUp(pod);
+    if (this.rejection) {
+      return { status: rejectedStatus(this.rejection, this.startTime), nextAt: undefined };
+    }
+    if (ready) {
       await this.refreshTokens(pod, now);
       for (const run of this.runs) {
         run.observe(pod.spec.restartPolicy ?? "Always", pod.metadata.name, this.ctx.restartBackoff);
@@ -116,9 +123,13 @@ export class LocalPod {
     return this.stopped;
   }
 
-  /** Folders, files, tokens and ports, once; false while they cannot be made (the containers say why). */
+  /**
+   * Folders, files, tokens and ports, once; false while they cannot be made (the containers say
+   * why) or for good once the pod is rejected.
+   */
   private async setUp(pod: Pod): Promise<boolean> {
     if (this.volumes) return true;
+    if (this.rejection) return false;
     if (pod.spec.initContainers?.length) {
       for (const run of this.runs) {
         run.wait("CreateContainerConfigError", "init containers cannot run on agentyard-local");
@@ -128,12 +139,21 @@ export class LocalPod {
     try {
       await mkdir(join(this.dir, "logs"), { recursive: true });
       await mkdir(join(this.dir, "home"), { recursive: true });
-      const volumes = await prepareVolumes(this.ctx.client, pod, join(this.dir, "volumes"));
+      const volumes = await prepareVolumes(
+        this.ctx.client,
+        pod,
+        join(this.dir, "volumes"),
+        this.ctx.storageDir,
+      );
       await this.ensureCa(pod, volumes);
       this.ports = await this.publishPorts(pod);
       this.volumes = volumes;
       return true;
     } catch (err) {
+      if (err instanceof PodRejection) {
+        this.rejection = err;
+        return false;
+      }
       if (!(err instanceof ConfigError)) throw err;
       for (const run of this.runs) run.wait("CreateContainerConfigError", err.message);
       this.retryAt = Date.now() + CONFIG_RETRY_MS;

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { expand, launchSpec, rewriter } from "./container-spec.ts";
 import { tail } from "./logs.ts";
 import { MARKER_ENV } from "./processes.ts";
-import { findProgram, type LocalProgram } from "./programs.ts";
-import { podPhase, podStatus, statusCurrent, statusPatch, timestamp } from "./status.ts";
+import { defaultPrograms, findProgram, type LocalProgram, localShell } from "./programs.ts";
+import { podPhase, podStatus, rejectedStatus, statusCurrent, statusPatch, timestamp } from "./status.ts";
 import type { ContainerStatus, Pod } from "./types.ts";
 
 const mounts = [
@@ -98,6 +98,31 @@ describe("launchSpec", () => {
     expect(spec.argv).toEqual(["ls", "-l", "/work/pods/u/volumes/state/x", "a /state"]);
     expect(spec.cwd).toBe("/work/pods/u/volumes/state");
   });
+
+  it("runs the storage provisioner's helper pod on this machine's shell, in the storage folder itself", () => {
+    // As local-path-provisioner v0.0.30 writes it: the storage folder mounted at its own path, with
+    // the trailing slash of filepath.Split, and the script from its ConfigMap at /script.
+    const volume = "/cluster/local-path/volumes/pvc-1_ns_data";
+    const spec = launchSpec(
+      {
+        name: "helper-pod",
+        image: "busybox",
+        command: ["/bin/sh", "/script/setup"],
+        args: ["-p", volume, "-s", "1048576", "-m", "Filesystem", "-a", "create"],
+      },
+      {
+        ...base,
+        program: { entrypoint: ["/bin/sh"] },
+        mounts: [
+          { mountPath: "/script", dir: "/work/pods/u/volumes/script" },
+          { mountPath: "/cluster/local-path/volumes/", dir: "/cluster/local-path/volumes" },
+        ],
+        vars: { VOL_DIR: volume, VOL_MODE: "Filesystem" },
+      },
+    );
+    expect(spec.argv.slice(0, 4)).toEqual(["/bin/sh", "/work/pods/u/volumes/script/setup", "-p", volume]);
+    expect(spec.env.VOL_DIR).toBe(volume);
+  });
 });
 
 describe("findProgram", () => {
@@ -110,6 +135,12 @@ describe("findProgram", () => {
     expect(findProgram(table, "docker.io/agentyard/agent:0.1.0")).toBe(agent);
     expect(findProgram(table, "agentyard/agent-special:2")).toBe(special);
     expect(findProgram(table, "nginx:1.27")).toBeUndefined();
+  });
+
+  it("runs the storage helper's busybox as the local shell", async () => {
+    expect(findProgram(defaultPrograms(), "busybox")).toBe(localShell);
+    expect(findProgram(defaultPrograms(), "docker.io/library/busybox:1.37")).toBe(localShell);
+    expect(await localShell.prepare({ dir: "/unused", log: () => {} })).toEqual({ entrypoint: ["/bin/sh"] });
   });
 });
 
@@ -164,6 +195,20 @@ describe("statusCurrent", () => {
     );
     expect(statusCurrent(stored, later)).toBe(true);
     expect(statusCurrent(stored, podStatus(pod(), [status(exited(1))], t, t))).toBe(false);
+  });
+});
+
+describe("rejectedStatus", () => {
+  it("fails the pod with the reason and message, as the kubelet's admission does", () => {
+    const rejected = rejectedStatus({ reason: "HostPathNotAllowed", message: 'volume "v": no' }, t);
+    expect(rejected).toMatchObject({
+      phase: "Failed",
+      reason: "HostPathNotAllowed",
+      message: 'volume "v": no',
+    });
+    expect(rejected.containerStatuses).toBeUndefined();
+    const stored = { ...rejected, qosClass: "BestEffort" };
+    expect(statusCurrent(stored, rejected)).toBe(true);
   });
 });
 

@@ -5,6 +5,19 @@ import type { Pod } from "./types.ts";
 /** A pod cannot start as specified (a missing object, an unsupported field); the message says which. */
 export class ConfigError extends Error {}
 
+/**
+ * A pod this node will never run (a host folder it may not mount): it fails at once, as a pod the
+ * kubelet's admission rejects, rather than waiting for a spec that cannot change.
+ */
+export class PodRejection extends Error {
+  readonly reason: string;
+
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
 /** The data of a ConfigMap or Secret, decoded; undefined when it is missing and may be. */
 export async function objectData(
   client: ClusterClient,

@@ -58,6 +58,16 @@ export const codeServer: LocalProgram = {
   },
 };
 
+/**
+ * busybox, the image of the storage provisioner's helper pods (`sh /script/setup`, `sh
+ * /script/teardown`): this machine's shell, whose mkdir and rm the scripts find on PATH.
+ */
+export const localShell: LocalProgram = {
+  async prepare() {
+    return { entrypoint: ["/bin/sh"] };
+  },
+};
+
 /** A preset's image variant: the agent runtime with the preset's CLI, installed from npm on first use, on PATH. */
 export function presetRuntime(preset: AgentPresetName): LocalProgram {
   return {
@@ -69,7 +79,10 @@ export function presetRuntime(preset: AgentPresetName): LocalProgram {
   };
 }
 
-/** What `npm start` runs: the images of a task's pod, the presets' variants of the runtime's among them. */
+/**
+ * What `npm start` runs: the images of a task's pod, the presets' variants of the runtime's among
+ * them, and the storage provisioner's helper pods.
+ */
 export function defaultPrograms(): ProgramTable {
   const presets = Object.fromEntries(
     AGENT_PRESET_NAMES.map((p) => [`agentyard/agent-${p}`, presetRuntime(p)]),
@@ -79,5 +92,6 @@ export function defaultPrograms(): ProgramTable {
     ...presets,
     "codercom/code-server": codeServer,
     "tailscale/tailscale": tailscaleBoot,
+    busybox: localShell,
   };
 }

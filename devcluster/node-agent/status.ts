@@ -76,6 +76,18 @@ export function podStatus(pod: Pod, statuses: ContainerStatus[], startTime: stri
   };
 }
 
+/** A pod the node will not run: Failed with the rejection's reason and message, and nothing started. */
+export function rejectedStatus(rejection: { reason: string; message: string }, startTime: string): PodStatus {
+  return {
+    phase: "Failed",
+    reason: rejection.reason,
+    message: rejection.message,
+    hostIP: LOCAL_IP,
+    hostIPs: [{ ip: LOCAL_IP }],
+    startTime,
+  };
+}
+
 /**
  * Whether the API server already has this status: every field we set equal, and our conditions
  * (the scheduler's PodScheduled is not ours to compare).

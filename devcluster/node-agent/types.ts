@@ -41,6 +41,30 @@ export interface Volume {
   configMap?: ObjectSource & { defaultMode?: number };
   secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
   downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
+  hostPath?: HostPathSource;
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+}
+
+export interface HostPathSource {
+  path: string;
+  /** "" (no check), DirectoryOrCreate, Directory, File, ...: what the path must be. */
+  type?: string;
+}
+
+/** The parts of a PersistentVolumeClaim and its PersistentVolume that say which folder it is. */
+export interface PersistentVolumeClaim {
+  metadata: { name: string; namespace: string; uid: string };
+  spec: { volumeName?: string };
+  status?: { phase?: string };
+}
+
+export interface PersistentVolume {
+  metadata: { name: string };
+  spec: {
+    hostPath?: HostPathSource;
+    local?: { path: string };
+    claimRef?: { namespace?: string; name?: string; uid?: string };
+  };
 }
 
 export interface KeySelector {
@@ -141,6 +165,9 @@ export interface PodCondition {
 
 export interface PodStatus {
   phase?: string;
+  /** Why the node rejected the pod (with phase Failed), as the kubelet's admission says it. */
+  reason?: string;
+  message?: string;
   conditions?: PodCondition[];
   containerStatuses?: ContainerStatus[];
   podIP?: string;

@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
 import type { ClusterClient } from "@agentyard/kube-runtime";
+import { hostFolder } from "./host-folders.ts";
 import { ConfigError, fieldValue, objectData } from "./objects.ts";
 import type { DownwardItem, KeyToPath, ObjectSource, Pod, Volume } from "./types.ts";
 
@@ -147,18 +148,30 @@ async function materialize(
     return tokens;
   }
   throw new ConfigError(
-    `volume "${volume.name}": only emptyDir, configMap, secret, downwardAPI and projected volumes work on agentyard-local`,
+    `volume "${volume.name}": only emptyDir, configMap, secret, downwardAPI, projected, hostPath and persistentVolumeClaim volumes work on agentyard-local`,
   );
 }
 
 /**
- * Every volume of the pod as a folder under `root`. emptyDirs keep their contents across node agent
- * restarts (as the kubelet's do); the other volumes are written anew from the API server.
+ * Every volume of the pod as a folder: hostPath and persistentVolumeClaim volumes are folders in
+ * `storageDir` (host-folders.ts), the others folders under `root`. emptyDirs keep their contents
+ * across node agent restarts (as the kubelet's do); the other volumes are written anew from the API
+ * server.
  */
-export async function prepareVolumes(client: ClusterClient, pod: Pod, root: string): Promise<PodVolumes> {
+export async function prepareVolumes(
+  client: ClusterClient,
+  pod: Pod,
+  root: string,
+  storageDir: string | undefined,
+): Promise<PodVolumes> {
   const dirs = new Map<string, string>();
   const tokens: TokenFile[] = [];
   for (const volume of pod.spec.volumes ?? []) {
+    const host = await hostFolder(client, pod, volume, storageDir);
+    if (host) {
+      dirs.set(volume.name, host);
+      continue;
+    }
     const dir = join(root, volume.name);
     tokens.push(...(await materialize(client, pod, volume, dir)));
     dirs.set(volume.name, dir);
