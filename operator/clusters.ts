@@ -11,6 +11,7 @@ import type {
   KubernetesObject,
   V1ConfigMap,
   V1Deployment,
+  V1PersistentVolumeClaim,
   V1Pod,
   V1Role,
   V1RoleBinding,
@@ -41,6 +42,7 @@ interface ChildTypes {
   services: V1Service;
   secrets: V1Secret;
   serviceAccounts: V1ServiceAccount;
+  persistentVolumeClaims: V1PersistentVolumeClaim;
   roles: V1Role;
   roleBindings: V1RoleBinding;
 }

@@ -29,6 +29,7 @@ describe("AgentTaskSchema", () => {
       timeout: "1h",
       retries: 0,
       cancel: false,
+      suspend: false,
     });
   });
 

@@ -89,6 +89,12 @@ export const AgentTaskSpecSchema = z
       })
         .default(false)
         .describe("Set to true to stop the task; it ends as Cancelled."),
+      suspend: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Set to true to stop the task's agent and keep its workspace (a volume with the Org's spec.workspace.storage) and editor password; false resumes it. A started task is Suspended meanwhile, a finished one keeps its phase with the condition Suspended.",
+        ),
     },
     { error: presence("an object") },
   )
@@ -168,6 +174,13 @@ export const AgentTaskStatusSchema = z
         "When an agent of the task was first seen running; with creationTimestamp, how long it waited.",
       ),
     finishedAt: z.iso.datetime().optional().describe("When the task reached a final phase."),
+    suspendedAt: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        "When the task's agent was last suspended; the attempt's timeout does not count the time since.",
+      ),
+    workspace: shortText("Name of the task's workspace PersistentVolumeClaim (Org spec.workspace.storage)."),
     message: z.string().max(32768).optional().describe("One line on the current state, for people."),
     artifacts: z
       .strictObject({

@@ -22,6 +22,7 @@ describe("OrgSchema", () => {
       editor: { enabled: true },
       mesh: { provider: "none", mode: "annotation", hostnamePattern: "{org}-{task}", tags: [] },
       network: { egress: { mode: "Restricted", allow: [], privateCIDRs: [...PRIVATE_CIDRS] } },
+      workspace: {},
       limits: { maxConcurrentTasks: 5 },
     });
   });

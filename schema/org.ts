@@ -23,6 +23,7 @@ import { NetworkSchema } from "./network.ts";
 import { orgSecretRef } from "./org-secret-ref.ts";
 import { TaskCountsSchema } from "./phase.ts";
 import { ForgeSchema, PullRequestsSchema } from "./pull-request.ts";
+import { quantity } from "./quantity.ts";
 
 /** An Org without spec.namespace runs its tasks in org-<name>. */
 export const DEFAULT_NAMESPACE_PREFIX = "org-";
@@ -146,6 +147,28 @@ const MeshSchema = withRules(
   },
 );
 
+const WorkspaceSchema = z
+  .strictObject({
+    storage: z
+      .strictObject({
+        size: quantity().describe("Size of each task's workspace volume, e.g. 10Gi."),
+        storageClassName: dnsSubdomain()
+          .optional()
+          .describe("StorageClass of the volumes; the cluster's default StorageClass when omitted."),
+        reclaimPolicy: z
+          .enum(["Delete", "Retain"])
+          .default("Delete")
+          .describe(
+            "Delete: the volume goes with its task. Retain: it stays when the task is deleted, for a person to recover or remove.",
+          ),
+      })
+      .optional()
+      .describe(
+        "A PersistentVolumeClaim per task for /workspace instead of an emptyDir: the work survives suspend and resume, a retry and a new pod.",
+      ),
+  })
+  .describe("Where each task's /workspace lives.");
+
 const LimitsSchema = z
   .strictObject({
     maxConcurrentTasks: z
@@ -201,6 +224,7 @@ export const OrgSpecSchema = withTransitionRules(
         editor: defaultedObject(EditorSchema),
         mesh: defaultedObject(MeshSchema),
         network: defaultedObject(NetworkSchema),
+        workspace: defaultedObject(WorkspaceSchema),
         limits: defaultedObject(LimitsSchema),
       },
       { error: presence("an object") },

@@ -1,11 +1,15 @@
 import { z } from "zod";
 
-/** The lifecycle of an AgentTask. Succeeded, Failed, Cancelled and TimedOut are final. */
+/**
+ * The lifecycle of an AgentTask. Succeeded, Failed, Cancelled and TimedOut are final; Suspended is a
+ * started task held with no agent (spec.suspend), its workspace kept.
+ */
 export const TaskPhaseSchema = z.enum([
   "Pending",
   "Queued",
   "Starting",
   "Running",
+  "Suspended",
   "Succeeded",
   "Failed",
   "Cancelled",
@@ -28,6 +32,7 @@ export const TaskCountsSchema = z.strictObject({
   queued: count("Queued"),
   starting: count("Starting"),
   running: count("Running"),
+  suspended: count("Suspended"),
   succeeded: count("Succeeded"),
   failed: count("Failed"),
   cancelled: count("Cancelled"),
@@ -40,6 +45,7 @@ export const PHASE_COUNT_KEY: Record<TaskPhase, keyof TaskCounts> = {
   Queued: "queued",
   Starting: "starting",
   Running: "running",
+  Suspended: "suspended",
   Succeeded: "succeeded",
   Failed: "failed",
   Cancelled: "cancelled",

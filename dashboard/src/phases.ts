@@ -11,10 +11,11 @@ const PHASES: Record<TaskPhase, { order: number; tone: Tone; final: boolean }> =
   Queued: { order: 1, tone: "neutral", final: false },
   Starting: { order: 2, tone: "info", final: false },
   Running: { order: 3, tone: "info", final: false },
-  Succeeded: { order: 4, tone: "ok", final: true },
-  Failed: { order: 5, tone: "bad", final: true },
-  Cancelled: { order: 6, tone: "warn", final: true },
-  TimedOut: { order: 7, tone: "bad", final: true },
+  Suspended: { order: 4, tone: "neutral", final: false },
+  Succeeded: { order: 5, tone: "ok", final: true },
+  Failed: { order: 6, tone: "bad", final: true },
+  Cancelled: { order: 7, tone: "warn", final: true },
+  TimedOut: { order: 8, tone: "bad", final: true },
 };
 
 export const PHASE_NAMES = (Object.keys(PHASES) as TaskPhase[]).sort(

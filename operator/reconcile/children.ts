@@ -1,6 +1,7 @@
 import { apply, deleteIfExists, getIfExists, needsApply } from "@agentyard/kube-runtime";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import {
+  ANNOTATION_RECLAIM_POLICY,
   INFORMED_KINDS,
   type InformerField,
   LABEL_ORG,
@@ -90,10 +91,15 @@ export async function deleteTaskChildren(
   for (const { apiVersion, kind, taskChild } of TASK_CHILD_KINDS) {
     const ref = objectRef(apiVersion, kind, target.namespace, names[taskChild]);
     const live = await getIfExists<KubernetesObject>(target.client, ref, { signal });
-    if (!live || !isChildOf(live, task)) continue;
+    if (!live || !isChildOf(live, task) || retained(live)) continue;
     if (await deleteIfExists(target.client, ref, { uid: live.metadata?.uid as string, signal })) deleted++;
   }
   return deleted;
+}
+
+/** A workspace claim the Org retains outlives its task (spec.workspace.storage.reclaimPolicy Retain). */
+function retained(obj: KubernetesObject): boolean {
+  return obj.metadata?.annotations?.[ANNOTATION_RECLAIM_POLICY] === "Retain";
 }
 
 /** The task's agent Pods that no ReplicaSet owns (spec.agent.workload Pod); a Deployment's go with it. */

@@ -575,3 +575,58 @@ describe("mergeEnv", () => {
     ]);
   });
 });
+
+describe("renderTask with spec.workspace.storage", () => {
+  const storage = (more: Record<string, unknown> = {}) =>
+    org({ workspace: { storage: { size: "5Gi", ...more } } });
+
+  it("gives /workspace a claim of the task's own, owned by the task", () => {
+    const objects = renderTask(task(), storage({ storageClassName: "fast" }), opts);
+    const claim = find(objects, "PersistentVolumeClaim");
+    expect(claim.metadata).toMatchObject({
+      name: "fix-bug-workspace",
+      annotations: { "agentyard.dev/reclaim-policy": "Delete" },
+      labels: { "app.kubernetes.io/component": "workspace", "agentyard.dev/task": "fix-bug" },
+    });
+    expect(claim.metadata.ownerReferences).toHaveLength(1);
+    expect(claim.spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "5Gi" } },
+      storageClassName: "fast",
+    });
+    const volumes = find(objects, "Deployment").spec.template.spec.volumes;
+    expect(volumes.find((v: { name: string }) => v.name === "workspace")).toEqual({
+      name: "workspace",
+      persistentVolumeClaim: { claimName: "fix-bug-workspace" },
+    });
+  });
+
+  it("keeps the claim out of the garbage collector's reach when the Org retains workspaces", () => {
+    const claim = find(
+      renderTask(task(), storage({ reclaimPolicy: "Retain" }), opts),
+      "PersistentVolumeClaim",
+    );
+    expect(claim.metadata.ownerReferences).toBeUndefined();
+    expect(claim.metadata.annotations).toEqual({ "agentyard.dev/reclaim-policy": "Retain" });
+    expect(claim.spec.storageClassName).toBeUndefined();
+  });
+
+  it("keeps the claim while the agent is stopped, and mounts it in a bare Pod too", () => {
+    const stopped = renderTask(task(), storage(), { ...opts, running: false });
+    expect(find(stopped, "Deployment").spec.replicas).toBe(0);
+    expect(find(stopped, "PersistentVolumeClaim")).toBeDefined();
+    const bare = find(
+      renderTask(task(), org({ agent: { workload: "Pod" }, workspace: { storage: { size: "1Gi" } } }), opts),
+      "Pod",
+    );
+    expect(bare.spec.volumes[0]).toEqual({
+      name: "workspace",
+      persistentVolumeClaim: { claimName: "fix-bug-workspace" },
+    });
+  });
+
+  it("uses an emptyDir without it", () => {
+    const volumes = find(renderTask(task(), org(), opts), "Deployment").spec.template.spec.volumes;
+    expect(volumes[0]).toEqual({ name: "workspace", emptyDir: {} });
+  });
+});

@@ -1,6 +1,7 @@
 import {
   AGENT_CONTAINER,
   ANNOTATION_ATTEMPT,
+  ANNOTATION_RECLAIM_POLICY,
   agentEnvVars,
   agentPodName,
   agentSelector,
@@ -427,9 +428,41 @@ function tailscaleContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) 
   };
 }
 
+/** The task's /workspace: its own claim when the Org keeps workspaces, an emptyDir otherwise. */
+function workspaceVolume(task: AgentTask, org: Org): Record<string, unknown> {
+  if (!org.spec.workspace.storage) return { name: "workspace", emptyDir: {} };
+  const claimName = taskChildNames(task.metadata.name as string).workspace;
+  return { name: "workspace", persistentVolumeClaim: { claimName } };
+}
+
+/**
+ * The task's workspace claim. One pod at a time mounts it (the Deployment is Recreate, a bare pod is
+ * made only when the last is gone), so ReadWriteOnce does. A claim the Org retains has no owner
+ * reference: the garbage collector would delete it with the task.
+ */
+function workspaceClaim(org: Org, metadata: KubeObject["metadata"]): KubeObject | undefined {
+  const storage = org.spec.workspace.storage;
+  if (!storage) return undefined;
+  const retained = storage.reclaimPolicy === "Retain";
+  const { ownerReferences: _, ...unowned } = metadata;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      ...(retained ? unowned : metadata),
+      annotations: { [ANNOTATION_RECLAIM_POLICY]: storage.reclaimPolicy },
+    },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: storage.size } },
+      ...(storage.storageClassName ? { storageClassName: storage.storageClassName } : {}),
+    },
+  };
+}
+
 function volumes(task: AgentTask, org: Org) {
   const vols: Record<string, unknown>[] = [
-    { name: "workspace", emptyDir: {} },
+    workspaceVolume(task, org),
     { name: "state", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
     {
@@ -553,6 +586,8 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
     },
   ];
+  const claim = workspaceClaim(org, meta(names.workspace, { [LABEL_COMPONENT]: COMPONENT.workspace }));
+  if (claim) objects.push(claim);
   if (org.spec.editor.enabled) {
     objects.push({
       apiVersion: "v1",

@@ -88,6 +88,7 @@ describe("countTasks", () => {
       queued: 0,
       starting: 0,
       running: 2,
+      suspended: 0,
       succeeded: 0,
       failed: 1,
       cancelled: 0,

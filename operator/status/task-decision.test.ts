@@ -368,3 +368,97 @@ describe("decideTask", () => {
     expect(active.requeueAfterMs).toBe(200_000);
   });
 });
+
+describe("suspend and resume", () => {
+  const suspendedCondition = (d: ReturnType<typeof decideTask>) =>
+    d.conditions.find((c) => c.type === "Suspended");
+  const running: AgentTaskStatus = { ...started, phase: "Running" };
+
+  it("holds a running task with no agent, keeps its attempt and says Suspended", () => {
+    const d = decideTask(world({ suspend: true }, running, { state: state({}) }));
+    expect(d.children).toBe("stopped");
+    expect(d.status).toMatchObject({ phase: "Suspended", attempts: 1, suspendedAt: at(0) });
+    expect(suspendedCondition(d)).toMatchObject({ status: "True", reason: "Suspended" });
+    expect(d.conditions.find((c) => c.type === "Reconciling")?.status).toBe("False");
+    expect(d.requeueAfterMs).toBeUndefined();
+  });
+
+  it("does not time a suspended attempt out, and moves its start by the time it was held", () => {
+    const held: AgentTaskStatus = {
+      ...running,
+      phase: "Suspended",
+      attemptStartedAt: at(-7200),
+      suspendedAt: at(-3600),
+    };
+    expect(decideTask(world({ suspend: true }, held)).status.phase).toBe("Suspended");
+    const resumed = decideTask(world({ timeout: "2h" }, held));
+    expect(resumed.status).toMatchObject({ phase: "Starting", attemptStartedAt: at(-3600), attempts: 1 });
+    expect(resumed.status.suspendedAt).toBeUndefined();
+    expect(resumed.children).toBe("running");
+  });
+
+  it("waits for the resumed pod, not the start the agent reported before the suspend", () => {
+    const held: AgentTaskStatus = { ...running, phase: "Suspended", suspendedAt: at(-30) };
+    const task = {
+      conditions: [
+        { type: "Suspended", status: "True", reason: "Suspended", message: "", lastTransitionTime: at(-30) },
+      ],
+    };
+    const first = decideTask(world({}, { ...held, ...task } as AgentTaskStatus, { state: state({}) }));
+    expect(first.status.phase).toBe("Starting");
+    expect(suspendedCondition(first)).toMatchObject({ status: "False" });
+    const resumedAt = {
+      conditions: [
+        {
+          type: "Suspended",
+          status: "False",
+          reason: "NotSuspended",
+          message: "",
+          lastTransitionTime: at(-10),
+        },
+      ],
+    };
+    const again = { ...started, ...resumedAt } as AgentTaskStatus;
+    expect(decideTask(world({}, again, { state: state({ startedAt: at(-50) }) })).status.phase).toBe(
+      "Starting",
+    );
+    expect(decideTask(world({}, again, { state: state({ startedAt: at(-5) }) })).status.phase).toBe(
+      "Running",
+    );
+  });
+
+  it("holds a task suspended before it started without children, and queues it once resumed", () => {
+    const d = decideTask(world({ suspend: true }, undefined));
+    expect(d.children).toBe("none");
+    expect(d.status.phase).toBe("Suspended");
+    const resumed = decideTask(world({}, d.status, { admit: () => ({ admitted: false, message: "full" }) }));
+    expect(resumed.status.phase).toBe("Queued");
+  });
+
+  it("stops a finished task's editor on spec.suspend, keeping its phase", () => {
+    const done: AgentTaskStatus = { ...started, phase: "Succeeded", finishedAt: at(-60) };
+    const d = decideTask(world({ suspend: true }, done));
+    expect(d.children).toBe("stopped");
+    expect(d.status).toMatchObject({ phase: "Succeeded", suspendedAt: at(0) });
+    expect(suspendedCondition(d)).toMatchObject({ status: "True", reason: "Suspended" });
+  });
+
+  it("suspends a finished task whose editor is idle, and brings it back when asked to resume", () => {
+    const done: AgentTaskStatus = { ...started, phase: "Succeeded", finishedAt: at(-600) };
+    const idle = { editorIdleTimeoutMs: 300_000, state: state({ editorActivityAt: at(-400) }) };
+    const d = decideTask(world({}, done, idle));
+    expect(d.children).toBe("stopped");
+    expect(suspendedCondition(d)).toMatchObject({ status: "True", reason: "EditorIdle" });
+    const resumed = decideTask(world({}, d.status, { ...idle, resumedAt: new Date(NOW.getTime() - 1000) }));
+    expect(resumed.children).toBe("running");
+    expect(resumed.status.suspendedAt).toBeUndefined();
+    expect(resumed.requeueAfterMs).toBe(299_000);
+  });
+
+  it("lets spec.cancel end a suspended task", () => {
+    const held: AgentTaskStatus = { ...running, phase: "Suspended", suspendedAt: at(-60) };
+    const d = decideTask(world({ suspend: true, cancel: true }, held));
+    expect(d.status.phase).toBe("Cancelled");
+    expect(d.status.suspendedAt).toBeUndefined();
+  });
+});

@@ -23,6 +23,8 @@ export interface TaskWorld {
   /** The agent's report of the current attempt. */
   state?: AgentState;
   editorIdleTimeoutMs?: number;
+  /** When someone last asked to resume the task (ANNOTATION_RESUMED_AT): its editor's idle time counts from here too. */
+  resumedAt?: Date;
   /** The Org's spec.git.pullRequests.failTaskOnError: a pushed branch without its pull request fails. */
   pullRequestErrorFails?: boolean;
 }
@@ -56,6 +58,7 @@ function conditionsFor(phase: TaskPhase, reason: string, message: string): Condi
     case "TimedOut":
       return kstatus("Stalled", reason, message);
     case "Cancelled":
+    case "Suspended":
       // Done as asked: neither in progress nor failed, so kstatus reads it as Current.
       return [
         { type: "Ready", status: "False", reason, message },
@@ -85,7 +88,8 @@ function decide(
   return decision;
 }
 
-function finished(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
+function finished(world: TaskWorld, final: AgentTaskStatus): TaskDecision {
+  let status = final;
   const { task, now } = world;
   const phase = status.phase as TaskPhase;
   const finishedAt = status.finishedAt ? new Date(status.finishedAt) : now;
@@ -98,12 +102,20 @@ function finished(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
         ? "running"
         : "stopped";
   let requeueAfterMs: number | undefined;
-  if (children === "running" && world.editorIdleTimeoutMs !== undefined) {
-    const lastActivity = world.state?.editorActivityAt ? new Date(world.state.editorActivityAt) : finishedAt;
-    const idleUntil = lastActivity.getTime() + world.editorIdleTimeoutMs;
-    if (now.getTime() >= idleUntil) children = "stopped";
-    else requeueAfterMs = idleUntil - now.getTime();
+  let suspension: Suspension | undefined;
+  if (children === "running" && task.spec.suspend) {
+    suspension = { reason: "Suspended", message: "the editor is stopped: spec.suspend is true" };
+  } else if (children === "running" && world.editorIdleTimeoutMs !== undefined) {
+    const idleUntil = lastActivity(world, finishedAt).getTime() + world.editorIdleTimeoutMs;
+    if (now.getTime() >= idleUntil) {
+      suspension = {
+        reason: "EditorIdle",
+        message: `the editor was idle for ${Math.round(world.editorIdleTimeoutMs / 1000)}s; resume the task to open it again`,
+      };
+    } else requeueAfterMs = idleUntil - now.getTime();
   }
+  if (suspension) children = "stopped";
+  status = suspendedSince(status, suspension !== undefined, now);
   const ttl = task.spec.ttlSecondsAfterFinished;
   if (ttl !== undefined) {
     const expires = finishedAt.getTime() + ttl * 1000;
@@ -115,7 +127,79 @@ function finished(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
     }
     requeueAfterMs = Math.min(requeueAfterMs ?? Number.POSITIVE_INFINITY, expires - now.getTime());
   }
-  return decide(status, phase, phaseReason(status), status.message ?? "", children, requeueAfterMs);
+  const decision = decide(status, phase, phaseReason(status), status.message ?? "", children, requeueAfterMs);
+  return withSuspended(world.task, decision, suspension);
+}
+
+/** Why a task's agent is held stopped while its workspace and editor password are kept. */
+interface Suspension {
+  reason: "Suspended" | "EditorIdle";
+  message: string;
+}
+
+export const SUSPENDED = "Suspended";
+
+/** The editor's last sign of use: its activity, the task's end, or a request to resume it. */
+function lastActivity(world: TaskWorld, finishedAt: Date): Date {
+  const times = [finishedAt.getTime()];
+  if (world.state?.editorActivityAt) times.push(Date.parse(world.state.editorActivityAt));
+  if (world.resumedAt) times.push(world.resumedAt.getTime());
+  return new Date(Math.max(...times));
+}
+
+/** status.suspendedAt: set when the agent is first held, gone once it runs again. */
+function suspendedSince(status: AgentTaskStatus, suspended: boolean, now: Date): AgentTaskStatus {
+  if (suspended) return status.suspendedAt ? status : { ...status, suspendedAt: rfc3339(now) };
+  const { suspendedAt: _, ...rest } = status;
+  return rest;
+}
+
+/**
+ * The Suspended condition: True while the agent is held, False once it was and is no more; a task
+ * never suspended carries none.
+ */
+function withSuspended(
+  task: AgentTask,
+  decision: TaskDecision,
+  suspension: Suspension | undefined,
+): TaskDecision {
+  if (suspension) {
+    const condition = { type: SUSPENDED, status: "True" as const, ...suspension };
+    return { ...decision, conditions: [...decision.conditions, condition] };
+  }
+  if (!task.status?.conditions?.some((c) => c.type === SUSPENDED)) return decision;
+  const resumed = { type: SUSPENDED, status: "False" as const, reason: "NotSuspended", message: "" };
+  return { ...decision, conditions: [...decision.conditions, resumed] };
+}
+
+/**
+ * A task not yet final held by spec.suspend: no agent (its Deployment at zero replicas, its pod
+ * deleted), its workspace claim, editor Secret and state kept. The attempt's timeout stops counting.
+ */
+function suspendedTask(world: TaskWorld, status: AgentTaskStatus): TaskDecision {
+  const attempts = status.attempts ?? 0;
+  const next = suspendedSince(withArtifacts(status, world.state), true, world.now);
+  const message =
+    attempts === 0
+      ? "suspended before it started: spec.suspend is true"
+      : `suspended during attempt ${attempts}: spec.suspend is true; the attempt goes on in the same workspace once it is false`;
+  const decision = decide(next, "Suspended", "Suspended", message, attempts === 0 ? "none" : "stopped");
+  return withSuspended(world.task, decision, { reason: "Suspended", message });
+}
+
+/**
+ * A suspended task that resumes: its attempt's start moves by the time it was suspended, so its
+ * timeout counts running time only; a task suspended before it started waits for the quota again.
+ */
+function resumedStatus(status: AgentTaskStatus, now: Date): AgentTaskStatus {
+  const paused = status.suspendedAt ? now.getTime() - Date.parse(status.suspendedAt) : 0;
+  const next = suspendedSince(status, false, now);
+  const attempts = next.attempts ?? 0;
+  if (attempts === 0) return { ...next, phase: "Pending" };
+  const attemptStartedAt = next.attemptStartedAt
+    ? rfc3339(new Date(Date.parse(next.attemptStartedAt) + paused))
+    : next.attemptStartedAt;
+  return { ...next, phase: "Starting", ...(attemptStartedAt ? { attemptStartedAt } : {}) };
 }
 
 /** The reason recorded for a final phase: the phase's own name. */
@@ -175,18 +259,53 @@ function describeExit(state: AgentState | undefined, exitCode: number): string {
  * the AgentTask reconciler, kept pure so that every transition is tested without a cluster.
  */
 export function decideTask(world: TaskWorld): TaskDecision {
-  const { task, now, state, pod } = world;
-  const status: AgentTaskStatus = { ...(task.status ?? {}) };
-  delete status.conditions;
-  const phase: TaskPhase = status.phase ?? "Pending";
-  const attempts = status.attempts ?? 0;
+  const { task, now } = world;
+  const stored: AgentTaskStatus = { ...(task.status ?? {}) };
+  delete stored.conditions;
+  const storedPhase: TaskPhase = stored.phase ?? "Pending";
 
-  if (isTerminal(phase)) return finished(world, { ...withArtifacts(status, state), phase });
+  if (isTerminal(storedPhase))
+    return finished(world, { ...withArtifacts(stored, world.state), phase: storedPhase });
 
   if (task.spec.cancel) {
-    const next = { ...withArtifacts(status, state), finishedAt: rfc3339(now) };
+    const next = {
+      ...suspendedSince(withArtifacts(stored, world.state), false, now),
+      finishedAt: rfc3339(now),
+    };
     return finished(world, { ...next, phase: "Cancelled", message: "cancelled: spec.cancel is true" });
   }
+
+  if (task.spec.suspend) return suspendedTask(world, stored);
+  const resuming = storedPhase === "Suspended";
+  const decision = decideActive(world, resuming ? resumedStatus(stored, now) : stored, resuming);
+  return withSuspended(task, decision, undefined);
+}
+
+/** A task that is neither final nor held: waiting for its quota, starting, running or retrying. */
+/**
+ * The agent's report, less a start it reported before the task last resumed: the pod that resumes
+ * the attempt has not started yet. A start reported since the resume counts (an agent's clock behind
+ * the operator's only means the pod's readiness tells instead).
+ */
+function sinceResume(
+  task: AgentTask,
+  state: AgentState | undefined,
+  resuming: boolean,
+): AgentState | undefined {
+  if (!state?.startedAt || state.finishedAt) return state;
+  const suspended = task.status?.conditions?.find((c) => c.type === SUSPENDED);
+  if (!resuming && !suspended) return state;
+  const resumedAt =
+    resuming || !suspended ? Number.POSITIVE_INFINITY : Date.parse(suspended.lastTransitionTime);
+  if (Date.parse(state.startedAt) >= resumedAt) return state;
+  const { startedAt: _, ...rest } = state;
+  return rest;
+}
+
+function decideActive(world: TaskWorld, status: AgentTaskStatus, resuming: boolean): TaskDecision {
+  const { task, now, pod } = world;
+  const attempts = status.attempts ?? 0;
+  const state = sinceResume(task, world.state, resuming);
 
   if (attempts === 0) {
     const { admitted, message } = world.admit();

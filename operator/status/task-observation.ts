@@ -1,5 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import { ANNOTATION_ATTEMPT, parseAgentState } from "../../schema/contract/index.ts";
+import { ANNOTATION_ATTEMPT, ANNOTATION_RESUMED_AT, parseAgentState } from "../../schema/contract/index.ts";
 import { type AgentTask, type Org, parseDuration } from "../../schema/index.ts";
 import { podView } from "./pod-view.ts";
 import type { TaskWorld } from "./task-decision.ts";
@@ -42,6 +42,7 @@ export function taskWorld(
   admit: TaskWorld["admit"],
 ): TaskWorld {
   const idle = org.spec.editor.idleTimeout;
+  const resumedAt = Date.parse(task.metadata.annotations?.[ANNOTATION_RESUMED_AT] ?? "");
   return {
     task,
     now,
@@ -49,6 +50,8 @@ export function taskWorld(
     pod: podView(observed.pod),
     state: parseAgentState(observed.state, task.status?.attempts ?? 0),
     ...(idle ? { editorIdleTimeoutMs: parseDuration(idle) } : {}),
+    // A request to resume that is not a time is no request (tenants write annotations).
+    ...(Number.isNaN(resumedAt) ? {} : { resumedAt: new Date(Math.min(resumedAt, now.getTime())) }),
     ...(org.spec.git?.pullRequests.failTaskOnError ? { pullRequestErrorFails: true } : {}),
   };
 }

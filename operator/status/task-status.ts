@@ -287,10 +287,11 @@ export function decidedReport(
       : tailnet.status === "True"
         ? editorURL(task, org, placement.service)
         : undefined;
-  const { deployment: _, pod: __, ...kept } = decision.status;
+  const { deployment: _, pod: __, workspace: ___, ...kept } = decision.status;
   const status: AgentTaskStatus = {
     ...kept,
     ...workloadStatus(task, org, decision),
+    ...(children && org.spec.workspace.storage ? { workspace: names.workspace } : {}),
     cluster: placement.cluster,
     namespace: placement.namespace,
     ...(editor ? { service: names.service } : {}),

@@ -27,6 +27,14 @@ export const CHILD_KINDS = [
     },
   },
   {
+    kind: "PersistentVolumeClaim",
+    apiVersion: "v1",
+    plural: "persistentvolumeclaims",
+    informer: "persistentVolumeClaims",
+    applied: true,
+    taskChild: "workspace",
+  },
+  {
     kind: "Service",
     apiVersion: "v1",
     plural: "services",

@@ -61,7 +61,21 @@ export const COMPONENT = {
   gitCredentials: "git-credentials",
   agentCredentials: "agent-credentials",
   tailnetKey: "tailnet-key",
+  workspace: "workspace",
 } as const;
+
+/**
+ * On a task's workspace PersistentVolumeClaim: the Org's spec.workspace.storage.reclaimPolicy when it
+ * was applied. A claim that says Retain outlives its task: it has no owner reference, and a remote
+ * cleanup leaves it.
+ */
+export const ANNOTATION_RECLAIM_POLICY = "agentyard.dev/reclaim-policy";
+
+/**
+ * On an AgentTask: when someone last asked to resume it (the api's resume, the dashboard's Resume).
+ * An idle editor counts its idle time from here too, so a resumed finished task comes back.
+ */
+export const ANNOTATION_RESUMED_AT = "agentyard.dev/resumed-at";
 
 /** The agent pods of a task; a Deployment selector is immutable, so it holds only what never changes. */
 export function agentSelector(task: string): Record<string, string> {

@@ -14,6 +14,7 @@ export const taskChildNames = (task: string) => ({
   serviceAccount: `${task}-agent`,
   role: `${task}-agent`,
   roleBinding: `${task}-agent`,
+  workspace: `${task}-workspace`,
 });
 
 export type TaskChild = keyof ReturnType<typeof taskChildNames>;

@@ -34,7 +34,7 @@
 #   goes or moves, and a deleted Org's objects
 # get on secrets: Orgs' kubeconfigs, and git credentials copied into an Org's own cluster
 - apiGroups: [""]
-  resources: ["services", "secrets", "serviceaccounts"]
+  resources: ["persistentvolumeclaims", "services", "secrets", "serviceaccounts"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # list, watch: informers
 # get, create, patch: server-side apply (get compares first, so that a resync of an unchanged world
