@@ -42,6 +42,7 @@ export async function startLocalAgents(name: string): Promise<LocalAgents> {
   const nodeAgent = await startNodeAgent({
     kubeconfig: cluster.kubeconfigPath(),
     workDir: join(work, "node"),
+    storageDir: cluster.storageDir,
     log: silentLogger(),
   });
   await applyDemoOrgWithoutEditor(cluster, origin);
