@@ -102,8 +102,9 @@ describe("runTask with a repository on disk", { timeout: 60_000 }, () => {
     expect(artifact.summary).toContain("README.md");
     expect(await readFile(join(opts.stateDir, "prompt.txt"), "utf8")).toBe(opts.prompt);
     expect(await exists(join(opts.stateDir, "started"))).toBe(true);
-    // Nothing of the runtime's git (HOME, clone and push repositories, ssh key) is left behind.
-    expect((await readdir(opts.stateDir)).sort()).toEqual(["last_pr.json", "prompt.txt", "started"]);
+    // Nothing of the runtime's git (HOME, clone and push repositories, ssh key) is left behind: only
+    // the artifact, the prompt, the readiness file and the mark that tells a restarted container.
+    expect((await readdir(opts.stateDir)).sort()).toEqual(["began", "last_pr.json", "prompt.txt", "started"]);
   });
 
   it("pushes commits the command made itself", async () => {
@@ -189,12 +190,13 @@ describe("runTask with a repository on disk", { timeout: 60_000 }, () => {
     expect(state).toMatchObject({ exitCode: 1, message: expect.stringContaining("is not empty") });
   });
 
-  it("replaces the branch of an earlier attempt", async () => {
+  it("replaces the branch of an earlier attempt that ran in a workspace of its own", async () => {
     const first = await options({ command: sh("echo one > out.txt") });
     await runTask(first);
     const second = await runTask({
       ...first,
       attempt: 2,
+      stateDir: join(dir, "state-2"),
       workspace: join(dir, "workspace-2"),
       command: sh("echo two > out.txt"),
     });

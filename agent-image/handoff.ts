@@ -11,7 +11,7 @@ import { PullRequestForgeSchema, PullRequestStateSchema } from "../schema/pull-r
  * file is written whole (a temporary name, then rename), so a reader never sees half of one.
  */
 export const HANDOFF_FILE = {
-  /** The git container's answer to the clone it makes when it starts. */
+  /** The git container's answer once it has prepared the workspace when it starts: cloned, or reused. */
   clone: "clone.json",
   /** The agent's request for a push of the task's branch; a new id asks again. */
   pushRequest: "push-request.json",

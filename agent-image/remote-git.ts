@@ -10,11 +10,15 @@ import {
   writeMessage,
 } from "./handoff.ts";
 import { openTaskPullRequest, type PullRequestText, type TaskPullRequest } from "./task-pull-request.ts";
+import { prepareWorkspace } from "./workspace.ts";
 
 /** What talks to the task's remote for the agent: the clone into the workspace and the push of its branch. */
 export interface RemoteGit {
-  /** Fills the empty workspace with the task's base branch. */
-  clone(): Promise<void>;
+  /**
+   * Makes the workspace the task's clone (prepareWorkspace): fills an empty one with the task's base
+   * branch, or reuses the clone an earlier pod of the task left there.
+   */
+  prepare(): Promise<void>;
   /** Pushes the task's branch of the workspace to the remote, forced, then opens its pull request. */
   push(text: PullRequestText): Promise<PushOutcome>;
 }
@@ -53,7 +57,11 @@ export function inProcessRemote(
       }),
     );
   return {
-    clone: () => withRemote((r) => clone(work, r, target.privateDir, target.url, target.branch)),
+    // A reused workspace needs no remote: the credentials come out only for a clone.
+    prepare: () =>
+      prepareWorkspace(work, target, () =>
+        withRemote((r) => clone(work, r, target.privateDir, target.url, target.branch)),
+      ),
     async push(text) {
       await withRemote((r) => push(work, r, target.privateDir, target.url, target.pushBranch));
       return openTaskPullRequest({
@@ -71,12 +79,12 @@ export function inProcessRemote(
 export class HandoffStopped extends Error {}
 
 /**
- * The remote reached through the pod's git container, which clones on its own when it starts and
- * pushes when asked: no credential is ever in this container.
+ * The remote reached through the pod's git container, which prepares the workspace on its own when it
+ * starts and pushes when asked: no credential is ever in this container.
  */
 export function handoffRemote(dir: string, attempt: number, signal: AbortSignal, pollMs?: number): RemoteGit {
   return {
-    async clone() {
+    async prepare() {
       const answer = await waitForMessage(
         dir,
         HANDOFF_FILE.clone,
@@ -86,6 +94,7 @@ export function handoffRemote(dir: string, attempt: number, signal: AbortSignal,
         pollMs,
       );
       if (!answer) throw new HandoffStopped("stopped while waiting for the git container's clone");
+      // The answer's error is the git container's whole message (prepareWorkspace's).
       if (!answer.ok) throw new GitError(answer.error);
     },
     async push(text) {
