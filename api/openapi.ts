@@ -104,7 +104,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
         },
       },
       tags: [
-        { name: "tasks", description: "AgentTasks: schedule, list, read, cancel, delete, logs." },
+        { name: "tasks", description: "AgentTasks: schedule, list, read, cancel, resume, delete, logs." },
         { name: "orgs", description: "Orgs: the organizations whose agents run here." },
         { name: "events", description: "Live changes of tasks and Orgs." },
         { name: "health", description: "Liveness, readiness and metrics." },

@@ -48,6 +48,25 @@ export const TaskRefSchema = z
   .meta({ id: "TaskRef" });
 export type TaskRef = z.infer<typeof TaskRefSchema>;
 
+/**
+ * A resume takes no input: the time it records is the api's. A body, when a client sends one, must
+ * be empty, so that a client that believes it chooses the time is told it does not.
+ */
+export const ResumeRequestSchema = z
+  .strictObject({}, { error: "resume takes no body; the api records the time itself" })
+  .optional();
+
+export const TaskResumedSchema = TaskRefSchema.extend({
+  resumedAt: z.iso
+    .datetime()
+    .describe(
+      "The api's time written to the task's agentyard.dev/resumed-at annotation; spec.suspend was set to false with it.",
+    ),
+})
+  .describe("The resume was recorded; the operator brings the task's agent back.")
+  .meta({ id: "TaskResumed" });
+export type TaskResumed = z.infer<typeof TaskResumedSchema>;
+
 export const ScheduleResponseSchema = z
   .object({
     task: TaskRefSchema,
@@ -221,6 +240,7 @@ export const WhoamiSchema = z
       watch: byOrg("list and watch its tasks"),
       schedule: byOrg("create tasks"),
       cancel: byOrg("cancel tasks (patch)"),
+      resume: byOrg("resume suspended tasks (patch)"),
       delete: byOrg("delete tasks"),
       logs: byOrg("read the agents' logs"),
       events: byOrg("read the tasks' Events"),

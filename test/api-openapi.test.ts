@@ -69,6 +69,7 @@ describe("the OpenAPI document and health endpoints", () => {
         "GET /api/v1/tasks/{namespace}/{name}",
         "DELETE /api/v1/tasks/{namespace}/{name}",
         "POST /api/v1/tasks/{namespace}/{name}/cancel",
+        "POST /api/v1/tasks/{namespace}/{name}/resume",
         "GET /api/v1/tasks/{namespace}/{name}/logs",
         "GET /api/v1/orgs",
         "GET /api/v1/orgs/{name}",

@@ -157,6 +157,75 @@ describe("the task and org API", () => {
     expect((await call(api, "POST", `${path}/cancel`, { token: tokens.alice })).status).toBe(404);
   });
 
+  it("resumes a task as the caller: spec.suspend false and the api's time, in one patch", async () => {
+    const name = uniqueName("held");
+    await apply(kubectl, [{ ...task(name, namespace, org), spec: { org, prompt: "held", suspend: true } }]);
+    const path = `/api/v1/tasks/${namespace}/${name}/resume`;
+    const stored = async () =>
+      JSON.parse(
+        await must(kubectl(["get", "agenttask", name, "-n", namespace, "-o", "json"]), "get task"),
+      ) as {
+        metadata: { uid: string; generation: number; annotations?: Record<string, string> };
+        spec: { suspend?: boolean };
+      };
+
+    // Who may only read is refused, and the task is left as it was.
+    const bobResumes = await call(api, "POST", path, { token: tokens.bob });
+    expect(bobResumes.status).toBe(403);
+    expect(bobResumes.headers.get("content-type")).toContain("application/problem+json");
+    expect(bobResumes.body.detail).toContain(
+      `bob may not patch agenttasks.agentyard.dev "${name}" in namespace ${namespace}`,
+    );
+    // A body cannot choose the time: the request is refused before anything is written.
+    const chosen = await call(api, "POST", path, {
+      token: tokens.alice,
+      body: { resumedAt: "2000-01-01T00:00:00Z" },
+    });
+    expect(chosen.status).toBe(400);
+    expect(chosen.body.errors).toEqual(["<root>: resume takes no body; the api records the time itself"]);
+    const before = await stored();
+    expect(before.spec.suspend).toBe(true);
+    expect(before.metadata.annotations?.["agentyard.dev/resumed-at"]).toBeUndefined();
+
+    const asked = Date.now();
+    const resumed = await call<{ name: string; namespace: string; uid: string; resumedAt: string }>(
+      api,
+      "POST",
+      path,
+      { token: tokens.alice },
+    );
+    expect(resumed.status).toBe(202);
+    expect(resumed.body).toMatchObject({ name, namespace, uid: before.metadata.uid });
+    // metav1.Time's whole seconds.
+    expect(resumed.body.resumedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Date.parse(resumed.body.resumedAt)).toBeGreaterThanOrEqual(Math.floor(asked / 1000) * 1000);
+    expect(Date.parse(resumed.body.resumedAt)).toBeLessThanOrEqual(Date.now());
+    const after = await stored();
+    expect(after.spec.suspend).toBe(false);
+    expect(after.metadata.annotations?.["agentyard.dev/resumed-at"]).toBe(resumed.body.resumedAt);
+
+    // Resuming a task that is not suspended is harmless: 202, and only the annotation moves on.
+    const again = await call<{ resumedAt: string }>(api, "POST", path, { token: tokens.alice, body: {} });
+    expect(again.status).toBe(202);
+    const last = await stored();
+    expect(last.spec.suspend).toBe(false);
+    expect(last.metadata.generation).toBe(after.metadata.generation);
+    expect(last.metadata.annotations?.["agentyard.dev/resumed-at"]).toBe(again.body.resumedAt);
+
+    const missing = await call(api, "POST", `/api/v1/tasks/${namespace}/no-such-task/resume`, {
+      token: tokens.alice,
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.detail).toBe(`task ${namespace}/no-such-task not found`);
+    expect(await taskNames(kubectl, namespace)).not.toContain("no-such-task");
+
+    const badName = await call(api, "POST", `/api/v1/tasks/${namespace}/Not_A_Name/resume`, {
+      token: tokens.alice,
+    });
+    expect(badName.status).toBe(400);
+    expect((badName.body.errors as string[])[0]).toMatch(/^path parameter name: must be a DNS-1123 label/);
+  });
+
   it("refuses path parameters that are not names", async () => {
     const res = await call(api, "GET", "/api/v1/tasks/Bad%20NS/x", { token: tokens.alice });
     expect(res.status).toBe(400);

@@ -47,6 +47,7 @@ describe("dashboard api routes", () => {
       watch: { [org]: true },
       schedule: { [org]: true },
       cancel: { [org]: true },
+      resume: { [org]: true },
       delete: { [org]: false },
       events: { [org]: true },
     });

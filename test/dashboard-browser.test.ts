@@ -9,9 +9,10 @@ import type { ClusterUser, DevCluster } from "../devcluster/cluster.ts";
 import { waitFor } from "../devcluster/http.ts";
 import { projectRoot } from "../devcluster/paths.ts";
 import type { RunningOperator } from "../operator/main.ts";
+import { ANNOTATION_RESUMED_AT } from "../schema/contract/index.ts";
 import { orgManifest, taskManifest } from "../schema/fixtures.test-support.ts";
 import type { AgentTask } from "../schema/index.ts";
-import { apply, grant, startTestApi } from "./support/api.ts";
+import { apply, grant, must, startTestApi } from "./support/api.ts";
 import { ensureChromium, launchBrowser } from "./support/browser.ts";
 import {
   applyManifest,
@@ -340,6 +341,49 @@ describe("as alice, who runs tasks in acme", () => {
         (await page.locator('tr[data-task="org-acme/from-kubectl"]').count()) === 0 ? true : undefined,
       { timeoutMs: SEEN_MS },
     );
+  });
+
+  it("shows a suspended task as Suspended and resumes it", async () => {
+    await applyManifest(
+      cluster,
+      taskManifest("pause-me", "org-acme", { org: "acme", prompt: "Rename the config keys" }),
+    );
+    await waitForTask(cluster, "org-acme", "pause-me", "to be Running", phaseIs("Running"));
+    await page.goto(`${api.url}/#/tasks/org-acme/pause-me`);
+    await detailPhase(page, "Running").waitFor();
+    expect(await page.locator('[data-action="resume"]').count()).toBe(0);
+    await must(
+      kubectlOf(cluster)([
+        "patch",
+        "agenttask",
+        "pause-me",
+        "-n",
+        "org-acme",
+        "--type=merge",
+        "-p",
+        '{"spec":{"suspend":true}}',
+      ]),
+      "suspending pause-me",
+    );
+
+    await detailPhase(page, "Suspended").waitFor();
+    const resume = page.getByRole("button", { name: "Resume", exact: true });
+    await resume.waitFor();
+    await page.getByTestId("suspension").waitFor();
+    const clicked = Date.now();
+    await resume.click();
+    const task = await waitForTask(
+      cluster,
+      "org-acme",
+      "pause-me",
+      "to be resumed by the api",
+      (t) => t.spec.suspend === false && t.metadata.annotations?.[ANNOTATION_RESUMED_AT] !== undefined,
+    );
+    const resumedAt = Date.parse(task.metadata.annotations?.[ANNOTATION_RESUMED_AT] ?? "");
+    expect(resumedAt).toBeGreaterThanOrEqual(Math.floor(clicked / 1000) * 1000);
+    // The stream brings the operator's answer: the attempt goes on, and Resume goes away.
+    await detailPhase(page, "Running").waitFor();
+    await page.locator('[data-action="resume"]').waitFor({ state: "detached" });
   });
 
   it("may not schedule in globex: the form says so and will not send", async () => {

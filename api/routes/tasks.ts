@@ -3,18 +3,20 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { z } from "zod";
 import {
   AgentTaskResourceSchema,
+  ResumeRequestSchema,
   TaskListQuerySchema,
   TaskListSchema,
   TaskLogQuerySchema,
   TaskLogSchema,
   TaskParamsSchema,
   TaskRefSchema,
+  TaskResumedSchema,
 } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
 import { readTaskLog } from "../logs.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
 import { readTask } from "../resources.ts";
-import { cancelTask, deleteTask, listTasks } from "../services/tasks.ts";
+import { cancelTask, deleteTask, listTasks, resumeTask } from "../services/tasks.ts";
 
 export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -53,8 +55,8 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   /**
-   * Cancel and delete only start what the operator and Kubernetes finish: both answer 202 with what
-   * the API server accepted.
+   * Cancel, resume and delete only start what the operator and Kubernetes finish: each answers 202
+   * with what the API server accepted.
    */
   const taskAction = <Accepted extends z.ZodType>(action: {
     method: "POST" | "DELETE";
@@ -62,6 +64,11 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
     operationId: string;
     summary: string;
     description: string;
+    /**
+     * What the body may be, checked by the handler; any body is ignored without it. Not the route's
+     * body schema: the OpenAPI document would then call the body required.
+     */
+    body?: z.ZodType;
     accepted: Accepted;
     act: (actor: Actor, namespace: string, name: string) => Promise<z.output<Accepted>>;
   }) =>
@@ -79,6 +86,7 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 202: action.accepted as z.ZodType, ...problemResponses(...COMMON_PROBLEMS, 404) },
       },
       handler: async (request, reply) => {
+        action.body?.parse(request.body);
         const { namespace, name } = request.params;
         return reply.code(202).send(await action.act(request.actor, namespace, name));
       },
@@ -93,6 +101,18 @@ export const taskRoutes: FastifyPluginAsyncZod = async (app) => {
       "Sets spec.cancel; the operator stops the agent and the task ends as Cancelled. Needs `patch` on the task.",
     accepted: AgentTaskResourceSchema.describe("The task, with spec.cancel set."),
     act: cancelTask,
+  });
+
+  taskAction({
+    method: "POST",
+    url: "/:namespace/:name/resume",
+    operationId: "resumeTask",
+    summary: "Resume a suspended task",
+    description:
+      "Sets spec.suspend to false and the annotation agentyard.dev/resumed-at to the api's current time, in one patch: a task suspended by spec.suspend resumes, and a finished task whose idle editor was stopped (condition Suspended, reason EditorIdle) gets its editor back. A task that is not suspended keeps its state; only the annotation changes. Takes no body (an empty object at most). Needs `patch` on the task.",
+    body: ResumeRequestSchema,
+    accepted: TaskResumedSchema,
+    act: resumeTask,
   });
 
   taskAction({

@@ -1,4 +1,5 @@
-import { KubeError, stripManagedFields } from "@agentyard/kube-runtime";
+import { KubeError, rfc3339, stripManagedFields } from "@agentyard/kube-runtime";
+import { ANNOTATION_RESUMED_AT } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
   type AgentTask,
@@ -6,7 +7,7 @@ import {
   orgNamespace,
   type TaskPhase,
 } from "../../schema/index.ts";
-import type { TaskRef } from "../../schema/rest.ts";
+import type { TaskRef, TaskResumed } from "../../schema/rest.ts";
 import type { Actor } from "../actor.ts";
 import { readOrg, readTask, taskAttributes, taskNotFound, taskPath } from "../resources.ts";
 
@@ -65,13 +66,32 @@ export async function listTasks(
 
 /** Sets spec.cancel as the caller; the operator stops the agent. */
 export async function cancelTask(actor: Actor, namespace: string, name: string): Promise<AgentTask> {
+  return stripManagedFields(await patchTask(actor, namespace, name, { spec: { cancel: true } }));
+}
+
+/**
+ * Asks for a suspended task back, as the caller, in one patch: spec.suspend false brings back a task
+ * held by spec.suspend, and the resumed-at time counts as its editor's activity, which brings back a
+ * finished task whose idle editor was stopped. The time is the api's clock, never the caller's. A
+ * task that is not suspended is left as it is but for the annotation: resuming twice is harmless.
+ */
+export async function resumeTask(actor: Actor, namespace: string, name: string): Promise<TaskResumed> {
+  const resumedAt = rfc3339(new Date());
+  const task = await patchTask(actor, namespace, name, {
+    metadata: { annotations: { [ANNOTATION_RESUMED_AT]: resumedAt } },
+    spec: { suspend: false },
+  });
+  return { name, namespace, uid: task.metadata.uid as string, resumedAt };
+}
+
+/** One merge patch of an existing task, as the caller; a merge patch never creates one. */
+async function patchTask(actor: Actor, namespace: string, name: string, patch: object): Promise<AgentTask> {
   await actor.authorize(taskAttributes("patch", namespace, name));
   try {
-    const task = await actor.request<AgentTask>("PATCH", taskPath(namespace, name), {
-      body: { spec: { cancel: true } },
+    return await actor.request<AgentTask>("PATCH", taskPath(namespace, name), {
+      body: patch,
       contentType: "application/merge-patch+json",
     });
-    return stripManagedFields(task);
   } catch (err) {
     if (err instanceof KubeError && err.code === 404) throw taskNotFound(namespace, name);
     throw err;

@@ -99,6 +99,7 @@ export async function whoami(actor: Actor): Promise<Whoami> {
     watch: {},
     schedule: {},
     cancel: {},
+    resume: {},
     delete: {},
     logs: {},
     events: {},
@@ -107,7 +108,7 @@ export async function whoami(actor: Actor): Promise<Whoami> {
     orgs.map(async (org) => {
       const name = org.metadata.name as string;
       const namespace = orgNamespace(org);
-      const [watch, schedule, cancel, remove, podLogs, stateLogs, events] = await Promise.all([
+      const [watch, schedule, patch, remove, podLogs, stateLogs, events] = await Promise.all([
         may(actor, taskAttributes("watch", namespace)),
         may(actor, taskAttributes("create", namespace)),
         may(actor, taskAttributes("patch", namespace)),
@@ -119,7 +120,8 @@ export async function whoami(actor: Actor): Promise<Whoami> {
       ]);
       can.watch[name] = watch;
       can.schedule[name] = schedule;
-      can.cancel[name] = cancel;
+      can.cancel[name] = patch;
+      can.resume[name] = patch;
       can.delete[name] = remove;
       can.logs[name] = podLogs || stateLogs;
       can.events[name] = events;

@@ -276,7 +276,11 @@ export class AyApp extends LitElement {
           namespace=${route.namespace}
           name=${route.name}
           .live=${task}
-          .can=${{ cancel: whoami.can.cancel[org] === true, delete: whoami.can.delete[org] === true }}
+          .can=${{
+            cancel: whoami.can.cancel[org] === true,
+            resume: whoami.can.resume[org] === true,
+            delete: whoami.can.delete[org] === true,
+          }}
         ></ay-task-detail>`;
       }
       case "schedule":

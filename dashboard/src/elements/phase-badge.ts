@@ -23,26 +23,29 @@ const toneClasses = unsafeCSS(
     .join("\n"),
 );
 
+/** A pill in a tone's colours, for the badges that say where a task stands. */
+export const badgeStyles = css`
+  :host {
+    display: inline-block;
+  }
+  span {
+    display: inline-block;
+    padding: 0.05rem 0.55rem;
+    border-radius: 999px;
+    font-size: 0.8rem;
+    font-weight: 600;
+    border: 1px solid currentColor;
+    white-space: nowrap;
+  }
+  ${toneClasses}
+`;
+
 /** A task's phase as a coloured label; the word carries the meaning, the colour only repeats it. */
 export class AyPhaseBadge extends LitElement {
   static override properties = { phase: {} };
   declare phase: TaskPhase;
 
-  static override styles = css`
-    :host {
-      display: inline-block;
-    }
-    span {
-      display: inline-block;
-      padding: 0.05rem 0.55rem;
-      border-radius: 999px;
-      font-size: 0.8rem;
-      font-weight: 600;
-      border: 1px solid currentColor;
-      white-space: nowrap;
-    }
-    ${toneClasses}
-  `;
+  static override styles = badgeStyles;
 
   override render() {
     return html`<span class=${toneOf(this.phase)} data-phase=${this.phase}>${this.phase}</span>`;

@@ -30,6 +30,32 @@ describe("<ay-task-table>", () => {
     expect(text(rows[0] ?? null)).toContain("Queued");
   });
 
+  it("marks a finished task whose agent is held stopped as suspended, and says why", async () => {
+    const idle = aTask({
+      name: "idle",
+      phase: "Succeeded",
+      status: {
+        conditions: [
+          {
+            type: "Suspended",
+            status: "True",
+            reason: "EditorIdle",
+            message: "the editor was idle for 60s",
+            lastTransitionTime: "2026-11-24T13:00:00Z",
+          },
+        ],
+      },
+    });
+    const held = aTask({ name: "held", phase: "Suspended", spec: { suspend: true } });
+    const el = await mount<AyTaskTable>("ay-task-table", { tasks: [idle, held] });
+    const row = (name: string) => el.shadowRoot?.querySelector(`tr[data-task="org-acme/${name}"]`) ?? null;
+    expect(text(row("idle"))).toContain("Succeeded Suspended · editor idle");
+    // Its phase already says so.
+    expect(text(row("held"))).toContain("Suspended");
+    expect(text(row("held"))).not.toContain("Suspended ·");
+    expect(row("held")?.querySelector("ay-suspended-badge")?.shadowRoot?.querySelector("span")).toBeNull();
+  });
+
   it("says when there is nothing", async () => {
     const el = await mount<AyTaskTable>("ay-task-table", { tasks: [], empty: "No tasks in this Org yet." });
     expect(text(el)).toBe("No tasks in this Org yet.");

@@ -40,7 +40,7 @@ function stubTaskReads(task = aTask()) {
   });
 }
 
-const detail = (live = aTask(), can = { cancel: true, delete: true }) =>
+const detail = (live = aTask(), can = { cancel: true, resume: true, delete: true }) =>
   mount<AyTaskDetail>("ay-task-detail", { namespace: "org-acme", name: "fix-it", live, can });
 
 const button = (el: AyTaskDetail, selector: string) =>
@@ -129,7 +129,7 @@ describe("<ay-task-detail>", () => {
 
   it("disables what RBAC refuses, and Cancel once the task has finished", async () => {
     stubTaskReads();
-    const refused = await detail(aTask(), { cancel: false, delete: false });
+    const refused = await detail(aTask(), { cancel: false, resume: false, delete: false });
     expect(button(refused, '[data-action="cancel"]').disabled).toBe(true);
     expect(button(refused, '[data-action="delete"]').title).toBe("You may not delete tasks in this Org");
     refused.remove();
@@ -168,5 +168,129 @@ describe("<ay-task-detail>", () => {
       expect(text(el)).toContain("Not allowed (403)");
     });
     expect(text(el)).toContain("carol may not patch agenttasks");
+  });
+});
+
+describe("<ay-task-detail> of a suspended task", () => {
+  const heldBySpec = () =>
+    aTask({
+      phase: "Suspended",
+      spec: { suspend: true },
+      status: {
+        message: "suspended during attempt 1: spec.suspend is true",
+        suspendedAt: "2026-11-24T13:00:00Z",
+      },
+    });
+  const idleEditor = aTask({
+    phase: "Succeeded",
+    status: {
+      suspendedAt: "2026-11-24T13:00:00Z",
+      conditions: [
+        {
+          type: "Suspended",
+          status: "True",
+          reason: "EditorIdle",
+          message: "the editor was idle for 60s; resume the task to open it again",
+          lastTransitionTime: "2026-11-24T13:00:00Z",
+        },
+      ],
+    },
+  });
+  const resumed = {
+    name: "fix-it",
+    namespace: "org-acme",
+    uid: "uid-fix-it",
+    resumedAt: "2026-11-24T13:10:00Z",
+  };
+
+  it("offers Resume only while the task is suspended", async () => {
+    stubTaskReads();
+    const running = await detail();
+    expect(running.shadowRoot?.querySelector('[data-action="resume"]')).toBeNull();
+    running.remove();
+
+    const held = await detail(heldBySpec());
+    const resume = button(held, '[data-action="resume"]');
+    expect(resume.tagName).toBe("BUTTON");
+    expect(text(resume)).toBe("Resume");
+    expect(resume.disabled).toBe(false);
+    expect(text(find(held.shadowRoot as ShadowRoot, '[data-testid="suspension"]'))).toMatch(
+      /stopped while the task is suspended \(\s*spec\.suspend\s*\)/,
+    );
+  });
+
+  it("shows a finished task whose idle editor was stopped as suspended, with why", async () => {
+    stubTaskReads(idleEditor);
+    const el = await detail(idleEditor);
+    const root = el.shadowRoot as ShadowRoot;
+    expect(text(find(root, '[data-phase="Succeeded"]'))).toBe("Succeeded");
+    const badge = find(root, '[data-suspended="EditorIdle"]') as HTMLElement;
+    expect(text(badge)).toBe("Suspended · editor idle");
+    expect(badge.title).toBe("the editor was idle for 60s; resume the task to open it again");
+    expect(button(el, '[data-action="resume"]').disabled).toBe(false);
+  });
+
+  it("resumes with one POST and no body, disabled while the call runs", async () => {
+    const calls = stubTaskReads(heldBySpec());
+    let answer: (res: Response) => void = () => {};
+    const stubbed = globalThis.fetch;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: string, init: RequestInit = {}) => {
+        if (init.method === "POST" && String(input).endsWith("/resume")) {
+          calls.push({ method: "POST", path: String(input), body: init.body, headers: {} });
+          return new Promise<Response>((resolve) => {
+            answer = resolve;
+          });
+        }
+        return stubbed(input, init);
+      }),
+    );
+    const el = await detail(heldBySpec());
+    button(el, '[data-action="resume"]').click();
+    await settle(el);
+    expect(button(el, '[data-action="resume"]').disabled).toBe(true);
+    const posts = calls.filter((c) => c.method === "POST");
+    expect(posts).toEqual([
+      { method: "POST", path: "/api/v1/tasks/org-acme/fix-it/resume", body: undefined, headers: {} },
+    ]);
+    answer(jsonResponse(202, resumed));
+    // The stream then brings the task with spec.suspend false: Resuming… until the operator acts.
+    el.live = aTask({ phase: "Suspended", spec: { suspend: false } });
+    await vi.waitFor(async () => {
+      await settle(el);
+      expect(text(button(el, '[data-action="resume"]'))).toBe("Resuming…");
+    });
+    expect(button(el, '[data-action="resume"]').disabled).toBe(true);
+    el.live = aTask({ phase: "Starting", spec: { suspend: false } });
+    await settle(el);
+    expect(el.shadowRoot?.querySelector('[data-action="resume"]')).toBeNull();
+  });
+
+  it("disables Resume where RBAC refuses it, and shows a refused resume's detail", async () => {
+    stubTaskReads();
+    const refused = await detail(heldBySpec(), { cancel: false, resume: false, delete: false });
+    expect(button(refused, '[data-action="resume"]').disabled).toBe(true);
+    expect(button(refused, '[data-action="resume"]').title).toBe("You may not resume tasks in this Org");
+    refused.remove();
+
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () =>
+        jsonResponse(403, {
+          status: 403,
+          title: "Forbidden",
+          detail: 'carol may not patch agenttasks.agentyard.dev "fix-it" in namespace org-acme',
+        }),
+      ),
+    );
+    const el = await detail(heldBySpec());
+    button(el, '[data-action="resume"]').click();
+    await vi.waitFor(async () => {
+      await settle(el);
+      expect(text(el)).toContain("Not allowed (403)");
+    });
+    expect(text(el)).toContain('carol may not patch agenttasks.agentyard.dev "fix-it" in namespace org-acme');
+    expect(button(el, '[data-action="resume"]').disabled).toBe(false);
   });
 });

@@ -6,25 +6,35 @@ import { FetchController } from "../controllers/fetch.ts";
 import { isFinal, phaseOf } from "../phases.ts";
 import { href, navigate } from "../router.ts";
 import { base } from "../styles.ts";
+import { type Suspension, suspensionOf } from "../suspension.ts";
 import "./artifact-view.ts";
 import "./copy-button.ts";
 import "./log-tail.ts";
 import "./phase-badge.ts";
 import "./problem-message.ts";
 import "./relative-time.ts";
+import "./suspended-badge.ts";
 import "./task-timeline.ts";
 
 export interface TaskPermissions {
   cancel: boolean;
+  resume: boolean;
   delete: boolean;
 }
 
-type Action = "cancel" | "delete";
+type Action = "cancel" | "resume" | "delete";
+
+/** The api call behind each button. */
+const CALLS: Record<Action, { method: string; sub: string }> = {
+  cancel: { method: "POST", sub: "/cancel" },
+  resume: { method: "POST", sub: "/resume" },
+  delete: { method: "DELETE", sub: "" },
+};
 
 /**
- * One task: where it stands, what it produced, its editor, its log and its history, with Cancel and
- * Delete. The live stream keeps `live` current; the task is read once directly so that a link to a
- * task opens before (or without) the stream.
+ * One task: where it stands, what it produced, its editor, its log and its history, with Cancel,
+ * Delete and, while it is suspended, Resume. The live stream keeps `live` current; the task is read
+ * once directly so that a link to a task opens before (or without) the stream.
  */
 export class AyTaskDetail extends LitElement {
   static override properties = {
@@ -40,7 +50,8 @@ export class AyTaskDetail extends LitElement {
   declare name: string;
   declare live: AgentTask | undefined;
   declare can: TaskPermissions;
-  declare confirming: Action | undefined;
+  /** Resume needs no confirmation: it undoes nothing. */
+  declare confirming: Exclude<Action, "resume"> | undefined;
   declare busy: boolean;
   declare actionProblem: ApiProblem | undefined;
 
@@ -95,6 +106,10 @@ export class AyTaskDetail extends LitElement {
       .message {
         margin: 0 0 1rem;
       }
+      .suspended {
+        margin: 0 0 0.5rem;
+        font-weight: 600;
+      }
       .editor {
         display: flex;
         flex-wrap: wrap;
@@ -106,7 +121,7 @@ export class AyTaskDetail extends LitElement {
 
   constructor() {
     super();
-    this.can = { cancel: false, delete: false };
+    this.can = { cancel: false, resume: false, delete: false };
     this.busy = false;
   }
 
@@ -118,8 +133,8 @@ export class AyTaskDetail extends LitElement {
     this.busy = true;
     this.actionProblem = undefined;
     try {
-      if (action === "cancel") await request("POST", taskUrl(this.namespace, this.name, "/cancel"));
-      else await request("DELETE", taskUrl(this.namespace, this.name));
+      const { method, sub } = CALLS[action];
+      await request(method, taskUrl(this.namespace, this.name, sub));
       this.confirming = undefined;
       if (action === "delete") navigate({ page: "tasks", org: this.task?.spec.org });
       else await this.fetched.reload();
@@ -130,11 +145,12 @@ export class AyTaskDetail extends LitElement {
     }
   }
 
-  private actions(task: AgentTask) {
+  private actions(task: AgentTask, suspension: Suspension | undefined) {
     const final = isFinal(phaseOf(task));
     const cancelled = task.spec.cancel === true;
     const why = (allowed: boolean, verb: string) => (allowed ? "" : `You may not ${verb} tasks in this Org`);
     return html`<div class="actions">
+      ${suspension ? this.resumeButton(suspension, why(this.can.resume, "resume")) : nothing}
       <button type="button" class="danger" data-action="cancel"
         ?disabled=${!this.can.cancel || final || cancelled || this.busy}
         title=${why(this.can.cancel, "cancel") || (final ? "The task has finished" : cancelled ? "Cancellation requested" : "")}
@@ -147,6 +163,20 @@ export class AyTaskDetail extends LitElement {
           this.confirming = "delete";
         }}>Delete</button>
     </div>`;
+  }
+
+  /** Shown while the task is suspended; disabled from the request until the operator has acted on it. */
+  private resumeButton(suspension: Suspension, refused: string) {
+    return html`<button type="button" class="primary" data-action="resume"
+      ?disabled=${!this.can.resume || suspension.resuming || this.busy}
+      title=${refused || (suspension.resuming ? "Resume requested; the operator brings the agent back" : "")}
+      @click=${() => this.act("resume")}>${suspension.resuming ? "Resuming…" : "Resume"}</button>`;
+  }
+
+  private suspended(suspension: Suspension) {
+    return html`<p class="suspended" data-testid="suspension" title=${suspension.message}>
+      The agent and its editor are stopped while the task is suspended (${suspension.why}); Resume starts them again.
+    </p>`;
   }
 
   private confirmation() {
@@ -182,11 +212,13 @@ export class AyTaskDetail extends LitElement {
     const phase = phaseOf(task);
     const status = task.status ?? {};
     const pr = status.artifacts?.lastPR;
+    const suspension = suspensionOf(task);
     return html`<p><a href=${href({ page: "tasks", org: task.spec.org })}>← Tasks of ${task.spec.org}</a></p>
       <header>
         <h1>${this.name}</h1>
         <ay-phase-badge .phase=${phase} data-testid="phase"></ay-phase-badge>
-        ${this.actions(task)}
+        <ay-suspended-badge .task=${task}></ay-suspended-badge>
+        ${this.actions(task, suspension)}
       </header>
       ${status.message ? html`<p class="message" data-testid="message">${status.message}</p>` : nothing}
       ${this.confirmation()}
@@ -211,6 +243,7 @@ export class AyTaskDetail extends LitElement {
       </div>
       <section class="card" aria-labelledby="editor">
         <h2 id="editor">Editor</h2>
+        ${suspension ? this.suspended(suspension) : nothing}
         ${
           status.editorURL
             ? html`<div class="editor">

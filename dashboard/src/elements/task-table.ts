@@ -5,6 +5,7 @@ import { href } from "../router.ts";
 import { base } from "../styles.ts";
 import "./phase-badge.ts";
 import "./relative-time.ts";
+import "./suspended-badge.ts";
 
 const created = (task: AgentTask) => task.metadata.creationTimestamp ?? "";
 
@@ -89,7 +90,7 @@ export class AyTaskTable extends LitElement {
                 <span class="prompt" title=${task.spec.prompt}>${task.spec.prompt}</span>
               </td>
               <td data-label="Org">${task.spec.org}</td>
-              <td data-label="Phase"><ay-phase-badge .phase=${phaseOf(task)}></ay-phase-badge></td>
+              <td data-label="Phase"><ay-phase-badge .phase=${phaseOf(task)}></ay-phase-badge> <ay-suspended-badge .task=${task}></ay-suspended-badge></td>
               <td class="message">${task.status?.message ?? ""}</td>
               <td class="when" data-label="Created"><ay-relative-time datetime=${created(task)}></ay-relative-time></td>
             </tr>`;
