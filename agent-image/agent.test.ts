@@ -278,6 +278,7 @@ describe("runTask stopped by SIGTERM", { timeout: 60_000 }, () => {
     const state = await running;
     expect(state.exitCode).toBe(143);
     expect(state.message).toMatch(/SIGTERM .* killed the command's process group/);
+    expect(state.stopped).toBe(true);
     expect(state.lastPR).toBeUndefined();
     for (const pid of pids) expect(await alive(pid), `process ${pid}`).toBe(false);
   });

@@ -93,7 +93,7 @@ export const NO_COMMAND =
   "no command to run: set spec.command on the AgentTask or spec.agent.command on its Org (the Org has no default agent command)";
 
 const STOPPED =
-  "stopped: the agent received SIGTERM (the task was cancelled or timed out) and killed the command's process group";
+  "stopped: the agent received SIGTERM (its pod was deleted: the task was cancelled, timed out or suspended, or the pod evicted) and killed the command's process group";
 
 interface Run {
   options: AgentOptions;
@@ -152,6 +152,8 @@ async function finish(run: Run, exitCode: number, message: string, lastPR?: Last
     exitCode,
     message: redactor.redact(message),
   };
+  // Cut short, not ended: the pod that resumes or replaces this one runs the attempt again.
+  if (run.signal.aborted) run.state.stopped = true;
   const tail = run.tail.toString();
   if (tail) run.state.logTail = tail;
   if (valid) run.state.lastPR = valid;
@@ -368,7 +370,9 @@ function commandFailure(run: Run, exit: Exit): Promise<AgentState> | undefined {
 async function steps(run: Run): Promise<AgentState> {
   const { options, log } = run;
   const previous = parseAgentState(await run.reporter?.read(), options.attempt);
-  if (previous?.finishedAt) {
+  // An attempt cut short by its pod's deletion runs again here; the mark in /state keeps a
+  // container restarted in the same pod from doing so.
+  if (previous?.finishedAt && !previous.stopped) {
     // A restarted container must not run the task again: its work is already pushed and reported.
     log.info({ finishedAt: previous.finishedAt }, "this attempt already finished; not running it again");
     run.state = previous;

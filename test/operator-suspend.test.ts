@@ -55,7 +55,7 @@ const suspendedIs = (status: string, reason?: string) => (t: AgentTask) =>
     (c) => c.type === "Suspended" && c.status === status && (reason === undefined || c.reason === reason),
   ) ?? false;
 
-/** The folder of the task's workspace volume on this machine, from its bound PersistentVolume. */
+/** The task's /workspace on this machine, in the folder of its bound PersistentVolume. */
 async function workspaceFolder(task: string): Promise<string> {
   const claim = await waitFor("the workspace claim to be bound", async () => {
     const c = await getJson<{ spec: { volumeName?: string }; status?: { phase?: string } }>(cluster, [
@@ -72,7 +72,8 @@ async function workspaceFolder(task: string): Promise<string> {
   ]);
   const path = pv?.spec.hostPath?.path ?? pv?.spec.local?.path;
   if (!path) throw new Error(`PersistentVolume ${claim.spec.volumeName} has no host folder`);
-  return path;
+  // The pods mount the claim's workspace folder, not its root.
+  return join(path, "workspace");
 }
 
 const agentPods = async (task: string) =>
@@ -140,7 +141,7 @@ describe("a task with a persistent workspace", () => {
     expect(suspendedIs("False")(done)).toBe(true);
     expect(done.status?.workspace).toBe("pause-workspace");
     expect(await readFile(join(folder, "seen.txt"), "utf8")).toBe("resumed over: first\n");
-    expect(await gitIn(world.origin, ["show", "agentyard/pause:seen.txt"])).toBe("resumed over: first");
+    expect(await gitIn(world.origin, ["show", "agentyard/pause:seen.txt"])).toBe("resumed over: first\n");
     const after = await getJson<{ data: { password: string } }>(cluster, [
       "secret",
       "pause-editor",

@@ -589,6 +589,11 @@ describe("renderTask with spec.workspace.storage", () => {
       labels: { "app.kubernetes.io/component": "workspace", "agentyard.dev/task": "fix-bug" },
     });
     expect(claim.metadata.ownerReferences).toHaveLength(1);
+    for (const c of find(objects, "Deployment").spec.template.spec.containers) {
+      const mount = c.volumeMounts.find((m: { name: string }) => m.name === "workspace");
+      if (mount)
+        expect(mount, c.name).toEqual({ name: "workspace", mountPath: "/workspace", subPath: "workspace" });
+    }
     expect(claim.spec).toEqual({
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: "5Gi" } },

@@ -276,7 +276,7 @@ function resources(r: Resources | undefined) {
 
 function agentContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) {
   const mounts = [
-    { name: "workspace", mountPath: MOUNT_PATH.workspace },
+    workspaceMount(org),
     { name: "state", mountPath: MOUNT_PATH.state },
     { name: "tmp", mountPath: "/tmp" },
     { name: "agent-token", mountPath: SA_DIR, readOnly: true },
@@ -321,7 +321,7 @@ function gitContainer(
   repo: { url: string; branch: string },
 ) {
   const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
-    { name: "workspace", mountPath: MOUNT_PATH.workspace },
+    workspaceMount(org),
     { name: "git-handoff", mountPath: MOUNT_PATH.gitHandoff },
     { name: "git-home", mountPath: MOUNT_PATH.gitHome },
     { name: "git-tmp", mountPath: "/tmp" },
@@ -360,7 +360,7 @@ function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) 
     ports: [{ name: EDITOR_PORT_NAME, containerPort: EDITOR_PORT, protocol: "TCP" }],
     resources: resources(EDITOR_RESOURCES),
     volumeMounts: [
-      { name: "workspace", mountPath: MOUNT_PATH.workspace },
+      workspaceMount(org),
       { name: "editor-home", mountPath: "/home/coder" },
       { name: "tmp", mountPath: "/tmp" },
     ],
@@ -426,6 +426,17 @@ function tailscaleContainer(task: AgentTask, org: Org, opts: TaskRenderOptions) 
     readinessProbe: { httpGet: { path: "/healthz", port: TAILNET_HEALTH_PORT_NAME }, periodSeconds: 5 },
     securityContext: RESTRICTED_CONTAINER,
   };
+}
+
+/**
+ * Where /workspace is mounted from: a folder of the claim, not its root, which a file system may
+ * hold files of its own in (ext4's lost+found), while the agent clones only into an empty folder.
+ */
+const WORKSPACE_SUBPATH = "workspace";
+
+function workspaceMount(org: Org): { name: string; mountPath: string; subPath?: string } {
+  const mount = { name: "workspace", mountPath: MOUNT_PATH.workspace };
+  return org.spec.workspace.storage ? { ...mount, subPath: WORKSPACE_SUBPATH } : mount;
 }
 
 /** The task's /workspace: its own claim when the Org keeps workspaces, an emptyDir otherwise. */

@@ -462,3 +462,19 @@ describe("suspend and resume", () => {
     expect(d.status.suspendedAt).toBeUndefined();
   });
 });
+
+describe("a report written when the agent's pod was deleted", () => {
+  const stopped = state({ finishedAt: at(-5), exitCode: 143, message: "stopped: SIGTERM", stopped: true });
+
+  it("is no outcome: the attempt waits for the pod that replaces it, spending no retry", () => {
+    const d = decideTask(world({ retries: 2 }, { ...started, phase: "Running" }, { state: stopped }));
+    expect(d.status).toMatchObject({ phase: "Starting", attempts: 1 });
+    expect(d.children).toBe("running");
+  });
+
+  it("is no outcome for a resumed task either", () => {
+    const held: AgentTaskStatus = { ...started, phase: "Suspended", suspendedAt: at(-30) };
+    const d = decideTask(world({}, held, { state: stopped }));
+    expect(d.status.phase).toBe("Starting");
+  });
+});

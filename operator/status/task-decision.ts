@@ -302,10 +302,21 @@ function sinceResume(
   return rest;
 }
 
+/**
+ * A report the runtime wrote when its pod was deleted (a suspend, an eviction) is no outcome: the
+ * attempt runs again in the pod that resumes or replaces it, and is neither finished nor running
+ * until that pod reports.
+ */
+function unstopped(state: AgentState | undefined): AgentState | undefined {
+  if (!state?.stopped) return state;
+  const { finishedAt: _, exitCode: __, message: ___, startedAt: ____, stopped: _____, ...rest } = state;
+  return rest;
+}
+
 function decideActive(world: TaskWorld, status: AgentTaskStatus, resuming: boolean): TaskDecision {
   const { task, now, pod } = world;
   const attempts = status.attempts ?? 0;
-  const state = sinceResume(task, world.state, resuming);
+  const state = unstopped(sinceResume(task, world.state, resuming));
 
   if (attempts === 0) {
     const { admitted, message } = world.admit();

@@ -81,3 +81,18 @@ describe("boundArtifact", () => {
     expect(state?.lastPRError).toBeUndefined();
   });
 });
+
+describe("a stopped attempt's report", () => {
+  it("round-trips its mark, and reads only the word true as one", () => {
+    const data = formatAgentState({
+      attempt: 2,
+      finishedAt: "2026-12-04T10:00:00Z",
+      exitCode: 143,
+      stopped: true,
+    });
+    expect(data.stopped).toBe("true");
+    expect(parseAgentState(data, 2)?.stopped).toBe(true);
+    expect(parseAgentState({ ...data, stopped: "yes" }, 2)?.stopped).toBeUndefined();
+    expect(formatAgentState({ attempt: 1, exitCode: 0 }).stopped).toBeUndefined();
+  });
+});

@@ -17,6 +17,7 @@ export const STATE_KEYS = {
   logTail: "logTail",
   lastPR: "lastPR",
   editorActivityAt: "editorActivityAt",
+  stopped: "stopped",
 } as const;
 
 /** The bounded tail of the agent's output kept in the ConfigMap (the full log is the pod log). */
@@ -37,6 +38,11 @@ export interface AgentState {
   /** Why lastPR was refused, or which of its texts were cut to the bounds of the status. */
   lastPRError?: string;
   editorActivityAt?: string;
+  /**
+   * The runtime was stopped (SIGTERM: its pod was deleted) before the attempt ended: the report
+   * tells how far it got, not how it ended. A new pod of the same attempt runs it again.
+   */
+  stopped?: boolean;
 }
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -106,6 +112,7 @@ export function parseAgentState(
   if (logTail) state.logTail = logTail.slice(-MAX_LOG_TAIL_BYTES);
   const editorActivityAt = time(data[STATE_KEYS.editorActivityAt]);
   if (editorActivityAt) state.editorActivityAt = editorActivityAt;
+  if (data[STATE_KEYS.stopped] === "true") state.stopped = true;
   const lastPR = data[STATE_KEYS.lastPR];
   if (lastPR) {
     const read = readLastPR(lastPR);
@@ -125,5 +132,6 @@ export function formatAgentState(state: AgentState): Record<string, string> {
   if (state.logTail) data[STATE_KEYS.logTail] = state.logTail.slice(-MAX_LOG_TAIL_BYTES);
   if (state.lastPR) data[STATE_KEYS.lastPR] = JSON.stringify(state.lastPR);
   if (state.editorActivityAt) data[STATE_KEYS.editorActivityAt] = state.editorActivityAt;
+  if (state.stopped) data[STATE_KEYS.stopped] = "true";
   return data;
 }
