@@ -1,13 +1,11 @@
 import { ANNOTATION_RESUMED_AT } from "../../schema/contract/labels.ts";
+import { SUSPENDED, SUSPENDED_REASON } from "../../schema/contract/lifecycle.ts";
 import type { AgentTask } from "../../schema/index.ts";
-
-/** The operator's condition on a task whose agent it holds stopped (operator/status/task-decision.ts). */
-const SUSPENDED = "Suspended";
 
 /** Each reason of the condition in words; a reason the operator adds later shows as it is. */
 const REASONS: Record<string, string> = {
-  Suspended: "spec.suspend",
-  EditorIdle: "editor idle",
+  [SUSPENDED_REASON.suspended]: "spec.suspend",
+  [SUSPENDED_REASON.editorIdle]: "editor idle",
 };
 
 export interface Suspension {

@@ -1,5 +1,5 @@
 import { rfc3339 } from "@agentyard/kube-runtime";
-import type { AgentState } from "../../schema/contract/index.ts";
+import { type AgentState, SUSPENDED, SUSPENDED_REASON } from "../../schema/contract/index.ts";
 import type { AgentTask, AgentTaskStatus, LastPR, TaskPhase } from "../../schema/index.ts";
 import { isTerminal, parseDuration, toLastPR } from "../../schema/index.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
@@ -104,12 +104,15 @@ function finished(world: TaskWorld, final: AgentTaskStatus): TaskDecision {
   let requeueAfterMs: number | undefined;
   let suspension: Suspension | undefined;
   if (children === "running" && task.spec.suspend) {
-    suspension = { reason: "Suspended", message: "the editor is stopped: spec.suspend is true" };
+    suspension = {
+      reason: SUSPENDED_REASON.suspended,
+      message: "the editor is stopped: spec.suspend is true",
+    };
   } else if (children === "running" && world.editorIdleTimeoutMs !== undefined) {
     const idleUntil = lastActivity(world, finishedAt).getTime() + world.editorIdleTimeoutMs;
     if (now.getTime() >= idleUntil) {
       suspension = {
-        reason: "EditorIdle",
+        reason: SUSPENDED_REASON.editorIdle,
         message: `the editor was idle for ${Math.round(world.editorIdleTimeoutMs / 1000)}s; resume the task to open it again`,
       };
     } else requeueAfterMs = idleUntil - now.getTime();
@@ -133,11 +136,9 @@ function finished(world: TaskWorld, final: AgentTaskStatus): TaskDecision {
 
 /** Why a task's agent is held stopped while its workspace and editor password are kept. */
 interface Suspension {
-  reason: "Suspended" | "EditorIdle";
+  reason: (typeof SUSPENDED_REASON)["suspended" | "editorIdle"];
   message: string;
 }
-
-export const SUSPENDED = "Suspended";
 
 /** The editor's last sign of use: its activity, the task's end, or a request to resume it. */
 function lastActivity(world: TaskWorld, finishedAt: Date): Date {
@@ -168,7 +169,12 @@ function withSuspended(
     return { ...decision, conditions: [...decision.conditions, condition] };
   }
   if (!task.status?.conditions?.some((c) => c.type === SUSPENDED)) return decision;
-  const resumed = { type: SUSPENDED, status: "False" as const, reason: "NotSuspended", message: "" };
+  const resumed = {
+    type: SUSPENDED,
+    status: "False" as const,
+    reason: SUSPENDED_REASON.notSuspended,
+    message: "",
+  };
   return { ...decision, conditions: [...decision.conditions, resumed] };
 }
 
@@ -184,7 +190,7 @@ function suspendedTask(world: TaskWorld, status: AgentTaskStatus): TaskDecision 
       ? "suspended before it started: spec.suspend is true"
       : `suspended during attempt ${attempts}: spec.suspend is true; the attempt goes on in the same workspace once it is false`;
   const decision = decide(next, "Suspended", "Suspended", message, attempts === 0 ? "none" : "stopped");
-  return withSuspended(world.task, decision, { reason: "Suspended", message });
+  return withSuspended(world.task, decision, { reason: SUSPENDED_REASON.suspended, message });
 }
 
 /**

@@ -16,6 +16,18 @@ export const REMOTE_CLEANUP_FINALIZER = "agentyard.dev/remote-cleanup";
  */
 export const AGENTS_REMOVED = "AgentsRemoved";
 
+/**
+ * A task's detail condition: True while its agent is held stopped with its workspace kept (reason
+ * Suspended: spec.suspend; EditorIdle: a finished task's editor was idle), False (NotSuspended) once
+ * a task that was suspended is no more. A task never suspended carries none.
+ */
+export const SUSPENDED = "Suspended";
+export const SUSPENDED_REASON = {
+  suspended: "Suspended",
+  editorIdle: "EditorIdle",
+  notSuspended: "NotSuspended",
+} as const;
+
 /** An Org's detail condition while it is being deleted: what it still waits for. */
 export const TERMINATING = "Terminating";
 
