@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureDebianPackages, GITEA_BUILD } from "./debian.ts";
 import { GITEA_MODULE, GITEA_MODULE_DIR } from "./gitea-gomod.ts";
-import { buildOnce, formatElapsed, type Log, runGo, step } from "./go-build.ts";
+import { buildOnce, formatElapsed, type Log, moduleCacheKey, runGo, step } from "./go-build.ts";
 import { cacheRoot } from "./paths.ts";
 import { GITEA_VERSION } from "./versions.ts";
 
@@ -22,22 +21,11 @@ const TAGS = "sqlite sqlite_unlock_notify";
 // As Gitea's Makefile stamps a release, so that /api/v1/version names it.
 const LDFLAGS = `-s -w -X main.Version=${GITEA_VERSION.replace(/^v/, "")} -X 'main.Tags=${TAGS}'`;
 
-/** Go, the wrapper module's files and the version name the build. */
-async function cacheKey(): Promise<string> {
-  const hash = createHash("sha256");
-  hash.update((await runGo("go", ["version"], GITEA_MODULE_DIR)).trim());
-  hash.update(LDFLAGS);
-  for (const file of (await readdir(GITEA_MODULE_DIR)).sort()) {
-    hash.update(file).update(await readFile(join(GITEA_MODULE_DIR, file)));
-  }
-  return `gitea-${GITEA_VERSION}-${hash.digest("hex").slice(0, 12)}`;
-}
-
 /** Gitea built from its Go module into the cache on first use (under a lock, with progress on `log`). */
 export async function ensureGitea(log: Log = (l) => process.stderr.write(`${l}\n`)): Promise<GiteaBinary> {
   const dir = await buildOnce({
     root: join(cacheRoot(), "gitea"),
-    key: await cacheKey(),
+    key: await moduleCacheKey("gitea", GITEA_VERSION, GITEA_MODULE_DIR, [LDFLAGS]),
     marker: "gitea",
     log,
     prefix: PREFIX,

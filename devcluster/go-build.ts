@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { goEnv } from "./go-env.ts";
@@ -11,6 +12,29 @@ import { goEnv } from "./go-env.ts";
  */
 
 export type Log = (line: string) => void;
+
+/**
+ * The cache key of a build from a wrapper module: its name and version, then a hash of Go's
+ * version, the build's own inputs (its flags) and every file of the module, so that changing any
+ * of them builds anew.
+ */
+export async function moduleCacheKey(
+  name: string,
+  version: string,
+  moduleDir: string,
+  inputs: string[] = [],
+): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update((await runGo("go", ["version"], moduleDir)).trim());
+  for (const input of inputs) hash.update(input);
+  const entries = await readdir(moduleDir, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(moduleDir.length + 1))
+    .sort();
+  for (const file of files) hash.update(file).update(await readFile(join(moduleDir, file)));
+  return `${name}-${version}-${hash.digest("hex").slice(0, 12)}`;
+}
 
 export function runGo(
   cmd: string,

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
-import { cp, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { cp, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { buildOnce, formatElapsed, type Log, runGo, step } from "./go-build.ts";
+import { buildOnce, formatElapsed, type Log, moduleCacheKey, runGo, step } from "./go-build.ts";
 import { cacheRoot, goModulesDir } from "./paths.ts";
 import { LOCAL_PATH_PROVISIONER_VERSION } from "./versions.ts";
 
@@ -20,24 +19,18 @@ const MANIFEST = "local-path-storage.yaml";
 /** As its release script stamps it: otherwise `--version` says 0.0.1. */
 const LDFLAGS = `-s -w -X main.VERSION=${LOCAL_PATH_PROVISIONER_VERSION}`;
 
-/** Go, the flags, the wrapper module's files and the version name the build. */
-async function cacheKey(): Promise<string> {
-  const hash = createHash("sha256");
-  hash.update((await runGo("go", ["version"], LOCAL_PATH_MODULE_DIR)).trim());
-  hash.update(LDFLAGS);
-  for (const file of (await readdir(LOCAL_PATH_MODULE_DIR)).sort()) {
-    hash.update(file).update(await readFile(join(LOCAL_PATH_MODULE_DIR, file)));
-  }
-  return `local-path-provisioner-${LOCAL_PATH_PROVISIONER_VERSION}-${hash.digest("hex").slice(0, 12)}`;
-}
-
 /** The provisioner and its manifest, built into the cache on first use (under a lock, with progress on `log`). */
 export async function ensureLocalPathProvisioner(
   log: Log = (l) => process.stderr.write(`${l}\n`),
 ): Promise<LocalPathBinaries> {
   const dir = await buildOnce({
     root: join(cacheRoot(), "local-path-provisioner"),
-    key: await cacheKey(),
+    key: await moduleCacheKey(
+      "local-path-provisioner",
+      LOCAL_PATH_PROVISIONER_VERSION,
+      LOCAL_PATH_MODULE_DIR,
+      [LDFLAGS],
+    ),
     marker: BINARY,
     log,
     prefix: PREFIX,

@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmod, cp, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { chmod, cp, mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { buildOnce, formatElapsed, type Log, runGo, step } from "./go-build.ts";
+import { buildOnce, formatElapsed, type Log, moduleCacheKey, runGo, step } from "./go-build.ts";
 import { cacheRoot, goModulesDir } from "./paths.ts";
 import { TAILSCALE_VERSION } from "./versions.ts";
 
@@ -25,31 +24,13 @@ const CONTROL = "agentyard-tailnet-control";
 const PATCH = "testcontrol-logout.patch";
 const TESTCONTROL_FILE = join("tstest", "integration", "testcontrol", "testcontrol.go");
 
-/** Go, the wrapper module's files and the version name the build. */
-async function cacheKey(): Promise<string> {
-  const hash = createHash("sha256");
-  hash.update((await runGo("go", ["version"], TAILSCALE_MODULE_DIR)).trim());
-  for (const file of await moduleFiles(TAILSCALE_MODULE_DIR)) {
-    hash.update(file).update(await readFile(join(TAILSCALE_MODULE_DIR, file)));
-  }
-  return `tailscale-${TAILSCALE_VERSION}-${hash.digest("hex").slice(0, 12)}`;
-}
-
-async function moduleFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
-}
-
 /** tailscaled, tailscale and the control program, built into the cache on first use (under a lock, with progress on `log`). */
 export async function ensureTailscale(
   log: Log = (l) => process.stderr.write(`${l}\n`),
 ): Promise<TailscaleBinaries> {
   const dir = await buildOnce({
     root: join(cacheRoot(), "tailscale"),
-    key: await cacheKey(),
+    key: await moduleCacheKey("tailscale", TAILSCALE_VERSION, TAILSCALE_MODULE_DIR),
     marker: CONTROL,
     log,
     prefix: PREFIX,
