@@ -25,13 +25,16 @@ export const TEST_USERS = ["alice", "bob", "carol"] as const;
 export type TestUser = (typeof TEST_USERS)[number];
 export type ClusterUser = "admin" | TestUser;
 
-export type ComponentName =
-  | "etcd"
-  | "kube-apiserver"
-  | "kube-controller-manager"
-  | "kube-scheduler"
-  | "kwok"
-  | "local-path-provisioner";
+/** The processes of one cluster, each started, restarted and stopped by name. */
+export const COMPONENT_NAMES = [
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+  "local-path-provisioner",
+] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** Identities of the components, each with a static token and a kubeconfig of its own. */
 type ComponentUser = "kube-controller-manager" | "kube-scheduler" | "kwok" | "local-path-provisioner";

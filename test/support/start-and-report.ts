@@ -1,16 +1,7 @@
-import { DevCluster } from "../../devcluster/cluster.ts";
+import { COMPONENT_NAMES, DevCluster } from "../../devcluster/cluster.ts";
 
 /** Starts a cluster and prints its pids, then waits to be killed: the orphan test's subject. */
 const cluster = await DevCluster.start({ name: "orphan", dir: process.argv[2] });
-const pids = (
-  [
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kwok",
-    "local-path-provisioner",
-  ] as const
-).map((c) => cluster.pid(c));
+const pids = COMPONENT_NAMES.map((c) => cluster.pid(c));
 process.stdout.write(`PIDS ${JSON.stringify(pids)}\n`);
 setInterval(() => {}, 60_000);
