@@ -44,6 +44,12 @@ beforeAll(async () => {
     },
   });
   await orgWhenReadyReason(cluster, "keep", "Ready");
+  await applyManifest(cluster, {
+    ...org,
+    metadata: { name: "hold" },
+    spec: { ...org.spec, workspace: { storage: { size: "1Gi", reclaimPolicy: "Retain" } } },
+  });
+  await orgWhenReadyReason(cluster, "hold", "Ready");
 }, 300_000);
 
 afterAll(async () => {
@@ -199,5 +205,35 @@ describe("a task with a persistent workspace", () => {
         timeoutMs: 60_000,
       },
     );
+  }, 300_000);
+
+  it("goes with its task, unless its Org retains workspaces", async () => {
+    const quick = ["sh", "-c", "echo done > done.txt"];
+    await applyManifest(
+      cluster,
+      taskManifest("brief", NS, { org: "keep", prompt: "Be brief", command: quick }),
+    );
+    await applyManifest(
+      cluster,
+      taskManifest("lasting", "org-hold", { org: "hold", prompt: "Last", command: quick }),
+    );
+    await waitForTask(cluster, NS, "brief", "to finish", phaseIs("Succeeded", "Failed"), 120_000);
+    await waitForTask(cluster, "org-hold", "lasting", "to finish", phaseIs("Succeeded", "Failed"), 120_000);
+    const claim = (ns: string, name: string) =>
+      getJson<{ metadata: { ownerReferences?: unknown[] } }>(cluster, ["pvc", `${name}-workspace`, "-n", ns]);
+    expect((await claim("org-hold", "lasting"))?.metadata.ownerReferences).toBeUndefined();
+    await cluster.kubectl(["delete", "agenttask", "brief", "-n", NS, "--wait=false"]);
+    await cluster.kubectl(["delete", "agenttask", "lasting", "-n", "org-hold", "--wait=false"]);
+    await waitFor(
+      "the deleted task's claim to go",
+      async () => ((await claim(NS, "brief")) ? undefined : true),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await waitFor("the retaining Org's task to go", async () =>
+      (await getJson(cluster, ["agenttask", "lasting", "-n", "org-hold"])) ? undefined : true,
+    );
+    expect(await claim("org-hold", "lasting")).toBeDefined();
   }, 300_000);
 });
