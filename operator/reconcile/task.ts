@@ -251,8 +251,17 @@ export class TaskReconciler {
   /** The task's children as the cluster's informer caches hold them. */
   private observe(task: AgentTask, cluster: OrgCluster, pods: V1Pod[]): TaskObservation {
     const names = taskChildNames(task.metadata.name as string);
-    const { configMaps, secrets } = cluster.children;
+    const { configMaps, secrets, persistentVolumeClaims } = cluster.children;
+    const claim = persistentVolumeClaims.get(cluster.namespace, names.workspace);
     return {
+      ...(claim && isChildOf(claim as KubernetesObject, task)
+        ? {
+            workspaceClaim: {
+              size: claim.spec?.resources?.requests?.storage,
+              storageClassName: claim.spec?.storageClassName,
+            },
+          }
+        : {}),
       pod: currentPod(pods, task.status?.attempts ?? 0),
       state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
       editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
@@ -287,6 +296,7 @@ export class TaskReconciler {
       running: decision.children === "running",
       editorPassword: editorPassword(observed.editorPassword),
       remote: cluster.remote,
+      ...(observed.workspaceClaim ? { workspaceClaim: observed.workspaceClaim } : {}),
       ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
       ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
       ...(this.d.tailscaleImage ? { tailscaleImage: this.d.tailscaleImage } : {}),

@@ -630,6 +630,19 @@ describe("renderTask with spec.workspace.storage", () => {
     });
   });
 
+  it("leaves an existing claim's size and class as they are when the Org changes them", () => {
+    const existing = { size: "5Gi", storageClassName: "local-path" };
+    const objects = renderTask(task(), storage({ size: "20Gi", storageClassName: "fast" }), {
+      ...opts,
+      workspaceClaim: existing,
+    });
+    expect(find(objects, "PersistentVolumeClaim").spec).toEqual({
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: "5Gi" } },
+      storageClassName: "local-path",
+    });
+  });
+
   it("uses an emptyDir without it", () => {
     const volumes = find(renderTask(task(), org(), opts), "Deployment").spec.template.spec.volumes;
     expect(volumes[0]).toEqual({ name: "workspace", emptyDir: {} });

@@ -45,6 +45,11 @@ export interface TaskRenderOptions {
   editorPassword: string;
   /** Children in the management cluster get owner references; in an Org's own cluster, labels only. */
   remote: boolean;
+  /**
+   * The task's workspace claim as it exists: a claim's class cannot change and its size only grows
+   * where its class allows, so a changed Org reaches new tasks' claims and leaves existing ones be.
+   */
+  workspaceClaim?: { size?: string | number; storageClassName?: string };
   agentImage?: string;
   editorImage?: string;
   tailscaleImage?: string;
@@ -451,9 +456,15 @@ function workspaceVolume(task: AgentTask, org: Org): Record<string, unknown> {
  * made only when the last is gone), so ReadWriteOnce does. A claim the Org retains has no owner
  * reference: the garbage collector would delete it with the task.
  */
-function workspaceClaim(org: Org, metadata: KubeObject["metadata"]): KubeObject | undefined {
+function workspaceClaim(
+  org: Org,
+  metadata: KubeObject["metadata"],
+  existing: TaskRenderOptions["workspaceClaim"],
+): KubeObject | undefined {
   const storage = org.spec.workspace.storage;
   if (!storage) return undefined;
+  const size = existing ? existing.size : storage.size;
+  const storageClassName = existing ? existing.storageClassName : storage.storageClassName;
   const retained = storage.reclaimPolicy === "Retain";
   const { ownerReferences: _, ...unowned } = metadata;
   return {
@@ -465,8 +476,8 @@ function workspaceClaim(org: Org, metadata: KubeObject["metadata"]): KubeObject 
     },
     spec: {
       accessModes: ["ReadWriteOnce"],
-      resources: { requests: { storage: storage.size } },
-      ...(storage.storageClassName ? { storageClassName: storage.storageClassName } : {}),
+      ...(size !== undefined ? { resources: { requests: { storage: size } } } : {}),
+      ...(storageClassName ? { storageClassName } : {}),
     },
   };
 }
@@ -597,7 +608,11 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
     },
   ];
-  const claim = workspaceClaim(org, meta(names.workspace, { [LABEL_COMPONENT]: COMPONENT.workspace }));
+  const claim = workspaceClaim(
+    org,
+    meta(names.workspace, { [LABEL_COMPONENT]: COMPONENT.workspace }),
+    opts.workspaceClaim,
+  );
   if (claim) objects.push(claim);
   if (org.spec.editor.enabled) {
     objects.push({

@@ -12,6 +12,8 @@ export interface TaskObservation {
   state?: Record<string, string>;
   /** The editor password as the live Secret holds it, base64-encoded. */
   editorPassword?: string;
+  /** What of the task's workspace claim cannot change once it exists. */
+  workspaceClaim?: { size?: string | number; storageClassName?: string };
 }
 
 /**
