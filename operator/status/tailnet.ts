@@ -8,6 +8,20 @@ import type { ConditionInput } from "./conditions.ts";
  * the container exit and restart; the task goes on (its agent does not need the tailnet) and this
  * condition says where to look.
  */
+/**
+ * A task whose editor no longer joins the tailnet itself (its Org left mode sidecar or turned the
+ * editor off, or its agents were removed) says so, rather than keep what its last sidecar earned.
+ */
+export function noTailnetCondition(): ConditionInput {
+  return {
+    type: TAILNET_READY,
+    status: "False",
+    reason: "NoSidecar",
+    message:
+      "the task's editor runs no tailscale container: its Org's mesh mode is not sidecar, its editor is off, or the task has no agent any more",
+  };
+}
+
 export function tailnetCondition(pod: V1Pod | undefined, fqdn: string): ConditionInput {
   const condition = (status: "True" | "False", reason: string, message: string): ConditionInput => ({
     type: TAILNET_READY,

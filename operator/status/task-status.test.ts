@@ -324,6 +324,27 @@ describe("decidedReport", () => {
     expect(up.conditions.at(-1)).toMatchObject({ type: "TailnetReady", status: "True", reason: "Joined" });
     const gone = decidedReport(makeTask({}), org, decision("running"), local);
     expect(gone.conditions.at(-1)).toMatchObject({ type: "TailnetReady", status: "False", reason: "NoPod" });
+    const joined = makeTask();
+    joined.status = {
+      conditions: [
+        {
+          type: "TailnetReady",
+          status: "True",
+          reason: "Joined",
+          message: "",
+          lastTransitionTime: "2026-12-01T00:00:00Z",
+        },
+      ],
+    };
+    const left = decidedReport(joined, makeOrg({}), decision("running"), local);
+    expect(left.conditions.at(-1)).toMatchObject({
+      type: "TailnetReady",
+      status: "False",
+      reason: "NoSidecar",
+    });
+    expect(
+      decidedReport(makeTask(), makeOrg({}), decision("running"), local).conditions.map((c) => c.type),
+    ).not.toContain("TailnetReady");
   });
 
   it("takes the editor's address from the published Service, then from the pod run on the host", () => {

@@ -3,6 +3,7 @@ import {
   AGENTS_REMOVED,
   ANNOTATION_ABANDON_CLEANUP,
   agentPodName,
+  TAILNET_READY,
   taskChildNames,
 } from "../../schema/contract/index.ts";
 import { ARG_MAX, EXEC_BUDGET, MAX_ARG_STRLEN } from "../../schema/exec-limits.ts";
@@ -20,7 +21,7 @@ import { tailnetSidecar } from "../render/task.ts";
 import { type ConditionInput, kstatus } from "./conditions.ts";
 import { RUNTIME_CLASS_NOT_FOUND } from "./org-status.ts";
 import type { EventRule, StatusReport } from "./status-change.ts";
-import { tailnetCondition } from "./tailnet.ts";
+import { noTailnetCondition, tailnetCondition } from "./tailnet.ts";
 import type { TaskDecision, Withdrawal } from "./task-decision.ts";
 
 /** Why the operator cannot work on a task until a person fixes it; the message names the fix. */
@@ -268,6 +269,12 @@ function workloadStatus(task: AgentTask, org: Org, decision: TaskDecision): Agen
   return { pod: agentPodName(name, decision.status.attempts ?? 1) };
 }
 
+/** A TailnetReady condition from a sidecar the task no longer has turns False; a task that never had one gets none. */
+function withoutTailnet(task: AgentTask, conditions: ConditionInput[]): ConditionInput[] {
+  const earned = task.status?.conditions?.some((c) => c.type === TAILNET_READY);
+  return earned ? [...conditions, noTailnetCondition()] : conditions;
+}
+
 /** The decided status, with where the children live and where a person opens the editor. */
 export function decidedReport(
   task: AgentTask,
@@ -300,7 +307,7 @@ export function decidedReport(
   if (editor && !url) delete status.editorURL;
   return {
     status,
-    conditions: tailnet ? [...decision.conditions, tailnet] : decision.conditions,
+    conditions: tailnet ? [...decision.conditions, tailnet] : withoutTailnet(task, decision.conditions),
     requeueAfterMs: decision.requeueAfterMs,
   };
 }
