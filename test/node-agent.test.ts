@@ -15,7 +15,7 @@ import {
 import { markedProcesses } from "../devcluster/node-agent/processes.ts";
 import type { Pod } from "../devcluster/node-agent/types.ts";
 import { LOCAL_PORTS_ANNOTATION } from "../schema/contract/index.ts";
-import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { kubectl, mustKubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 /**
  * The program that image `test/echo` stands for. As `ROLE=web` it serves HTTP on the address its
@@ -78,12 +78,6 @@ let programs: ProgramTable;
 let agent: NodeAgent;
 const nodeName = uniqueName("local");
 const ns = uniqueName("node-agent");
-
-async function must(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 async function getPod(name: string): Promise<Pod | undefined> {
   const r = await kubectl(["get", "pod", name, "-n", ns, "-o", "json"]);
@@ -152,10 +146,17 @@ beforeAll(async () => {
     programs,
     restartBackoff: { baseMs: 500, maxMs: 2000 },
   });
-  await must(["create", "namespace", ns]);
-  await must(["create", "serviceaccount", "runner", "-n", ns]);
-  await must(["create", "secret", "generic", "echo", "-n", ns, "--from-literal=value=s3cret"]);
-  await must(["create", "configmap", "echo", "-n", ns, "--from-literal=greeting.txt=hello from a configmap"]);
+  await mustKubectl(["create", "namespace", ns]);
+  await mustKubectl(["create", "serviceaccount", "runner", "-n", ns]);
+  await mustKubectl(["create", "secret", "generic", "echo", "-n", ns, "--from-literal=value=s3cret"]);
+  await mustKubectl([
+    "create",
+    "configmap",
+    "echo",
+    "-n",
+    ns,
+    "--from-literal=greeting.txt=hello from a configmap",
+  ]);
 });
 
 afterAll(async () => {
@@ -167,12 +168,14 @@ afterAll(async () => {
 
 describe("the node agent's node", () => {
   it("is Ready, labelled and tainted for local pods, and holds its Lease", async () => {
-    const node = JSON.parse(await must(["get", "node", nodeName, "-o", "json"]));
+    const node = JSON.parse(await mustKubectl(["get", "node", nodeName, "-o", "json"]));
     expect(node.metadata.labels[LOCAL_LABEL]).toBe("true");
     expect(node.metadata.annotations?.["kwok.x-k8s.io/node"]).toBeUndefined();
     expect(node.spec.taints).toContainEqual(LOCAL_TAINT);
     expect(node.status.conditions.find((c: { type: string }) => c.type === "Ready").status).toBe("True");
-    const lease = JSON.parse(await must(["get", "lease", nodeName, "-n", "kube-node-lease", "-o", "json"]));
+    const lease = JSON.parse(
+      await mustKubectl(["get", "lease", nodeName, "-n", "kube-node-lease", "-o", "json"]),
+    );
     expect(lease.spec.holderIdentity).toBe(nodeName);
     expect(Date.now() - Date.parse(lease.spec.renewTime)).toBeLessThan(15_000);
   });
@@ -221,11 +224,11 @@ describe("a Deployment placed on the node agent", () => {
         },
       },
     };
-    await must(["apply", "-f", "-"], JSON.stringify(deployment));
+    await mustKubectl(["apply", "-f", "-"], JSON.stringify(deployment));
     const pod = await waitFor(
       "the Deployment's pod to be Running and Ready on the node agent",
       async () => {
-        const list = JSON.parse(await must(["get", "pods", "-n", ns, "-l", "app=echo", "-o", "json"]));
+        const list = JSON.parse(await mustKubectl(["get", "pods", "-n", ns, "-l", "app=echo", "-o", "json"]));
         const ready = (list.items as Pod[]).find(
           (p) =>
             p.status?.phase === "Running" &&
@@ -290,7 +293,7 @@ describe("a Deployment placed on the node agent", () => {
 
 describe("a container that exits", () => {
   it("shows its exit code and is started again, in CrashLoopBackOff between runs", async () => {
-    await must(
+    await mustKubectl(
       ["apply", "-f", "-"],
       JSON.stringify(
         bare("crash", {
@@ -317,7 +320,7 @@ describe("a container that exits", () => {
   });
 
   it("with restartPolicy Never ends the pod: Succeeded on exit code 0", async () => {
-    await must(
+    await mustKubectl(
       ["apply", "-f", "-"],
       JSON.stringify(
         bare("once", {
@@ -339,7 +342,7 @@ describe("a container that exits", () => {
 
 describe("an image the node agent has no program for", () => {
   it("waits with a reason that says so and never runs", async () => {
-    await must(
+    await mustKubectl(
       ["apply", "-f", "-"],
       JSON.stringify(bare("nginx", { containers: [{ name: "web", image: "nginx:1.27" }] })),
     );
@@ -357,7 +360,7 @@ describe("an image the node agent has no program for", () => {
 
 describe("deleting a pod", () => {
   it("kills its whole process tree, grandchildren in other sessions too, and the pod disappears", async () => {
-    await must(
+    await mustKubectl(
       ["apply", "-f", "-"],
       JSON.stringify(
         bare("doomed", {
@@ -376,7 +379,7 @@ describe("deleting a pod", () => {
     expect(alive(got.pid) && alive(got.grandchild)).toBe(true);
     expect((await markedProcesses(marker, { prefix: true })).length).toBeGreaterThanOrEqual(3);
 
-    await must(["delete", "pod", "doomed", "-n", ns, "--wait=false"]);
+    await mustKubectl(["delete", "pod", "doomed", "-n", ns, "--wait=false"]);
     await waitFor("the pod to disappear", async () => ((await getPod("doomed")) ? undefined : true), {
       timeoutMs: 30_000,
     });
@@ -387,7 +390,7 @@ describe("deleting a pod", () => {
 
 describe("a restarted node agent", () => {
   it("kills its pods' processes when it stops and starts them again when it comes back", async () => {
-    await must(
+    await mustKubectl(
       ["apply", "-f", "-"],
       JSON.stringify(bare("survivor", { containers: [echoContainer("main")], volumes: echoVolumes })),
     );

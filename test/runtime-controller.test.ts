@@ -10,18 +10,13 @@ import {
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
-import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { mustKubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 /** This suite's own metrics: what it counts is not mixed with other suites in the process. */
 const metrics = new RuntimeMetrics({ prefix: "controller_test" });
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const SECRETS = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
-
-async function must(args: string[], input?: string): Promise<void> {
-  const r = await kubectl(args, input === undefined ? {} : { input });
-  expect(r.code, r.stderr).toBe(0);
-}
 
 const configMap = (name: string, ns: string, v: string) =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data: { v } });
@@ -43,7 +38,7 @@ describe("Controller", () => {
 
   async function setup(prefix: string) {
     const ns = uniqueName(prefix);
-    await must(["create", "namespace", ns]);
+    await mustKubectl(["create", "namespace", ns]);
     const client = clientFromKubeconfigFile(sharedCluster().kubeconfig, prefix);
     const configMaps = new Informer<V1ConfigMap>(client, CONFIGMAPS, { namespace: ns });
     cleanup.push(() => configMaps.stop());
@@ -52,7 +47,7 @@ describe("Controller", () => {
 
   it("reconciles every key at start, on changes, and when a secondary object maps to it", async () => {
     const { ns, client, configMaps } = await setup("ctl");
-    await must(["apply", "-f", "-"], configMap("a", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "1"));
     const secrets = new Informer<V1Secret>(client, SECRETS, { namespace: ns });
     cleanup.push(() => secrets.stop());
     await Promise.all([configMaps.start(), secrets.start()]);
@@ -74,10 +69,10 @@ describe("Controller", () => {
     cleanup.push(() => controller.stop());
 
     await waitFor("a at start", async () => (seen.of(`${ns}/a`) === 1 ? true : undefined));
-    await must(["apply", "-f", "-"], configMap("a", ns, "2"));
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "2"));
     await waitFor("a after its change", async () => (seen.of(`${ns}/a`) === 2 ? true : undefined));
-    await must(["create", "secret", "generic", "s", "-n", ns, "--from-literal=k=v"]);
-    await must(["label", "secret", "s", "-n", ns, "owner=a"]);
+    await mustKubectl(["create", "secret", "generic", "s", "-n", ns, "--from-literal=k=v"]);
+    await mustKubectl(["label", "secret", "s", "-n", ns, "owner=a"]);
     await waitFor("a after its secret changed", async () => (seen.of(`${ns}/a`) >= 3 ? true : undefined));
     // Secrets map to their owner's key, never to their own.
     expect(seen.of(`${ns}/s`)).toBe(0);
@@ -86,7 +81,7 @@ describe("Controller", () => {
 
   it("reconciles the owner when an owned object changes", async () => {
     const { ns, client, configMaps } = await setup("ctl-owns");
-    await must(["apply", "-f", "-"], configMap("owner", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("owner", ns, "1"));
     const secrets = new Informer<V1Secret>(client, SECRETS, { namespace: ns });
     cleanup.push(() => secrets.stop());
     await Promise.all([configMaps.start(), secrets.start()]);
@@ -112,7 +107,7 @@ describe("Controller", () => {
       },
       stringData: { k: "v" },
     };
-    await must(["apply", "-f", "-"], JSON.stringify(owned));
+    await mustKubectl(["apply", "-f", "-"], JSON.stringify(owned));
     await waitFor("the owner after its child appeared", async () =>
       seen.of(`${ns}/owner`) === 2 ? true : undefined,
     );
@@ -121,7 +116,7 @@ describe("Controller", () => {
 
   it("revisits every key periodically when asked to resync", async () => {
     const { ns, configMaps } = await setup("ctl-resync");
-    await must(["apply", "-f", "-"], configMap("a", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "1"));
     await configMaps.start();
     const seen = counter();
     const controller = new Controller("ctl-resync", { resyncMs: 300 })
@@ -139,8 +134,8 @@ describe("Controller", () => {
 
   it("retries a failing key with backoff, counts the errors, and honours requeueAfterMs", async () => {
     const { ns, configMaps } = await setup("ctl-err");
-    await must(["apply", "-f", "-"], configMap("bad", ns, "1"));
-    await must(["apply", "-f", "-"], configMap("again", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("bad", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("again", ns, "1"));
     await configMaps.start();
     const seen = counter();
     const errorsBefore = (await metrics.reconcileErrors.get()).values.find(
@@ -183,7 +178,7 @@ describe("Controller", () => {
 
   it("stops taking changes when stopped, and starts again with every key", async () => {
     const { ns, configMaps } = await setup("ctl-stop");
-    await must(["apply", "-f", "-"], configMap("a", ns, "1"));
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "1"));
     await configMaps.start();
     const seen = counter();
     const controller = new Controller("ctl-stop", { resyncMs: 0 }).for(configMaps).reconcile(async (key) => {
@@ -195,7 +190,7 @@ describe("Controller", () => {
     await waitFor("the first reconcile", async () => (seen.of(`${ns}/a`) === 1 ? true : undefined));
     await controller.stop();
     expect(controller.running).toBe(false);
-    await must(["apply", "-f", "-"], configMap("a", ns, "2"));
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "2"));
     await waitFor("the informer to see the change", async () =>
       configMaps.get(ns, "a")?.data?.v === "2" ? true : undefined,
     );
@@ -212,8 +207,8 @@ describe("Controller", () => {
 describe("Controllers behind leader election", () => {
   it("reconcile only in the replica that leads, and move with the lease", async () => {
     const ns = uniqueName("ha");
-    await must(["create", "namespace", ns]);
-    await must(["apply", "-f", "-"], configMap("a", ns, "1"));
+    await mustKubectl(["create", "namespace", ns]);
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "1"));
     const reconciledBy: string[] = [];
     const stops: (() => Promise<void>)[] = [];
 
@@ -251,7 +246,7 @@ describe("Controllers behind leader election", () => {
       await waitFor("first to lead", async () => (first.isLeader() ? true : undefined));
       await replica("second");
       await waitFor("first's reconcile", async () => (reconciledBy.length > 0 ? true : undefined));
-      await must(["apply", "-f", "-"], configMap("a", ns, "2"));
+      await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "2"));
       await waitFor("first to reconcile the change", async () =>
         reconciledBy.length >= 2 ? true : undefined,
       );
@@ -262,7 +257,7 @@ describe("Controllers behind leader election", () => {
         reconciledBy.some((r) => r.startsWith("second ")) ? true : undefined,
       );
       const handover = reconciledBy.length;
-      await must(["apply", "-f", "-"], configMap("a", ns, "3"));
+      await mustKubectl(["apply", "-f", "-"], configMap("a", ns, "3"));
       await waitFor("second to reconcile the next change", async () =>
         reconciledBy.length > handover ? true : undefined,
       );

@@ -9,15 +9,10 @@ import {
 import type { V1ConfigMap, V1Secret } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../devcluster/http.ts";
-import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { kubectl, mustKubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 const CONFIGMAPS = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const SECRETS = { apiVersion: "v1", kind: "Secret", plural: "secrets", namespaced: true };
-
-async function must(args: string[], input?: string): Promise<void> {
-  const r = await kubectl(args, input === undefined ? {} : { input });
-  expect(r.code, r.stderr).toBe(0);
-}
 
 const configMap = (name: string, ns: string, labels: Record<string, string> = {}) =>
   JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels } });
@@ -38,8 +33,8 @@ describe("Manager", () => {
 
   it("shares one informer per kind, namespace and selector, with every caller's indexes", async () => {
     const ns = uniqueName("mgr-share");
-    await must(["create", "namespace", ns]);
-    await must(["apply", "-f", "-"], configMap("a", ns, { team: "red" }));
+    await mustKubectl(["create", "namespace", ns]);
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns, { team: "red" }));
     const mgr = manager("mgr-share");
     stops.push(() => mgr.stop());
     const first = mgr.informer<V1ConfigMap>(CONFIGMAPS, { namespace: ns });
@@ -59,9 +54,9 @@ describe("Manager", () => {
 
   it("starts controllers once every cache has synced, and serves health and its metrics", async () => {
     const ns = uniqueName("mgr-sync");
-    await must(["create", "namespace", ns]);
-    await must(["apply", "-f", "-"], configMap("a", ns));
-    await must(["create", "secret", "generic", "s", "-n", ns]);
+    await mustKubectl(["create", "namespace", ns]);
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns));
+    await mustKubectl(["create", "secret", "generic", "s", "-n", ns]);
     const mgr = manager("mgr-sync", { healthAddress: "127.0.0.1:0" });
     stops.push(() => mgr.stop());
     const configMaps = mgr.informer<V1ConfigMap>(CONFIGMAPS, { namespace: ns });
@@ -92,8 +87,8 @@ describe("Manager", () => {
 
   it("reconciles only while leading, and hands over on stop", async () => {
     const ns = uniqueName("mgr-lead");
-    await must(["create", "namespace", ns]);
-    await must(["apply", "-f", "-"], configMap("a", ns));
+    await mustKubectl(["create", "namespace", ns]);
+    await mustKubectl(["apply", "-f", "-"], configMap("a", ns));
     const reconciledBy: string[] = [];
     const replica = async (identity: string) => {
       const mgr = manager(`mgr-lead-${identity}`, {
@@ -133,8 +128,8 @@ describe("Manager", () => {
     const TIMING = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 200 };
 
     async function leadingManager(ns: string, identity: string) {
-      await must(["create", "namespace", ns]);
-      await must(["apply", "-f", "-"], configMap("a", ns));
+      await mustKubectl(["create", "namespace", ns]);
+      await mustKubectl(["apply", "-f", "-"], configMap("a", ns));
       const mgr = manager(`${ns}-${identity}`, {
         leaderElection: { namespace: ns, name: "lease", identity, ...TIMING },
       });
@@ -143,7 +138,7 @@ describe("Manager", () => {
     }
 
     const takeLease = (ns: string, seconds: number) =>
-      must([
+      mustKubectl([
         "patch",
         "lease",
         "lease",

@@ -15,7 +15,7 @@ import {
   startNodeAgent,
 } from "../devcluster/node-agent/index.ts";
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../devcluster/node-agent/types.ts";
-import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { kubectl, mustKubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 
 /**
  * The devcluster's storage, end to end: the scheduler's volume binding, rancher's
@@ -28,12 +28,6 @@ const ns = uniqueName("storage");
 let workDir: string;
 let agent: NodeAgent;
 
-async function must(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
 async function get<T>(kind: string, name: string, namespace?: string): Promise<T | undefined> {
   const r = await kubectl(["get", kind, name, ...(namespace ? ["-n", namespace] : []), "-o", "json"]);
   if (r.code !== 0 && /NotFound/.test(r.stderr)) return undefined;
@@ -41,7 +35,7 @@ async function get<T>(kind: string, name: string, namespace?: string): Promise<T
   return JSON.parse(r.stdout) as T;
 }
 
-const apply = (obj: unknown) => must(["apply", "-f", "-"], JSON.stringify(obj));
+const apply = (obj: unknown) => mustKubectl(["apply", "-f", "-"], JSON.stringify(obj));
 
 /** A pod on this test's node agent that runs `script` in busybox's shell, once; `volumes` as given. */
 function shellPod(name: string, script: string, volumes: Record<string, unknown>[]) {
@@ -86,7 +80,7 @@ function finished(name: string): Promise<Pod> {
 }
 
 async function deletePod(name: string): Promise<void> {
-  await must(["delete", "pod", name, "-n", ns, "--timeout=60s"]);
+  await mustKubectl(["delete", "pod", name, "-n", ns, "--timeout=60s"]);
 }
 
 beforeAll(async () => {
@@ -98,7 +92,7 @@ beforeAll(async () => {
     programs: { busybox: localShell },
     storageDir: cluster.storageDir,
   });
-  await must(["create", "namespace", ns]);
+  await mustKubectl(["create", "namespace", ns]);
 });
 
 afterAll(async () => {
@@ -114,7 +108,7 @@ describe("a PersistentVolumeClaim of the default class", () => {
   let folder = "";
 
   it("is provisioned on the node its first pod is scheduled to, and the pod writes into its folder", async () => {
-    const sc = JSON.parse(await must(["get", "storageclass", LOCAL_PATH.storageClass, "-o", "json"]));
+    const sc = JSON.parse(await mustKubectl(["get", "storageclass", LOCAL_PATH.storageClass, "-o", "json"]));
     expect(sc.metadata.annotations["storageclass.kubernetes.io/is-default-class"]).toBe("true");
     await apply({
       apiVersion: "v1",
@@ -124,7 +118,7 @@ describe("a PersistentVolumeClaim of the default class", () => {
     });
     // WaitForFirstConsumer: the PV controller says it waits, and no volume is made before a pod.
     await waitFor("the claim to wait for its first consumer", async () => {
-      const out = await must([
+      const out = await mustKubectl([
         "get",
         "events",
         "-n",
@@ -169,12 +163,12 @@ describe("a PersistentVolumeClaim of the default class", () => {
     const reader = await finished("reader");
     expect(reader.status?.phase).toBe("Succeeded");
     expect(reader.spec.nodeName).toBe(nodeName);
-    expect(await must(["logs", "reader", "-n", ns])).toBe("hello from the writer\n");
+    expect(await mustKubectl(["logs", "reader", "-n", ns])).toBe("hello from the writer\n");
   });
 
   it("goes with its claim: the teardown helper pod removes the folder, then the PV is deleted", async () => {
     await deletePod("reader");
-    await must(["delete", "pvc", claim, "-n", ns, "--timeout=60s"]);
+    await mustKubectl(["delete", "pvc", claim, "-n", ns, "--timeout=60s"]);
     await waitFor(
       `PV ${pvName} to be deleted`,
       async () => ((await get("pv", pvName)) === undefined ? true : undefined),

@@ -13,7 +13,7 @@ import {
 import type { Pod } from "../devcluster/node-agent/types.ts";
 import type { Tailnet, TailnetNode } from "../devcluster/tailnet.ts";
 import { TAILSCALE_VERSION } from "../devcluster/versions.ts";
-import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
+import { kubectl, mustKubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 import { getThroughSocks, startTailnetWithLaptop, tailscaledsIn } from "./support/tailnet.ts";
 
 /** Stands in for the editor: answers every request with its path, on the address its args give. */
@@ -29,12 +29,6 @@ let work: string;
 let tailnet: Tailnet;
 let laptop: TailnetNode;
 let agent: NodeAgent;
-
-async function must(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
 
 async function getPod(name: string): Promise<Pod | undefined> {
   const r = await kubectl(["get", "pod", name, "-n", ns, "-o", "json"]);
@@ -106,7 +100,7 @@ beforeAll(async () => {
       "test/web": { prepare: async () => ({ entrypoint: [process.execPath, script] }) },
     },
   });
-  await must(["create", "namespace", ns]);
+  await mustKubectl(["create", "namespace", ns]);
   // The controller-manager makes the namespace's default ServiceAccount, which admission needs.
   await waitFor(
     "the namespace's default ServiceAccount",
@@ -114,7 +108,7 @@ beforeAll(async () => {
       (await kubectl(["get", "serviceaccount", "default", "-n", ns])).code === 0 ? true : undefined,
     { timeoutMs: 60_000 },
   );
-  await must([
+  await mustKubectl([
     "create",
     "secret",
     "generic",
@@ -123,8 +117,16 @@ beforeAll(async () => {
     ns,
     `--from-literal=authkey=${tailnet.authKey}`,
   ]);
-  await must(["create", "secret", "generic", "wrong-key", "-n", ns, "--from-literal=authkey=tskey-wrong"]);
-  await must([
+  await mustKubectl([
+    "create",
+    "secret",
+    "generic",
+    "wrong-key",
+    "-n",
+    ns,
+    "--from-literal=authkey=tskey-wrong",
+  ]);
+  await mustKubectl([
     "create",
     "configmap",
     "serve",
@@ -144,7 +146,7 @@ afterAll(async () => {
 
 describe("the tailscale image on the node agent", { timeout: 240_000 }, () => {
   it("joins the tailnet, publishes the editor's port by MagicDNS name, and stops with the pod", async () => {
-    await must(["apply", "-f", "-"], JSON.stringify(sidecarPod("editor", "org-task", "tailnet-key")));
+    await mustKubectl(["apply", "-f", "-"], JSON.stringify(sidecarPod("editor", "org-task", "tailnet-key")));
     await waitFor(
       "the sidecar to be Ready",
       async () => {
@@ -167,7 +169,7 @@ describe("the tailscale image on the node agent", { timeout: 240_000 }, () => {
     );
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
 
-    await must(["delete", "pod", "editor", "-n", ns, "--wait=true", "--timeout=90s"]);
+    await mustKubectl(["delete", "pod", "editor", "-n", ns, "--wait=true", "--timeout=90s"]);
     // The pod's tailscaled, a process group of its own, is stopped with the pod all the same.
     await waitFor(
       "the deleted pod's tailscaled to be gone",
@@ -177,7 +179,10 @@ describe("the tailscale image on the node agent", { timeout: 240_000 }, () => {
   });
 
   it("keeps a pod with a wrong key not Ready, saying why, without crashing the node agent", async () => {
-    await must(["apply", "-f", "-"], JSON.stringify(sidecarPod("refused", "refused-task", "wrong-key")));
+    await mustKubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify(sidecarPod("refused", "refused-task", "wrong-key")),
+    );
     const pod = await waitFor(
       "the refused sidecar to report its failure",
       async () => {
@@ -192,6 +197,6 @@ describe("the tailscale image on the node agent", { timeout: 240_000 }, () => {
     const logs = await kubectl(["logs", "refused", "-n", ns, "-c", "tailscale", "--previous"]);
     expect(`${logs.stdout}${logs.stderr}`).toMatch(/tailscale up failed: .*invalid authkey/i);
     expect(await peers()).not.toContain("refused-task");
-    await must(["delete", "pod", "refused", "-n", ns, "--wait=true", "--timeout=90s"]);
+    await mustKubectl(["delete", "pod", "refused", "-n", ns, "--wait=true", "--timeout=90s"]);
   });
 });
