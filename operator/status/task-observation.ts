@@ -1,6 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { ANNOTATION_ATTEMPT, ANNOTATION_RESUMED_AT, parseAgentState } from "../../schema/contract/index.ts";
 import { type AgentTask, type Org, parseDuration } from "../../schema/index.ts";
+import type { TaskRenderOptions } from "../render/task.ts";
 import { podView } from "./pod-view.ts";
 import type { TaskWorld } from "./task-decision.ts";
 
@@ -13,7 +14,7 @@ export interface TaskObservation {
   /** The editor password as the live Secret holds it, base64-encoded. */
   editorPassword?: string;
   /** What of the task's workspace claim cannot change once it exists. */
-  workspaceClaim?: { size?: string | number; storageClassName?: string };
+  workspaceClaim?: TaskRenderOptions["workspaceClaim"];
 }
 
 /**
