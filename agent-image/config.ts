@@ -12,7 +12,7 @@ import {
 } from "../schema/contract/index.ts";
 import { type AgentOptions, taskBranch } from "./agent.ts";
 import type { GitSideOptions } from "./git-side.ts";
-import type { StateTarget } from "./report.ts";
+import type { ConfigMapTarget } from "./kube-api.ts";
 
 /** The environment is not what the operator's Deployment sets; the message names the variable. */
 export class ConfigError extends Error {}
@@ -39,8 +39,12 @@ function parseCommand(raw: string | undefined): string[] | undefined {
   return parsed;
 }
 
-/** The API server as seen from a pod; undefined outside a cluster, where reports are only logged. */
-async function stateTarget(env: NodeJS.ProcessEnv, namespace: string, name: string) {
+/** A ConfigMap on the API server as seen from a pod; undefined outside a cluster. */
+export async function serviceAccountTarget(
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+  name: string,
+): Promise<ConfigMapTarget | undefined> {
   const host = env.KUBERNETES_SERVICE_HOST;
   if (!host) return undefined;
   const port = env.KUBERNETES_SERVICE_PORT ?? "443";
@@ -49,8 +53,7 @@ async function stateTarget(env: NodeJS.ProcessEnv, namespace: string, name: stri
   const ca = await readFile(join(dir, "ca.crt"), "utf8").catch(() => {
     throw new ConfigError(`cannot read the API server's CA from ${join(dir, "ca.crt")}`);
   });
-  const target: StateTarget = { server, ca, tokenFile: join(dir, "token"), namespace, name };
-  return target;
+  return { server, ca, tokenFile: join(dir, "token"), namespace, name };
 }
 
 function attemptOf(set: ReadAgentEnv): number {
@@ -145,7 +148,8 @@ export async function optionsFromEnv(env: NodeJS.ProcessEnv): Promise<AgentOptio
   if (set.gitCredentials) options.gitCredentialsDir = set.gitCredentials;
   if (set.gitHandoff) options.gitHandoffDir = set.gitHandoff;
   if (set.editorUrl) options.editorUrl = set.editorUrl;
-  const state = await stateTarget(env, namespace, required(set, "stateConfigMap"));
+  // Outside a cluster reports are only logged.
+  const state = await serviceAccountTarget(env, namespace, required(set, "stateConfigMap"));
   if (state) options.state = state;
   return options;
 }

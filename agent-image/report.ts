@@ -1,18 +1,16 @@
-import { readFile } from "node:fs/promises";
-import { request } from "node:https";
 import { type AgentState, formatAgentState, STATE_KEYS } from "../schema/contract/index.ts";
+import {
+  type ConfigMapTarget,
+  configMapPath,
+  isTransient,
+  RequestError,
+  readBody,
+  reason,
+  send,
+} from "./kube-api.ts";
 
 /** Where the state ConfigMap is and how to authenticate: the pod's ServiceAccount. */
-export interface StateTarget {
-  /** The API server's base URL, e.g. https://10.0.0.1:443. */
-  server: string;
-  /** PEM of the CA that signed the API server's certificate. */
-  ca: string;
-  /** Read on every request: the projected token is rotated by the kubelet. */
-  tokenFile: string;
-  namespace: string;
-  name: string;
-}
+export type StateTarget = ConfigMapTarget;
 
 export interface ReporterOptions {
   log: (message: string, fields?: Record<string, unknown>) => void;
@@ -25,33 +23,6 @@ export interface ReporterOptions {
 interface Response {
   status: number;
   body: string;
-}
-
-const TRANSIENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-]);
-
-/** A failure that may pass by itself: the API server restarting or overloaded, a write conflict. */
-export function isTransient(status: number | undefined, code?: string): boolean {
-  if (status === undefined) return code !== undefined && TRANSIENT_CODES.has(code);
-  return status >= 500 || status === 429 || status === 409 || status === 408;
-}
-
-class RequestError extends Error {
-  readonly status: number | undefined;
-  readonly code: string | undefined;
-
-  constructor(message: string, status?: number, code?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
 }
 
 /**
@@ -151,41 +122,12 @@ export class StateReporter {
   }
 
   async #request(method: "GET" | "PATCH", body?: string): Promise<Response> {
-    const { server, ca, tokenFile, namespace, name } = this.#target;
-    const token = (await readFile(tokenFile, "utf8")).trim();
-    const url = `${server.replace(/\/+$/, "")}/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
-    if (body !== undefined) headers["content-type"] = "application/merge-patch+json";
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method, ca, headers, timeout: 10_000 }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on("error", (err: NodeJS.ErrnoException) =>
-          reject(new RequestError(err.message, undefined, "ECONNRESET")),
-        );
-      });
-      req.on("timeout", () =>
-        req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })),
-      );
-      req.on("error", (err: NodeJS.ErrnoException) =>
-        reject(new RequestError(err.message, undefined, err.code ?? "EUNKNOWN")),
-      );
-      req.end(body);
+    const res = await send(this.#target, {
+      method,
+      path: configMapPath(this.#target),
+      ...(body === undefined ? {} : { body, contentType: "application/merge-patch+json" }),
+      timeoutMs: 10_000,
     });
+    return { status: res.statusCode ?? 0, body: await readBody(res) };
   }
-}
-
-/** The API server's Status message, or the start of whatever it answered. */
-function reason(body: string): string {
-  try {
-    const status = JSON.parse(body) as { message?: string };
-    if (status.message) return status.message;
-  } catch {
-    // Not a Status object.
-  }
-  return body.slice(0, 200);
 }

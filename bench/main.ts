@@ -1,5 +1,5 @@
 /**
- * The benchmark suite: `npm run bench` runs burst, memory, restart, rest and live at their default sizes;
+ * The benchmark suite: `npm run bench` runs burst, memory, restart, rest, live and warm at their default sizes;
  * `npm run bench -- burst --tasks 100,1000` one benchmark at the sizes given; `npm run bench --
  * smoke` the CI check. Each benchmark starts a devcluster of its own and the operator as a process;
  * results are printed and prepended to docs/benchmarks.md (not with --no-record, nor for smoke).
@@ -13,6 +13,7 @@ import { restNotes, restTable, runRest } from "./rest.ts";
 import { RESTART_WINDOW_MS, restartTable, runRestart } from "./restart.ts";
 import { parseLimit, parsePositive, parseSizes } from "./sizes.ts";
 import { runSmoke, SMOKE_LIMITS, SMOKE_TASKS, smokeFailures } from "./smoke.ts";
+import { runWarmPool, warmPoolNotes, warmPoolTable } from "./warm-pool.ts";
 
 interface CommonFlags {
   record: boolean;
@@ -94,6 +95,18 @@ async function restart(sizes: number[], flags: CommonFlags & { concurrency: numb
   }
 }
 
+async function warm(size: number, flags: CommonFlags): Promise<void> {
+  const result = await runWarmPool(size);
+  await publish(
+    {
+      title: `Warm pool of ${size}, a burst of ${size} tasks`,
+      table: warmPoolTable(result),
+      notes: warmPoolNotes(result),
+    },
+    flags,
+  );
+}
+
 const tasksOption = (defaults: string) =>
   new Option("--tasks <n,...>", "sizes to run, comma-separated")
     .default(parseSizes(defaults), defaults)
@@ -150,6 +163,12 @@ program.addCommand(
     .action((flags) => live(flags.clients, flags.writes, flags)),
 );
 program.addCommand(
+  withRecord(new Command("warm"))
+    .description("a burst the size of a full warm pool to Running, against the same burst without a pool")
+    .addOption(positive("--size <n>", "members in the pool, and tasks in each burst", 20))
+    .action((flags) => warm(flags.size, flags)),
+);
+program.addCommand(
   withCommon(new Command("smoke"))
     .description(`CI: ${SMOKE_TASKS} tasks; fails when writes per task or restart writes exceed their limits`)
     .addOption(
@@ -174,7 +193,7 @@ program.addCommand(
 program.addCommand(
   withCommon(new Command("all"))
     .description(
-      "burst (N = 100), memory (0 and 1,000 tasks), restart (N = 100), rest (1, 8, 32 in flight) and live (100 clients)",
+      "burst (N = 100), memory (0 and 1,000 tasks), restart (N = 100), rest (1, 8, 32 in flight), live (100 clients) and warm (a pool of 20)",
     )
     .action(async (flags) => {
       await burst([100], flags);
@@ -182,6 +201,7 @@ program.addCommand(
       await restart([100], flags);
       await rest(200, [1, 8, 32], flags);
       await live(100, 50, flags);
+      await warm(20, flags);
     }),
   { isDefault: true },
 );

@@ -23,7 +23,9 @@ import type { Logger } from "pino";
 import {
   INFORMED_KINDS,
   type InformerField,
+  LABEL_ORG,
   LABEL_TASK,
+  LABEL_WARM_MEMBER,
   MANAGED_SELECTOR,
 } from "../schema/contract/index.ts";
 import { type Org, orgNamespace, taskKey } from "../schema/index.ts";
@@ -33,6 +35,21 @@ import { describeRemoteError } from "./remote-error.ts";
 
 /** Index of children by the task that owns them: "<namespace>/<task>". */
 export const BY_TASK = "task";
+
+/** Index of an Org's warm pool members, idle and bound, and what was made for them, by "<namespace>/<org>". */
+export const BY_WARM_POOL = "warmPool";
+
+export function warmPoolKeyOf(obj: KubernetesObject): string[] {
+  const org = obj.metadata?.labels?.[LABEL_ORG];
+  return org && obj.metadata?.labels?.[LABEL_WARM_MEMBER] ? [`${obj.metadata?.namespace}/${org}`] : [];
+}
+
+/** The Org a pool member, idle or bound, or an object made for one belongs to: its pool reconciles. */
+export function warmOrgOf(obj: KubernetesObject): string[] {
+  const labels = obj.metadata?.labels ?? {};
+  const org = labels[LABEL_ORG];
+  return org && labels[LABEL_WARM_MEMBER] ? [org] : [];
+}
 
 /** What each child informer caches; a kind added to the contract's table needs its type here. */
 interface ChildTypes {
@@ -352,7 +369,7 @@ export class ClusterRegistry implements Runnable {
         {
           ...(namespace ? { namespace } : {}),
           labelSelector: MANAGED_SELECTOR,
-          indexers: { [BY_TASK]: taskKeyOf },
+          indexers: { [BY_TASK]: taskKeyOf, [BY_WARM_POOL]: warmPoolKeyOf },
           transform: cachedChild(kind),
           log: this.log.child({ informer: kind, cluster: client.name }),
         },

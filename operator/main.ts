@@ -22,12 +22,14 @@ import {
   type Org,
   taskKey,
 } from "../schema/index.ts";
-import { type ClusterDeadlines, ClusterRegistry, taskKeyOf } from "./clusters.ts";
+import { type ClusterDeadlines, ClusterRegistry, taskKeyOf, warmOrgOf } from "./clusters.ts";
 import { OPERATOR_IDENTITY } from "./identity.ts";
 import { orgChangeConcernsTasks } from "./org-change.ts";
 import { BY_ORG, QuotaGate } from "./quota.ts";
 import { OrgReconciler } from "./reconcile/org.ts";
 import { TaskReconciler } from "./reconcile/task.ts";
+import { WarmPoolReconciler } from "./reconcile/warm-pool.ts";
+import { warmTemplateHash } from "./render/warm-member.ts";
 import type { TenancyPolicy } from "./tenancy.ts";
 
 export interface OperatorOptions {
@@ -99,6 +101,12 @@ export function operatorUserAgent(identity: string): string {
 /** How long after a task moves its Org's counts are written again: the moves within it share a write. */
 const ORG_COUNTS_DELAY_MS = 1_000;
 
+/**
+ * How long after a member is bound (or goes) its pool is refilled: a burst of tasks binds first, and
+ * the members made for it do not compete with the burst's own writes.
+ */
+const WARM_POOL_REFILL_DELAY_MS = 2_000;
+
 const ORGS: ResourceType = { apiVersion: API_VERSION, kind: ORG_KIND, plural: ORG_PLURAL, namespaced: false };
 const TASKS: ResourceType = {
   apiVersion: API_VERSION,
@@ -122,7 +130,7 @@ function connect(options: OperatorOptions): ClusterClient {
     : defaultClient("local", identity);
 }
 
-/** The operator: two controllers, Org and AgentTask, on one Manager. */
+/** The operator: three controllers, Org, its warm pool and AgentTask, on one Manager. */
 export async function runOperator(options: OperatorOptions): Promise<RunningOperator> {
   const log = options.log ?? createLogger(options.logLevel, { name: OPERATOR_IDENTITY.logName });
   const mgr = new Manager({
@@ -190,6 +198,18 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     .watches(orgs, (o) => tasksOf(o.metadata.name as string), { when: orgChangeConcernsTasks })
     .reconcile((key, ctx) => taskReconciler.reconcile(key, ctx));
 
+  const warmPool = new WarmPoolReconciler({
+    orgs,
+    clusters,
+    ...(options.agentImage ? { agentImage: options.agentImage } : {}),
+    ...(options.editorImage ? { editorImage: options.editorImage } : {}),
+  });
+  const poolController = mgr
+    .controller("warmpool")
+    .for(orgs)
+    .watches(clusters.children, warmOrgOf, { delayMs: WARM_POOL_REFILL_DELAY_MS })
+    .reconcile((key, ctx) => warmPool.reconcile(key, ctx));
+
   const orgReconciler = new OrgReconciler({
     local,
     orgs,
@@ -199,7 +219,9 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     tenancy,
     wakeTasks: (orgName) => {
       for (const key of tasksOf(orgName)) taskController.enqueue(key);
+      poolController.enqueue(orgName);
     },
+    warmTemplate: (org, cluster) => warmTemplateHash(org, warmPool.memberOptions(cluster)),
   });
   mgr
     .controller("org")
@@ -207,6 +229,7 @@ export async function runOperator(options: OperatorOptions): Promise<RunningOper
     // The counts in an Org's status follow its tasks a moment late: a burst of tasks moving costs
     // one write of them, not one per move.
     .watches(tasks, (t) => [t.spec.org], { delayMs: ORG_COUNTS_DELAY_MS })
+    .watches(clusters.children, warmOrgOf, { delayMs: ORG_COUNTS_DELAY_MS })
     .reconcile((key, ctx) => orgReconciler.reconcile(key, ctx));
 
   await mgr.start();

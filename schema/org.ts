@@ -169,6 +169,38 @@ const WorkspaceSchema = z
   })
   .describe("Where each task's /workspace lives.");
 
+/** Most members a pool keeps: each is a pod with its editor, waiting; more is a cluster's job, not a pool's. */
+export const MAX_WARM_POOL_SIZE = 50;
+
+const WarmPoolSchema = z
+  .strictObject({
+    size: z
+      .int()
+      .min(0, "must be at least 0")
+      .max(MAX_WARM_POOL_SIZE, `must be at most ${MAX_WARM_POOL_SIZE}`)
+      .describe(
+        "Agent pods kept started with the Org's image, editor and settings but no task; a new task binds one instead of waiting for a pod, and the pool is refilled. 0 keeps none.",
+      ),
+  })
+  .describe(
+    "A pool of started agents a new task binds to (spec.agent.workload Pod only). A task with its own image or resources starts its own pod. Members of an older template are replaced while idle; quota counts bound members only, as tasks.",
+  );
+
+export const WARM_POOL_NEEDS_POD =
+  "warmPool needs spec.agent.workload Pod: a pool member is a bare Pod the operator binds to its task";
+export const WARM_POOL_WITH_STORAGE =
+  "warmPool cannot be used with spec.workspace.storage: a task's workspace claim cannot be mounted into a pod that is already running";
+export const WARM_POOL_WITH_SIDECAR =
+  "warmPool cannot be used with mesh mode sidecar: a member joins the tailnet before its task, so its tailnet name could not be its task's";
+
+type WarmPoolSpec = { warmPool?: { size: number } };
+const pooled = (spec: WarmPoolSpec) => (spec.warmPool?.size ?? 0) > 0;
+
+/** Whether the Org keeps a warm pool: its tasks' pods are known only once one is bound. */
+export const keepsWarmPool = (org: { spec: WarmPoolSpec & { agent: { workload: string } } }): boolean =>
+  org.spec.agent.workload === "Pod" && pooled(org.spec);
+const WARM_POOL_CEL = "!has(self.warmPool) || self.warmPool.size == 0 || ";
+
 const LimitsSchema = z
   .strictObject({
     maxConcurrentTasks: z
@@ -186,50 +218,73 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
 const NAMESPACE_IMMUTABLE = "namespace cannot change: the Org's tasks live there; create a new Org instead";
 
 export const OrgSpecSchema = withTransitionRules(
-  z
-    .strictObject(
-      {
-        namespace: withTransitionRules(
-          withRules(dnsLabel(), {
-            rule: `!(self in [${SYSTEM_NAMESPACES.map((n) => `'${n}'`).join(", ")}])`,
-            message: `namespace must not be one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")}): choose a namespace of the Org's own`,
-            check: (ns) => !(SYSTEM_NAMESPACES as readonly string[]).includes(ns),
-          }),
-          { rule: "self == oldSelf", message: NAMESPACE_IMMUTABLE },
-        )
-          .optional()
-          .describe(
-            "Namespace of the Org's tasks and agents, in the Org's cluster. When omitted, org-<name>: consumers compute it with orgNamespace() from schema/ and the operator reports it in status.namespace.",
-          ),
-        cluster: z
-          .strictObject({
-            kubeconfigSecretRef: SecretKeyRefSchema.describe(
-              "Secret holding a kubeconfig for the Org's cluster.",
+  withRules(
+    z
+      .strictObject(
+        {
+          namespace: withTransitionRules(
+            withRules(dnsLabel(), {
+              rule: `!(self in [${SYSTEM_NAMESPACES.map((n) => `'${n}'`).join(", ")}])`,
+              message: `namespace must not be one of Kubernetes' own (${SYSTEM_NAMESPACES.join(", ")}): choose a namespace of the Org's own`,
+              check: (ns) => !(SYSTEM_NAMESPACES as readonly string[]).includes(ns),
+            }),
+            { rule: "self == oldSelf", message: NAMESPACE_IMMUTABLE },
+          )
+            .optional()
+            .describe(
+              "Namespace of the Org's tasks and agents, in the Org's cluster. When omitted, org-<name>: consumers compute it with orgNamespace() from schema/ and the operator reports it in status.namespace.",
             ),
-          })
-          .optional()
-          .describe("The cluster that runs the Org's agents; the management cluster when omitted."),
-        agent: AgentDefaultsSchema.prefault({}),
-        repo: RepoSchema.optional(),
-        git: z
-          .strictObject({
-            credentialsSecretRef: orgSecretRef(
-              "Secret with the credentials the git container clones and pushes with: `token` (+ `username`) for https, `ssh-privatekey` (+ `known_hosts`) for ssh. Its `token` also opens the pull requests.",
-            ),
-            forge: ForgeSchema.optional(),
-            pullRequests: defaultedObject(PullRequestsSchema),
-          })
-          .optional()
-          .describe("Git access of the agents, and the pull requests they open."),
-        editor: defaultedObject(EditorSchema),
-        mesh: defaultedObject(MeshSchema),
-        network: defaultedObject(NetworkSchema),
-        workspace: defaultedObject(WorkspaceSchema),
-        limits: defaultedObject(LimitsSchema),
-      },
-      { error: presence("an object") },
-    )
-    .describe("Desired state of the Org."),
+          cluster: z
+            .strictObject({
+              kubeconfigSecretRef: SecretKeyRefSchema.describe(
+                "Secret holding a kubeconfig for the Org's cluster.",
+              ),
+            })
+            .optional()
+            .describe("The cluster that runs the Org's agents; the management cluster when omitted."),
+          agent: AgentDefaultsSchema.prefault({}),
+          repo: RepoSchema.optional(),
+          git: z
+            .strictObject({
+              credentialsSecretRef: orgSecretRef(
+                "Secret with the credentials the git container clones and pushes with: `token` (+ `username`) for https, `ssh-privatekey` (+ `known_hosts`) for ssh. Its `token` also opens the pull requests.",
+              ),
+              forge: ForgeSchema.optional(),
+              pullRequests: defaultedObject(PullRequestsSchema),
+            })
+            .optional()
+            .describe("Git access of the agents, and the pull requests they open."),
+          editor: defaultedObject(EditorSchema),
+          mesh: defaultedObject(MeshSchema),
+          network: defaultedObject(NetworkSchema),
+          workspace: defaultedObject(WorkspaceSchema),
+          limits: defaultedObject(LimitsSchema),
+          warmPool: WarmPoolSchema.optional(),
+        },
+        { error: presence("an object") },
+      )
+      .describe("Desired state of the Org."),
+    {
+      rule: `${WARM_POOL_CEL}self.agent.workload == 'Pod'`,
+      message: WARM_POOL_NEEDS_POD,
+      fieldPath: ".warmPool",
+      check: (spec) => !pooled(spec) || spec.agent.workload === "Pod",
+    },
+    {
+      rule: `${WARM_POOL_CEL}!has(self.workspace.storage)`,
+      message: WARM_POOL_WITH_STORAGE,
+      fieldPath: ".warmPool",
+      check: (spec) => !pooled(spec) || spec.workspace.storage === undefined,
+    },
+    {
+      rule: `${WARM_POOL_CEL}!(self.mesh.provider == 'tailscale' && self.mesh.mode == 'sidecar' && self.editor.enabled)`,
+      message: WARM_POOL_WITH_SIDECAR,
+      fieldPath: ".warmPool",
+      check: (spec) =>
+        !pooled(spec) ||
+        !(spec.mesh.provider === "tailscale" && spec.mesh.mode === "sidecar" && spec.editor.enabled),
+    },
+  ),
   // Comparing the values here, not on the field, exceeds the API server's CEL cost estimate.
   {
     rule: "has(self.namespace) == has(oldSelf.namespace)",
@@ -250,6 +305,13 @@ export const OrgStatusSchema = z
       .optional()
       .describe("'local' for the management cluster, or the kubeconfig Secret as <namespace>/<name>."),
     tasks: TaskCountsSchema.optional().describe("How many of the Org's tasks are in each phase."),
+    warmPool: z
+      .strictObject({
+        members: z.int().min(0).describe("Idle members of the current template, started or starting."),
+        ready: z.int().min(0).describe("Idle members whose pod runs: what the next tasks bind at once."),
+      })
+      .optional()
+      .describe("The Org's warm pool, when it keeps one."),
   })
   .describe("Observed state of the Org.");
 export type OrgStatus = z.infer<typeof OrgStatusSchema>;

@@ -84,7 +84,7 @@ export const ScheduleResponseSchema = z
           .string()
           .optional()
           .describe(
-            "Name of the first attempt's agent Pod, when the Org's agents run as bare Pods (spec.agent.workload Pod); status.pod names the current attempt's.",
+            "Name of the first attempt's agent Pod, when the Org's agents run as bare Pods (spec.agent.workload Pod) and it keeps no warm pool (a task of a pool runs in the member it binds); status.pod names the current attempt's.",
           ),
         service: z.string().describe("Name of the Service in front of the task's editor."),
         editorHostname: z.string().describe("Where the task's code-server editor will be reachable."),

@@ -216,6 +216,44 @@ export const rejectedCases: RejectedCase[] = [
     zodMessage: 'expected one of "tailscale"|"none"',
   },
   {
+    name: "warm pool of an Org whose agents run as Deployments",
+    manifest: org({ warmPool: { size: 2 } }),
+    field: "spec.warmPool",
+    message: "warmPool needs spec.agent.workload Pod",
+  },
+  {
+    name: "warm pool with persistent workspaces",
+    manifest: org({
+      agent: { ...AGENT, workload: "Pod" },
+      workspace: { storage: { size: "1Gi" } },
+      warmPool: { size: 1 },
+    }),
+    field: "spec.warmPool",
+    message: "warmPool cannot be used with spec.workspace.storage",
+  },
+  {
+    name: "warm pool with tailnet sidecars",
+    manifest: org({
+      agent: { ...AGENT, workload: "Pod" },
+      mesh: {
+        provider: "tailscale",
+        mode: "sidecar",
+        tailnetDomain: "tail.example.ts.net",
+        authKeySecretRef: { name: "tailnet-key" },
+      },
+      warmPool: { size: 1 },
+    }),
+    field: "spec.warmPool",
+    message: "warmPool cannot be used with mesh mode sidecar",
+  },
+  {
+    name: "warm pool larger than a pool keeps",
+    manifest: org({ agent: { ...AGENT, workload: "Pod" }, warmPool: { size: 51 } }),
+    field: "spec.warmPool.size",
+    message: "must be less than or equal to 50",
+    zodMessage: "must be at most 50",
+  },
+  {
     name: "egress allow range that is not a CIDR",
     manifest: org({ network: { egress: { allow: [{ cidr: "git.example.com" }] } } }),
     field: "spec.network.egress.allow[0].cidr",
@@ -479,6 +517,11 @@ export const rejectedCases: RejectedCase[] = [
 ];
 
 export const acceptedCases: AcceptedCase[] = [
+  {
+    name: "warm pool of bare Pods, and an empty one of Deployments",
+    manifest: org({ agent: { ...AGENT, workload: "Pod" }, warmPool: { size: 3 } }),
+  },
+  { name: "warm pool of size 0 with Deployments", manifest: org({ warmPool: { size: 0 } }) },
   { name: "minimal Org", manifest: org({}) },
   {
     name: "Org with a preset, its credentials Secret and a gateway",

@@ -12,6 +12,7 @@ import {
   type AgentTask,
   type AgentTaskSpecInput,
   API_VERSION,
+  keepsWarmPool,
   type Org,
   orgNamespace,
 } from "../../schema/index.ts";
@@ -146,8 +147,11 @@ export function scheduleResponse(task: AgentTask, org: Org): ScheduleResponse {
     org: org.metadata.name as string,
     cluster: orgCluster(org),
     agent: {
+      // An Org with a warm pool runs the task in whichever member it binds: status.pod names it.
       ...(org.spec.agent.workload === "Pod"
-        ? { pod: agentPodName(name, 1) }
+        ? keepsWarmPool(org)
+          ? {}
+          : { pod: agentPodName(name, 1) }
         : { deployment: children.deployment }),
       service: children.service,
       editorHostname: editorHostname(task, org),

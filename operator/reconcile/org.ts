@@ -14,13 +14,18 @@ import {
 import type { KubernetesObject } from "@kubernetes/client-node";
 import {
   AGENTS_REMOVED,
+  COMPONENT,
   cleanupAbandoned,
+  LABEL_COMPONENT,
+  LABEL_ORG,
   ORG_CLEANUP_FINALIZER,
   ORG_NETWORK_POLICY,
+  selectorString,
 } from "../../schema/contract/index.ts";
 import {
   type AgentTask,
   isTerminal,
+  keepsWarmPool,
   ORG_KIND,
   type Org,
   type OrgStatus,
@@ -28,6 +33,7 @@ import {
 } from "../../schema/index.ts";
 import { apiServerEndpoints } from "../api-server-endpoints.ts";
 import {
+  BY_WARM_POOL,
   type ClusterRegistry,
   ClusterUnreachable,
   describeClusterFailure,
@@ -63,6 +69,7 @@ import {
   tasksInOrg,
 } from "../tenancy.ts";
 import { StatusReporter } from "./status-reporter.ts";
+import { warmPoolCounts } from "./warm-pool-plan.ts";
 
 export interface OrgReconcilerDeps {
   local: ClusterClient;
@@ -73,6 +80,8 @@ export interface OrgReconcilerDeps {
   tenancy: TenancyPolicy;
   /** Tasks of an Org are woken when its cluster becomes usable or changes. */
   wakeTasks: (orgName: string) => void;
+  /** The template hash of the Org's warm pool members in a cluster: its status counts those of it. */
+  warmTemplate: (org: Org, cluster: OrgCluster) => string;
   now?: () => Date;
 }
 
@@ -171,7 +180,8 @@ export class OrgReconciler {
       return this.report(org, base, runtimeClassNotFound(cluster.label, runtimeClass), signal);
     }
     this.markUsable(name, cluster);
-    return this.report(org, base, namespaceReady(cluster.label, cluster.namespace), signal);
+    const pooled = keepsWarmPool(org) ? { warmPool: this.warmPoolCounts(org, cluster) } : {};
+    return this.report(org, { ...base, ...pooled }, namespaceReady(cluster.label, cluster.namespace), signal);
   }
 
   /**
@@ -218,8 +228,8 @@ export class OrgReconciler {
   }
 
   /**
-   * What the Org made in its namespace, and only that: the NetworkPolicy labelled as its own and
-   * the git credentials copy, each delete conditioned on the uid checked. The namespace stays, with
+   * What the Org made in its namespace, and only that: the NetworkPolicy labelled as its own, its
+   * idle warm pool members and the git credentials copy, each delete conditioned on the uid checked. The namespace stays, with
    * whatever else people or another Org put there.
    */
   private async deleteNamespaceObjects(org: Org, cluster: OrgCluster, signal: AbortSignal): Promise<void> {
@@ -234,6 +244,28 @@ export class OrgReconciler {
       (live) => isOrgsOwn(live, org),
       signal,
     );
+    // Idle pool members: in the Org's own cluster no owner reference takes them (bound ones are their tasks').
+    const idle = await cluster.client.request<{ items: KubernetesObject[] }>(
+      "GET",
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      {
+        signal,
+        query: {
+          labelSelector: selectorString({
+            [LABEL_ORG]: org.metadata.name as string,
+            [LABEL_COMPONENT]: COMPONENT.warm,
+          }),
+        },
+      },
+    );
+    for (const pod of idle.items) {
+      const ref = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: pod.metadata?.name as string, namespace },
+      };
+      await deleteIfExists(cluster.client, ref, { uid: pod.metadata?.uid as string, signal });
+    }
     for (const { ref } of orgSecrets(org)) {
       await deleteOwn(
         cluster.client,
@@ -296,6 +328,11 @@ export class OrgReconciler {
 
   private async ensure(client: ClusterClient, obj: KubeObject, signal: AbortSignal): Promise<void> {
     if (needsApply(obj, await getIfExists(client, obj, { signal }))) await apply(client, obj, { signal });
+  }
+
+  private warmPoolCounts(org: Org, cluster: OrgCluster) {
+    const members = cluster.children.pods.byIndex(BY_WARM_POOL, `${cluster.namespace}/${org.metadata.name}`);
+    return warmPoolCounts(this.d.warmTemplate(org, cluster), members);
   }
 
   private async runtimeClassExists(cluster: OrgCluster, name: string, signal: AbortSignal): Promise<boolean> {

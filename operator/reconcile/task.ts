@@ -13,8 +13,10 @@ import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import {
   AGENTS_REMOVED,
   cleanupAbandoned,
+  LABEL_WARM_MEMBER,
   REMOTE_CLEANUP_FINALIZER,
   taskChildNames,
+  warmMemberNames,
 } from "../../schema/contract/index.ts";
 import {
   AGENT_TASK_KIND,
@@ -27,6 +29,7 @@ import {
 } from "../../schema/index.ts";
 import {
   BY_TASK,
+  BY_WARM_POOL,
   type ClusterRegistry,
   clusterLabelOf,
   describeClusterFailure,
@@ -36,6 +39,7 @@ import type { QuotaGate } from "../quota.ts";
 import { describeRemoteError } from "../remote-error.ts";
 import type { KubeObject } from "../render/object.ts";
 import { renderTask } from "../render/task.ts";
+import { type MemberRenderOptions, warmTemplateHash } from "../render/warm-member.ts";
 import type { ConditionInput } from "../status/conditions.ts";
 import { TENANCY_CONDITION } from "../status/org-status.ts";
 import {
@@ -75,6 +79,8 @@ import { createAgentPod, removeStaleWorkload } from "./agent-pods.ts";
 import { applyChildren, deleteTaskChildren, isChildOf } from "./children.ts";
 import { CreatedPods } from "./created-pods.ts";
 import { StatusReporter } from "./status-reporter.ts";
+import { BoundMembers, bindableMembers, bindMember, bindsWarmMember, boundMemberOf } from "./warm-claim.ts";
+import { idle } from "./warm-pool-plan.ts";
 
 export interface TaskReconcilerDeps {
   local: ClusterClient;
@@ -87,6 +93,15 @@ export interface TaskReconcilerDeps {
   editorImage?: string;
   tailscaleImage?: string;
   now?: () => Date;
+}
+
+/** Members a task tries to bind before it starts a pod of its own: each failure is another replica's win, or the pool's. */
+const MAX_BIND_TRIES = 3;
+
+/** A pool member's editor password, as its Secret holds it (base64). */
+function memberPassword(cluster: OrgCluster, member: string): string | undefined {
+  return cluster.children.secrets.get(cluster.namespace, warmMemberNames(member).editorSecret)?.data
+    ?.password;
 }
 
 /** The editor's password: kept from the Secret when it exists, generated once otherwise. */
@@ -104,6 +119,7 @@ export class TaskReconciler {
   private readonly now: () => Date;
   private readonly status: StatusReporter<AgentTaskStatus>;
   private readonly createdPods = new CreatedPods();
+  private readonly boundMembers = new BoundMembers();
 
   constructor(deps: TaskReconcilerDeps) {
     this.d = deps;
@@ -167,15 +183,26 @@ export class TaskReconciler {
     cluster: OrgCluster,
     { log, signal }: ReconcileContext,
   ): Promise<ReconcileResult> {
-    const pods = this.podsOf(task, cluster);
-    const observed = this.observe(task, cluster, pods);
+    let pods = this.podsOf(task, cluster);
+    let observed = this.observe(task, cluster, pods);
     const admit = () => this.d.quota.admit(task, org);
-    const decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
+    let decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
     if (decision.deleteTask) return this.expire(task, log, signal);
+    if (decision.children === "running" && pods.length === 0 && bindsWarmMember(task, org)) {
+      const bound = await this.bindWarmMember(task, org, cluster, decision.status.attempts ?? 1, signal);
+      if (bound) {
+        log.info({ member: bound.metadata?.name }, "bound a warm pool member");
+        pods = [bound];
+        observed = this.observe(task, cluster, pods, decision.status.attempts ?? 1);
+        decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
+      }
+    }
+    const member =
+      decision.children === "running" ? boundMemberOf(pods, decision.status.attempts ?? 1) : undefined;
     let podRequeueMs: number | undefined;
     if (decision.children !== "none") {
-      const objects = this.render(task, org, cluster, decision, observed);
-      podRequeueMs = await this.apply(task, org, cluster, objects, pods, signal);
+      const objects = this.render(task, org, cluster, decision, observed, member);
+      podRequeueMs = await this.apply(task, org, cluster, objects, pods, member, signal);
     }
     return this.report(task, org, cluster, decision, observed, signal, podRequeueMs);
   }
@@ -249,7 +276,12 @@ export class TaskReconciler {
   }
 
   /** The task's children as the cluster's informer caches hold them. */
-  private observe(task: AgentTask, cluster: OrgCluster, pods: V1Pod[]): TaskObservation {
+  private observe(
+    task: AgentTask,
+    cluster: OrgCluster,
+    pods: V1Pod[],
+    attempt = task.status?.attempts ?? 0,
+  ): TaskObservation {
     const names = taskChildNames(task.metadata.name as string);
     const { configMaps, secrets, persistentVolumeClaims } = cluster.children;
     const claim = persistentVolumeClaims.get(cluster.namespace, names.workspace);
@@ -262,7 +294,7 @@ export class TaskReconciler {
             },
           }
         : {}),
-      pod: currentPod(pods, task.status?.attempts ?? 0),
+      pod: currentPod(pods, attempt),
       state: configMaps.get(cluster.namespace, names.stateConfigMap)?.data,
       editorPassword: secrets.get(cluster.namespace, names.editorSecret)?.data?.password,
     };
@@ -290,13 +322,17 @@ export class TaskReconciler {
     cluster: OrgCluster,
     decision: TaskDecision,
     observed: TaskObservation,
+    warmMember: string | undefined,
   ): KubeObject[] {
+    // A task bound to a pool member keeps the password its editor started with.
+    const stored = observed.editorPassword ?? (warmMember && memberPassword(cluster, warmMember));
     return renderTask(task, org, {
       attempt: decision.status.attempts ?? 1,
       running: decision.children === "running",
-      editorPassword: editorPassword(observed.editorPassword),
+      editorPassword: editorPassword(stored || undefined),
       remote: cluster.remote,
       ...(observed.workspaceClaim ? { workspaceClaim: observed.workspaceClaim } : {}),
+      ...(warmMember ? { warmMember } : {}),
       ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
       ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
       ...(this.d.tailscaleImage ? { tailscaleImage: this.d.tailscaleImage } : {}),
@@ -314,6 +350,7 @@ export class TaskReconciler {
     cluster: OrgCluster,
     objects: KubeObject[],
     pods: V1Pod[],
+    warmMember: string | undefined,
     signal: AbortSignal,
   ): Promise<number | undefined> {
     const workload = org.spec.agent.workload;
@@ -321,7 +358,8 @@ export class TaskReconciler {
     const podKey = pod && `${task.metadata.uid}/${cluster.label}/${pod.metadata.name}`;
     const cached = pods.some((p) => p.metadata?.name === pod?.metadata.name);
     const uncached = podKey !== undefined && this.createdPods.awaited(podKey, cached);
-    const plan = planAgentPods(pod?.metadata.name, workload, pods, this.now(), uncached);
+    const wanted = pod?.metadata.name ?? (warmMember && warmMemberNames(warmMember).pod);
+    const plan = planAgentPods(wanted, workload, pods, this.now(), uncached);
     try {
       await removeStaleWorkload(cluster, task, workload, plan, signal);
       await applyChildren(
@@ -347,10 +385,63 @@ export class TaskReconciler {
     return plan.requeueAfterMs;
   }
 
-  /** The task's own pods: a pod that only borrows its name in a label, another task's of the same name or a person's, is not. */
+  /**
+   * The task's own pods: a pod that only borrows its name in a label, another task's of the same
+   * name or a person's, is not. A member this process bound counts before the cache shows it.
+   */
   private podsOf(task: AgentTask, cluster: OrgCluster): V1Pod[] {
     const key = taskKey({ metadata: { namespace: cluster.namespace, name: task.metadata.name as string } });
-    return cluster.children.pods.byIndex(BY_TASK, key).filter((p) => isChildOf(p as KubernetesObject, task));
+    const own = cluster.children.pods
+      .byIndex(BY_TASK, key)
+      .filter((p) => isChildOf(p as KubernetesObject, task));
+    const pending = this.boundMembers.pending(`${task.metadata.uid}/${cluster.label}`, own);
+    return pending ? [...own, pending] : own;
+  }
+
+  /**
+   * Binds one of the Org's idle pool members to the task, the best first (bindableMembers); a member
+   * another task or the pool took meanwhile is skipped. Undefined when none could be bound: the task
+   * starts a pod of its own.
+   */
+  private async bindWarmMember(
+    task: AgentTask,
+    org: Org,
+    cluster: OrgCluster,
+    attempt: number,
+    signal: AbortSignal,
+  ): Promise<V1Pod | undefined> {
+    const members = cluster.children.pods.byIndex(BY_WARM_POOL, `${cluster.namespace}/${org.metadata.name}`);
+    const template = warmTemplateHash(org, this.memberOptions(cluster));
+    const usable = (pod: V1Pod) => {
+      const member = pod.metadata?.labels?.[LABEL_WARM_MEMBER];
+      return (
+        member !== undefined && (!org.spec.editor.enabled || memberPassword(cluster, member) !== undefined)
+      );
+    };
+    let tries = 0;
+    for (const member of bindableMembers(members.filter(idle), template, usable)) {
+      const uid = member.metadata?.uid as string;
+      if (tries >= MAX_BIND_TRIES) break;
+      if (!this.boundMembers.take(uid)) continue;
+      tries++;
+      try {
+        const bound = await bindMember(cluster.client, task, member, attempt, cluster.remote, signal);
+        if (!bound) continue;
+        this.boundMembers.remember(`${task.metadata.uid}/${cluster.label}`, bound);
+        return bound;
+      } finally {
+        this.boundMembers.release(uid);
+      }
+    }
+    return undefined;
+  }
+
+  private memberOptions(cluster: OrgCluster): MemberRenderOptions {
+    return {
+      remote: cluster.remote,
+      ...(this.d.agentImage ? { agentImage: this.d.agentImage } : {}),
+      ...(this.d.editorImage ? { editorImage: this.d.editorImage } : {}),
+    };
   }
 
   private async report(

@@ -1,19 +1,25 @@
 import {
   AGENT_CONTAINER,
+  AGENT_ENV,
+  type AgentEnv,
   ANNOTATION_ATTEMPT,
   ANNOTATION_RECLAIM_POLICY,
+  agentEnvRecord,
   agentEnvVars,
   agentPodName,
   agentSelector,
+  BINDING_KEY,
   COMPONENT,
   credentialOrigin,
   EDITOR_CONTAINER,
   EDITOR_PORT_NAME,
   GIT_CONTAINER,
   GIT_CONTAINER_ARGS,
+  type GitContainerEnv,
   gitContainerEnvVars,
   isOperatorEnv,
   LABEL_COMPONENT,
+  LABEL_WARM_MEMBER,
   MOUNT_PATH,
   type PullRequestConfig,
   STARTED_FILE,
@@ -22,6 +28,7 @@ import {
   tailnetHostname,
   taskChildNames,
   taskLabels,
+  warmMemberNames,
 } from "../../schema/contract/index.ts";
 import type { AgentTask, EnvVar, Org, Resources } from "../../schema/index.ts";
 import { orgNamespace } from "../../schema/index.ts";
@@ -50,21 +57,29 @@ export interface TaskRenderOptions {
    * where its class allows, so a changed Org reaches new tasks' claims and leaves existing ones be.
    */
   workspaceClaim?: { size?: string | number; storageClassName?: string };
+  /**
+   * The warm pool member the task is bound to (its pod carries the task's labels): no pod is
+   * rendered, the member's ServiceAccount may write the task's state, and its binding says the task.
+   */
+  warmMember?: string;
   agentImage?: string;
   editorImage?: string;
   tailscaleImage?: string;
 }
 
 export const GIT_CREDENTIALS_DIR = "/var/run/agentyard/git";
-const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+export const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 const USER_ID = 1000;
 
-const DEFAULT_AGENT_RESOURCES: Resources = {
+export const DEFAULT_AGENT_RESOURCES: Resources = {
   requests: { cpu: "250m", memory: "512Mi" },
   limits: { memory: "4Gi" },
 };
 /** git's clone and push: a pack of a large repository takes memory for a while. */
-const GIT_RESOURCES: Resources = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "1Gi" } };
+export const GIT_RESOURCES: Resources = {
+  requests: { cpu: "50m", memory: "64Mi" },
+  limits: { memory: "1Gi" },
+};
 const EDITOR_RESOURCES: Resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } };
 const TAILSCALE_RESOURCES: Resources = {
   requests: { cpu: "20m", memory: "64Mi" },
@@ -72,7 +87,7 @@ const TAILSCALE_RESOURCES: Resources = {
 };
 
 /** What PodSecurity `restricted` asks of every container. */
-const RESTRICTED_CONTAINER = {
+export const RESTRICTED_CONTAINER = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
@@ -141,7 +156,7 @@ export function promptArgument(task: AgentTask, org: Org): string | undefined {
 }
 
 /** The preset's files for the CLI's HOME, as the runtime reads them. */
-function homeFilesOf(org: Org): string | undefined {
+export function homeFilesOf(org: Org): string | undefined {
   const { preset, baseUrl } = org.spec.agent;
   const files = preset ? presetHomeFiles(preset, baseUrl) : {};
   return Object.keys(files).length > 0 ? JSON.stringify(files) : undefined;
@@ -178,8 +193,8 @@ export function presetEnv(org: Org): ContainerEnvVar[] {
 }
 
 /** The agent container's image: the task's own, the Org's, or the operator's (its preset variant). */
-export function agentImage(task: AgentTask, org: Org, operatorImage: string | undefined): string {
-  const chosen = taskImage(task, org) ?? org.spec.agent.image;
+export function agentImage(task: AgentTask | undefined, org: Org, operatorImage: string | undefined): string {
+  const chosen = (task && taskImage(task, org)) ?? org.spec.agent.image;
   if (chosen) return chosen;
   const base = operatorImage ?? DEFAULT_AGENT_IMAGE;
   const preset = org.spec.agent.preset;
@@ -191,9 +206,13 @@ export function agentImage(task: AgentTask, org: Org, operatorImage: string | un
  * pod, and a runtime that stopped itself first would turn a TimedOut task into a Failed one.
  */
 export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name: string; value: string }[] {
+  return agentEnvVars(operatorEnvValues(task, org, attempt));
+}
+
+function operatorEnvValues(task: AgentTask, org: Org, attempt: number): AgentEnv {
   const repo = effectiveRepo(task, org);
   const command = agentCommand(task, org);
-  return agentEnvVars({
+  return {
     task: task.metadata.name as string,
     org: org.metadata.name as string,
     namespace: orgNamespace(org),
@@ -213,7 +232,7 @@ export function operatorEnv(task: AgentTask, org: Org, attempt: number): { name:
     gitHome: undefined,
     pullRequest: undefined,
     editorUrl: org.spec.editor.enabled ? `http://127.0.0.1:${EDITOR_PORT}` : undefined,
-  });
+  };
 }
 
 /** The git container's variables: the repository, its credentials, and its folders. */
@@ -223,7 +242,16 @@ export function gitContainerEnv(
   attempt: number,
   repo: { url: string; branch: string },
 ) {
-  return gitContainerEnvVars({
+  return gitContainerEnvVars(gitContainerEnvValues(task, org, attempt, repo));
+}
+
+function gitContainerEnvValues(
+  task: AgentTask,
+  org: Org,
+  attempt: number,
+  repo: { url: string; branch: string },
+): GitContainerEnv {
+  return {
     task: task.metadata.name as string,
     org: org.metadata.name as string,
     attempt: String(attempt),
@@ -234,7 +262,48 @@ export function gitContainerEnv(
     gitHandoff: MOUNT_PATH.gitHandoff,
     gitHome: MOUNT_PATH.gitHome,
     pullRequest: pullRequestConfigEnv(task, org),
-  });
+  };
+}
+
+/**
+ * What a warm pool member bound to the task is told (warm-pool.ts): the variables a pod made for
+ * the task would have had in each runtime container, the Org's and the task's own env included —
+ * but for its folders and the editor's address, which are the member pod's own (in its spec, where
+ * a node that runs containers as host processes rewrites them), and the credentials folder, which
+ * the member's git container has and an empty value withholds from a task whose repository is not
+ * where the Org's credentials belong.
+ */
+export function bindingData(task: AgentTask, org: Org, attempt: number): Record<string, string> {
+  const user = Object.fromEntries(userEnv(task, org).map((e) => [e.name, e.value]));
+  const repo = effectiveRepo(task, org);
+  const {
+    stateDir: _s,
+    workspace: _w,
+    editorUrl: _e,
+    gitHandoff: _h,
+    ...agentValues
+  } = operatorEnvValues(task, org, attempt);
+  const agent = {
+    ...agentEnvRecord(agentValues),
+    // The member's pod names its handoff folder; a task without a repository has no git container to hand off to.
+    ...(repo ? {} : { [AGENT_ENV.gitHandoff.name]: "" }),
+    ...user,
+  };
+  let git: Record<string, string> = {};
+  if (repo) {
+    const {
+      workspace: _,
+      gitHandoff: _gh,
+      gitHome: _g,
+      gitCredentials,
+      ...gitValues
+    } = gitContainerEnvValues(task, org, attempt, repo);
+    git = {
+      ...agentEnvRecord(gitValues),
+      ...(gitCredentials ? {} : { [AGENT_ENV.gitCredentials.name]: "" }),
+    };
+  }
+  return { [BINDING_KEY.agent]: JSON.stringify(agent), [BINDING_KEY.git]: JSON.stringify(git) };
 }
 
 /**
@@ -268,7 +337,7 @@ export function userEnv(task: AgentTask, org: Org): EnvVar[] {
   return mergeEnv(org.spec.agent.env, task.spec.agent?.env).filter((e) => !isOperatorEnv(e.name));
 }
 
-function resources(r: Resources | undefined) {
+export function resources(r: Resources | undefined) {
   const out: Record<string, Record<string, string>> = {};
   for (const kind of ["requests", "limits"] as const) {
     const list = r?.[kind];
@@ -345,7 +414,7 @@ function gitContainer(
   };
 }
 
-function editorContainer(org: Org, opts: TaskRenderOptions, secretName: string) {
+export function editorContainer(org: Org, opts: Pick<TaskRenderOptions, "editorImage">, secretName: string) {
   return {
     name: EDITOR_CONTAINER,
     image: org.spec.editor.image ?? opts.editorImage ?? DEFAULT_EDITOR_IMAGE,
@@ -444,6 +513,18 @@ function workspaceMount(org: Org): { name: string; mountPath: string; subPath?: 
   return org.spec.workspace.storage ? { ...mount, subPath: WORKSPACE_SUBPATH } : mount;
 }
 
+/** Only the runtime's containers mount this token; the editor gets none (automount is off). */
+export const AGENT_TOKEN_VOLUME = {
+  name: "agent-token",
+  projected: {
+    sources: [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+      { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+    ],
+  },
+};
+
 /** The task's /workspace: its own claim when the Org keeps workspaces, an emptyDir otherwise. */
 function workspaceVolume(task: AgentTask, org: Org): Record<string, unknown> {
   if (!org.spec.workspace.storage) return { name: "workspace", emptyDir: {} };
@@ -487,17 +568,7 @@ function volumes(task: AgentTask, org: Org) {
     workspaceVolume(task, org),
     { name: "state", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
-    {
-      // Only the agent container mounts this token; the editor gets none (automount is off).
-      name: "agent-token",
-      projected: {
-        sources: [
-          { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
-          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-          { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
-        ],
-      },
-    },
+    AGENT_TOKEN_VOLUME,
   ];
   if (org.spec.editor.enabled) vols.push({ name: "editor-home", emptyDir: {} });
   if (org.spec.agent.preset) vols.push({ name: "agent-home", emptyDir: {} });
@@ -534,8 +605,18 @@ function podSpec(task: AgentTask, org: Org, opts: TaskRenderOptions): Record<str
   const repo = effectiveRepo(task, org);
   if (repo) containers.push(gitContainer(task, org, opts, repo));
   if (tailnetSidecar(org)) containers.push(tailscaleContainer(task, org, opts));
+  return podShell(org, names.serviceAccount, containers, volumes(task, org));
+}
+
+/** What every agent pod's spec holds around its containers and volumes. */
+export function podShell(
+  org: Org,
+  serviceAccountName: string,
+  containers: Record<string, unknown>[],
+  podVolumes: Record<string, unknown>[],
+): Record<string, unknown> {
   return {
-    serviceAccountName: names.serviceAccount,
+    serviceAccountName,
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: {
@@ -550,7 +631,7 @@ function podSpec(task: AgentTask, org: Org, opts: TaskRenderOptions): Record<str
     ...(org.spec.agent.tolerations ? { tolerations: org.spec.agent.tolerations } : {}),
     ...(org.spec.agent.runtimeClassName ? { runtimeClassName: org.spec.agent.runtimeClassName } : {}),
     containers,
-    volumes: volumes(task, org),
+    volumes: podVolumes,
   };
 }
 
@@ -605,9 +686,25 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
       kind: "RoleBinding",
       metadata: meta(names.roleBinding, { [LABEL_COMPONENT]: COMPONENT.agent }),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
-      subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace }],
+      subjects: [
+        { kind: "ServiceAccount", name: names.serviceAccount, namespace },
+        ...(opts.warmMember
+          ? [{ kind: "ServiceAccount", name: warmMemberNames(opts.warmMember).serviceAccount, namespace }]
+          : []),
+      ],
     },
   ];
+  if (opts.warmMember) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta(warmMemberNames(opts.warmMember).binding, {
+        [LABEL_COMPONENT]: COMPONENT.agent,
+        [LABEL_WARM_MEMBER]: opts.warmMember,
+      }),
+      data: bindingData(task, org, opts.attempt),
+    });
+  }
   const claim = workspaceClaim(
     org,
     meta(names.workspace, { [LABEL_COMPONENT]: COMPONENT.workspace }),
@@ -635,7 +732,7 @@ export function renderTask(task: AgentTask, org: Org, opts: TaskRenderOptions): 
     spec: podSpec(task, org, opts),
   };
   if (org.spec.agent.workload === "Pod") {
-    if (opts.running) {
+    if (opts.running && !opts.warmMember) {
       objects.push({
         apiVersion: "v1",
         kind: "Pod",

@@ -3,6 +3,7 @@ import {
   AGENTS_REMOVED,
   ANNOTATION_ABANDON_CLEANUP,
   agentPodName,
+  LABEL_WARM_MEMBER,
   TAILNET_READY,
   taskChildNames,
 } from "../../schema/contract/index.ts";
@@ -260,13 +261,22 @@ export interface TaskPlacement {
   pod?: V1Pod;
 }
 
-/** The object that runs the agent: the Deployment, or the attempt's bare Pod while one should run. */
-function workloadStatus(task: AgentTask, org: Org, decision: TaskDecision): AgentTaskStatus {
+/**
+ * The object that runs the agent: the Deployment, or the attempt's bare Pod while one should run —
+ * the warm pool member bound to it, when it runs in one.
+ */
+function workloadStatus(
+  task: AgentTask,
+  org: Org,
+  decision: TaskDecision,
+  pod: V1Pod | undefined,
+): AgentTaskStatus {
   const name = task.metadata.name as string;
   if (decision.children === "none") return {};
   if (org.spec.agent.workload === "Deployment") return { deployment: taskChildNames(name).deployment };
   if (decision.children === "stopped") return {};
-  return { pod: agentPodName(name, decision.status.attempts ?? 1) };
+  const member = pod?.metadata?.labels?.[LABEL_WARM_MEMBER] ? pod.metadata.name : undefined;
+  return { pod: member ?? agentPodName(name, decision.status.attempts ?? 1) };
 }
 
 /** A TailnetReady condition from a sidecar the task no longer has turns False; a task that never had one gets none. */
@@ -297,7 +307,7 @@ export function decidedReport(
   const { deployment: _, pod: __, workspace: ___, ...kept } = decision.status;
   const status: AgentTaskStatus = {
     ...kept,
-    ...workloadStatus(task, org, decision),
+    ...workloadStatus(task, org, decision, placement.pod),
     ...(children && org.spec.workspace.storage ? { workspace: names.workspace } : {}),
     cluster: placement.cluster,
     namespace: placement.namespace,

@@ -168,6 +168,19 @@ function envEntries(values: Partial<Record<AgentEnvKey, string>>): { name: strin
   });
 }
 
+/**
+ * The same variables as a record of name → value, as they are, for a member's binding (warm-pool.ts):
+ * no kubelet reads them, so nothing is escaped.
+ */
+export function agentEnvRecord(values: Partial<Record<AgentEnvKey, string>>): Record<string, string> {
+  return Object.fromEntries(
+    KEYS.flatMap((key) => {
+      const value = values[key];
+      return value === undefined ? [] : [[AGENT_ENV[key].name, value]];
+    }),
+  );
+}
+
 export function readAgentEnv(env: NodeJS.ProcessEnv): ReadAgentEnv {
   return Object.fromEntries(KEYS.map((key) => [key, env[AGENT_ENV[key].name]])) as ReadAgentEnv;
 }

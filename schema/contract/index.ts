@@ -16,3 +16,4 @@ export * from "./names.ts";
 export * from "./pull-request.ts";
 export * from "./rbac.ts";
 export * from "./state.ts";
+export * from "./warm-pool.ts";

@@ -22,8 +22,8 @@ export const CHILD_KINDS = [
     informer: "pods",
     applied: false,
     also: {
-      verbs: ["create", "delete"],
-      why: "the agent Pod of each attempt of an Org with spec.agent.workload Pod: created, deleted when the task stops or moves to a Deployment, and made again when it was evicted or its node lost",
+      verbs: ["create", "patch", "delete"],
+      why: "the agent Pod of each attempt of an Org with spec.agent.workload Pod: created, deleted when the task stops or moves to a Deployment, and made again when it was evicted or its node lost; an Org's warm pool members: created, bound to a task by a patch of their labels and owner, deleted when idle and stale",
     },
   },
   {

@@ -62,6 +62,8 @@ export const COMPONENT = {
   agentCredentials: "agent-credentials",
   tailnetKey: "tailnet-key",
   workspace: "workspace",
+  /** An idle warm pool member, and what was made for it (LABEL_WARM_MEMBER names which). */
+  warm: "warm",
 } as const;
 
 /**

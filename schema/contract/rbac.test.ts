@@ -30,7 +30,7 @@ describe("the operator's RBAC rules", () => {
         ...crud("core", "serviceaccounts"),
         ...crud("core", "services"),
         ...crud("core", "persistentvolumeclaims"),
-        ...["list", "watch", "create", "delete"].map((v) => `core/pods:${v}`),
+        ...["list", "watch", "create", "patch", "delete"].map((v) => `core/pods:${v}`),
         ...crud("apps", "deployments"),
         ...crud("rbac.authorization.k8s.io", "roles"),
         ...crud("rbac.authorization.k8s.io", "rolebindings"),

@@ -21,12 +21,13 @@
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # list, watch: informers
-# create, delete on pods: the agent Pod of each attempt of an Org with spec.agent.workload Pod:
-#   created, deleted when the task stops or moves to a Deployment, and made again when it was
-#   evicted or its node lost
+# create, patch, delete on pods: the agent Pod of each attempt of an Org with spec.agent.workload
+#   Pod: created, deleted when the task stops or moves to a Deployment, and made again when it was
+#   evicted or its node lost; an Org's warm pool members: created, bound to a task by a patch of
+#   their labels and owner, deleted when idle and stale
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch", "create", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 # list, watch: informers
 # get, create, patch: server-side apply (get compares first, so that a resync of an unchanged world
 #   writes nothing; an apply that creates needs create)

@@ -95,6 +95,8 @@ export async function deleteIfExists(
   options: {
     propagationPolicy?: "Background" | "Foreground" | "Orphan";
     uid?: string;
+    /** Only the object as it was at this version: one changed meanwhile is left alone (false). */
+    resourceVersion?: string;
     /** 0 removes a pod whose kubelet never confirms its end (its node is lost) at once. */
     gracePeriodSeconds?: number;
   } & SignalOption = {},
@@ -104,7 +106,14 @@ export async function deleteIfExists(
       signal: options.signal,
       body: {
         propagationPolicy: options.propagationPolicy ?? "Background",
-        ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        ...(options.uid || options.resourceVersion
+          ? {
+              preconditions: {
+                ...(options.uid ? { uid: options.uid } : {}),
+                ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+              },
+            }
+          : {}),
         ...(options.gracePeriodSeconds !== undefined
           ? { gracePeriodSeconds: options.gracePeriodSeconds }
           : {}),
@@ -113,7 +122,7 @@ export async function deleteIfExists(
     return true;
   } catch (err) {
     const code = statusCode(err);
-    if (code === 404 || (options.uid && code === 409)) return false;
+    if (code === 404 || ((options.uid || options.resourceVersion) && code === 409)) return false;
     throw err;
   }
 }

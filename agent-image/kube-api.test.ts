@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTransient } from "./report.ts";
+import { isTransient } from "./kube-api.ts";
 
 // Reports against a real API server (RBAC, retries through an outage) are in test/agent-state.test.ts.
 describe("isTransient", () => {
