@@ -8,6 +8,7 @@ import { taskManifest } from "../schema/fixtures.test-support.ts";
 import { type LocalAgents, startLocalAgents } from "./support/local-agents.ts";
 import {
   applyManifest,
+  asToken,
   getJson,
   getOrg,
   orgWhenReadyReason,
@@ -126,7 +127,37 @@ describe("an Org's warm pool", () => {
     expect(done.status?.phase, done.status?.message).toBe("Succeeded");
     expect(await gitIn(world.origin, ["show", "agentyard/quick:note.txt"])).toBe("quick Write a note\n");
 
-    await poolOf(1, "the pool to refill", [member.metadata.uid]);
+    const [next] = await poolOf(1, "the pool to refill", [member.metadata.uid]);
+    if (!next) throw new Error("no member");
+
+    // A member's identity reads its own binding and nothing else: not another member's binding,
+    // which holds its task's prompt, nor a task's state, until a task binds it.
+    const created = await cluster.kubectl(["create", "token", next.metadata.name, "-n", NS]);
+    expect(created.code, created.stderr).toBe(0);
+    const token = created.stdout.trim();
+    const own = await asToken(cluster, token, [
+      "get",
+      "configmap",
+      `${next.metadata.name}-binding`,
+      "-n",
+      NS,
+    ]);
+    expect(own.code, own.stderr).toBe(0);
+    const other = await asToken(cluster, token, ["get", "configmap", `${name}-binding`, "-n", NS]);
+    expect(other.stderr).toContain("forbidden");
+    const state = await asToken(cluster, token, [
+      "patch",
+      "configmap",
+      "quick-state",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      '{"data":{"phase":"Succeeded"}}',
+    ]);
+    expect(state.stderr).toContain("forbidden");
+    const secrets = await asToken(cluster, token, ["get", "secrets", "-n", NS]);
+    expect(secrets.stderr).toContain("forbidden");
   }, 300_000);
 
   it("replaces idle members when the Org's template changes, and leaves bound ones running", async () => {
