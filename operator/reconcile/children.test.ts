@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { task } from "../../schema/fixtures.test-support.ts";
-import { isChildOf } from "./children.ts";
+import { org, task } from "../../schema/fixtures.test-support.ts";
+import { renderTask } from "../render/task.ts";
+import { isChildOf, stageOf } from "./children.ts";
 
 const labels = {
   "agentyard.dev/org": "acme",
@@ -31,5 +32,26 @@ describe("isChildOf", () => {
       ownerReferences: [{ apiVersion: "v", kind: "AgentTask", name: "fix-bug", uid: "victim-uid" }],
     };
     expect(isChildOf({ metadata: otherOwner }, task())).toBe(false);
+  });
+});
+
+describe("stageOf", () => {
+  it("binds a warm pool member last: its agent writes the task's state once the RoleBinding lets it", () => {
+    const objects = renderTask(
+      task({ org: "acme" }),
+      org({ agent: { workload: "Pod" }, warmPool: { size: 1 } }),
+      {
+        attempt: 1,
+        running: true,
+        editorPassword: "pw",
+        remote: false,
+        warmMember: "m",
+      },
+    );
+    const stage = (name: string) =>
+      stageOf(objects.find((o) => o.metadata.name === name) as (typeof objects)[0]);
+    expect(stage("m-binding")).toBeGreaterThan(stage("fix-bug-state"));
+    const binding = objects.find((o) => o.kind === "RoleBinding");
+    expect(stage("m-binding")).toBeGreaterThan(stageOf(binding as (typeof objects)[0]));
   });
 });

@@ -7,6 +7,7 @@ import {
   LABEL_ORG,
   LABEL_TASK,
   LABEL_TASK_UID,
+  LABEL_WARM_MEMBER,
   TASK_CHILD_KINDS,
   taskChildNames,
 } from "../../schema/contract/index.ts";
@@ -59,7 +60,12 @@ export async function applyChildren(
   return changed.length;
 }
 
-const stageOf = (obj: KubeObject) => APPLY_STAGE[obj.kind] ?? 0;
+/**
+ * A warm pool member's binding starts the task in a pod that runs already: it comes last, as the
+ * Deployment does, once the RoleBinding lets the member write the task's state.
+ */
+export const stageOf = (obj: KubeObject) =>
+  obj.kind === "ConfigMap" && obj.metadata.labels?.[LABEL_WARM_MEMBER] ? 2 : (APPLY_STAGE[obj.kind] ?? 0);
 
 /**
  * Whether a live object is this task's child: its labels name the task's Org, name and uid, and an

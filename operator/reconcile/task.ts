@@ -194,7 +194,9 @@ export class TaskReconciler {
         log.info({ member: bound.metadata?.name }, "bound a warm pool member");
         pods = [bound];
         observed = this.observe(task, cluster, pods, decision.status.attempts ?? 1);
-        decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
+        // Decided over the attempt just begun: a member already ready makes the first write Running.
+        const begun = { ...task, status: decision.status };
+        decision = decideTask(taskWorld(begun, org, observed, this.now(), admit));
       }
     }
     const member =
