@@ -186,6 +186,33 @@ describe("an Org's warm pool", () => {
     const [still] = await podsWith("agentyard.dev/task=long");
     expect(still?.metadata.uid).toBe(bound.metadata.uid);
     expect(still?.status?.phase).toBe("Running");
+
+    // Suspended and resumed, it starts a pod of its own: a member's editor would have another password.
+    const kept = await password("long-editor");
+    const suspend = (on: boolean) =>
+      cluster.kubectl([
+        "patch",
+        "agenttask",
+        "long",
+        "-n",
+        NS,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { suspend: on } }),
+      ]);
+    expect((await suspend(true)).code).toBe(0);
+    await waitForTask(cluster, NS, "long", "to be suspended", phaseIs("Suspended"), 60_000);
+    await waitFor(
+      "its member to go",
+      async () => ((await podsWith("agentyard.dev/task=long")).length === 0 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect((await suspend(false)).code).toBe(0);
+    const resumed = await waitForTask(cluster, NS, "long", "to run again", phaseIs("Running"), 60_000);
+    expect(resumed.status?.pod).toBe("long-1");
+    expect(await password("long-editor")).toBe(kept);
     await cluster.kubectl(["delete", "agenttask", "long", "-n", NS, "--wait=false"]);
   }, 300_000);
 });

@@ -188,7 +188,9 @@ export class TaskReconciler {
     const admit = () => this.d.quota.admit(task, org);
     let decision = decideTask(taskWorld(task, org, observed, this.now(), admit));
     if (decision.deleteTask) return this.expire(task, log, signal);
-    if (decision.children === "running" && pods.length === 0 && bindsWarmMember(task, org)) {
+    // A member's editor has its own password: only a task that has none yet (its first pod) binds one.
+    const firstPod = observed.editorPassword === undefined || !org.spec.editor.enabled;
+    if (decision.children === "running" && pods.length === 0 && firstPod && bindsWarmMember(task, org)) {
       const bound = await this.bindWarmMember(task, org, cluster, decision.status.attempts ?? 1, signal);
       if (bound) {
         log.info({ member: bound.metadata?.name }, "bound a warm pool member");
