@@ -250,7 +250,7 @@ export const rejectedCases: RejectedCase[] = [
     name: "warm pool larger than a pool keeps",
     manifest: org({ agent: { ...AGENT, workload: "Pod" }, warmPool: { size: 51 } }),
     field: "spec.warmPool.size",
-    message: "must be less than or equal to 50",
+    message: "should be less than or equal to 50",
     zodMessage: "must be at most 50",
   },
   {
