@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { org, task } from "../../schema/fixtures.test-support.ts";
+import { boundTo } from "../render/rendered.test-support.ts";
 import { renderTask } from "../render/task.ts";
 import { isChildOf, stageOf } from "./children.ts";
 
@@ -40,13 +41,7 @@ describe("stageOf", () => {
     const objects = renderTask(
       task({ org: "acme" }),
       org({ agent: { workload: "Pod" }, warmPool: { size: 1 } }),
-      {
-        attempt: 1,
-        running: true,
-        editorPassword: "pw",
-        remote: false,
-        warmMember: "m",
-      },
+      boundTo("m"),
     );
     const stage = (name: string) =>
       stageOf(objects.find((o) => o.metadata.name === name) as (typeof objects)[0]);

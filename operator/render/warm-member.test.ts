@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BINDING_ENV, BINDING_KEY } from "../../schema/contract/index.ts";
 import { org, task } from "../../schema/fixtures.test-support.ts";
 import type { KubeObject } from "./object.ts";
-import type { Rendered } from "./rendered.test-support.ts";
+import { boundTo, type Rendered } from "./rendered.test-support.ts";
 import { renderTask } from "./task.ts";
 import { podOwner, renderWarmMember, warmTemplateHash } from "./warm-member.ts";
 
@@ -91,13 +91,7 @@ describe("renderTask for a task bound to a member", () => {
     prompt: "Fix $HOME",
     agent: { env: [{ name: "ORG_VAR", value: "task" }] },
   });
-  const objects = renderTask(t, pooled(), {
-    attempt: 1,
-    running: true,
-    editorPassword: "pw",
-    remote: false,
-    warmMember: "acme-warm-abc123",
-  });
+  const objects = renderTask(t, pooled(), boundTo("acme-warm-abc123"));
 
   it("renders no pod, and lets the member's ServiceAccount write the task's state", () => {
     expect(objects.some((o) => o.kind === "Pod")).toBe(false);
@@ -142,13 +136,7 @@ describe("renderTask for a task bound to a member", () => {
     const bare = renderTask(
       task({ org: "acme", prompt: "p" }),
       org({ agent: { workload: "Pod" }, warmPool: { size: 1 } }),
-      {
-        attempt: 1,
-        running: true,
-        editorPassword: "pw",
-        remote: false,
-        warmMember: "m",
-      },
+      boundTo("m"),
     );
     const cm = bare.find((o) => o.metadata.name === "m-binding") as KubeObject & {
       data: Record<string, string>;
@@ -159,13 +147,7 @@ describe("renderTask for a task bound to a member", () => {
 
   it("gives a task's own repository no credentials, as a pod of its own would", () => {
     const own = task({ org: "acme", prompt: "p", repo: { url: "https://elsewhere.example/x.git" } });
-    const rendered = renderTask(own, pooled(), {
-      attempt: 1,
-      running: true,
-      editorPassword: "pw",
-      remote: false,
-      warmMember: "m",
-    });
+    const rendered = renderTask(own, pooled(), boundTo("m"));
     const cm = rendered.find((o) => o.metadata.name === "m-binding") as KubeObject & {
       data: Record<string, string>;
     };
