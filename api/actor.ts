@@ -13,6 +13,14 @@ import type { ResourceAttributes, Reviewer } from "./review.ts";
 export type Caller = Impersonation;
 
 /**
+ * One caller's whole identity as a key: answers kept for a caller are never another's, even one of
+ * the same name with other groups, uid or extras. No caller (--auth=none) is the api itself.
+ */
+export function callerKey(caller: Caller | undefined): string {
+  return caller ? JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra]) : "";
+}
+
+/**
  * The api acting for one request. With a caller, every action is first authorized with a
  * SubjectAccessReview, so a refusal names the missing verb and resource, and then performed with
  * impersonation, so the API server applies the caller's RBAC once more. Without a caller

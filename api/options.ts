@@ -29,6 +29,8 @@ export interface ApiOptions {
   tokenCacheMs: number;
   /** How long an allowed SubjectAccessReview is kept (review.ts says why that grants nothing). */
   accessCacheMs: number;
+  /** How long an Org a caller read is kept for that caller's schedules (recent-orgs.ts says why that is safe). */
+  orgCacheMs: number;
   /** Serve HTTPS with this certificate and key (PEM files), served anew when the files change. */
   tls?: TlsFiles;
   /** A logger to use instead of one made from logLevel (tests pass a silent one). */
@@ -51,6 +53,7 @@ export function defaultApiOptions(): ApiOptions {
     heartbeatMs: 15_000,
     tokenCacheMs: 10_000,
     accessCacheMs: 10_000,
+    orgCacheMs: 10_000,
   };
 }
 

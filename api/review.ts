@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ClusterClient } from "@agentyard/kube-runtime";
-import type { Caller } from "./actor.ts";
+import { type Caller, callerKey } from "./actor.ts";
+import { keep, share } from "./kept.ts";
 import { reviews } from "./metrics.ts";
 
 /** What SubjectAccessReview asks about: the attributes of one Kubernetes request. */
@@ -43,8 +44,6 @@ export interface ReviewerOptions {
 
 /** A refused token is asked about again sooner: it may have just been created. */
 const REFUSED_CACHE_MS = 1_000;
-/** Entries each cache holds at most; the oldest goes first. */
-const MAX_CACHED = 10_000;
 
 /**
  * Asks the API server who a bearer token belongs to (TokenReview) and whether that caller may do
@@ -88,7 +87,7 @@ export class Reviewer {
   }
 
   allowed(caller: Caller, attributes: ResourceAttributes): Promise<Decision> {
-    const key = JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra, attributes]);
+    const key = JSON.stringify([callerKey(caller), attributes]);
     const expires = this.access.get(key);
     if (expires !== undefined && expires > Date.now()) {
       reviews.inc({ kind: "SubjectAccessReview", result: "cached" });
@@ -148,24 +147,6 @@ export class Reviewer {
   }
 }
 
-/** Sets `key`, first making room by dropping the oldest entry of a full cache. */
-function keep<V>(cache: Map<string, V>, key: string, value: V): void {
-  cache.delete(key);
-  if (cache.size >= MAX_CACHED) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
-  cache.set(key, value);
-}
-
 function tokenKey(token: string): string {
   return createHash("sha256").update(token).digest("base64url");
-}
-
-function share<T>(pending: Map<string, Promise<T>>, key: string, run: () => Promise<T>): Promise<T> {
-  const running = pending.get(key);
-  if (running) return running;
-  const started = run().finally(() => pending.delete(key));
-  pending.set(key, started);
-  return started;
 }

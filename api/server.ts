@@ -127,7 +127,7 @@ export async function buildApi(options: ApiOptions, client: ClusterClient, log: 
           `more than ${context.max} requests a minute; retry in ${context.after}`,
         ),
     });
-    await api.register(scheduleRoutes, { prefix: PREFIXES.schedule });
+    await api.register(scheduleRoutes, { prefix: PREFIXES.schedule, orgCacheMs: options.orgCacheMs });
     await api.register(taskRoutes, { prefix: PREFIXES.tasks });
     await api.register(taskEventRoutes, { prefix: PREFIXES.tasks });
     await api.register(whoamiRoutes, { prefix: PREFIXES.whoami });

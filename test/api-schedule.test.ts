@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { IDEMPOTENCY_ANNOTATION, idempotentTaskName, requestHash } from "../api/idempotency.ts";
+import { kubeRequests } from "../api/metrics.ts";
 import type { RunningApi } from "../api/server.ts";
 import { readAuditLog } from "../devcluster/audit.ts";
 import type { Whoami } from "../schema/rest.ts";
@@ -9,6 +10,12 @@ import { kubectl, sharedCluster, uniqueName } from "./support/cluster.ts";
 /** The part of an audited SubjectAccessReview's body these tests read. */
 interface SubjectAccessReview {
   spec: { user?: string; uid?: string; extra?: Record<string, string[]> };
+}
+
+/** GETs the api (in this process) sent to the API server so far. */
+async function kubeGets(): Promise<number> {
+  const { values } = await kubeRequests.get();
+  return values.filter((v) => v.labels.verb === "GET").reduce((sum, v) => sum + v.value, 0);
 }
 
 /** POST /schedule against the shared devcluster, with real tokens and real RBAC. */
@@ -106,6 +113,59 @@ describe("POST /schedule", () => {
     const res = await call(api, "POST", "/schedule", { token: tokens.carol, body: { org, task: "x" } });
     expect(res.status).toBe(403);
     expect(res.body.detail).toContain(`carol may not get orgs.agentyard.dev "${org}"`);
+  });
+
+  it("reads the Org once for a caller's burst of schedules, and never for another caller", async () => {
+    const burst = uniqueName("burst");
+    const burstNamespace = await createOrg(kubectl, burst);
+    await grant(kubectl, { kind: "User", name: "alice" }, burst, burstNamespace, ["create", "get", "list"]);
+    // carol may create tasks in the namespace, but may not read the Org: she must not be answered
+    // with the Org alice's schedules read.
+    await apply(kubectl, [
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: "carol-creates", namespace: burstNamespace },
+        rules: [{ apiGroups: ["agentyard.dev"], resources: ["agenttasks"], verbs: ["create"] }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "carol-creates", namespace: burstNamespace },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "carol-creates" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "carol" }],
+      },
+    ]);
+    const getsBefore = await kubeGets();
+    for (let i = 0; i < 5; i++) {
+      const res = await call(api, "POST", "/schedule", {
+        token: tokens.alice,
+        body: { org: burst, task: `t${i}` },
+      });
+      expect(res.status).toBe(202);
+    }
+    const refused = await call(api, "POST", "/schedule", {
+      token: tokens.carol,
+      body: { org: burst, task: "x" },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain(`carol may not get orgs.agentyard.dev "${burst}"`);
+    expect(await taskNames(kubectl, burstNamespace)).toHaveLength(5);
+
+    const creates = await vi.waitFor(
+      async () => {
+        const events = (await readAuditLog(cluster.auditLog)).filter(
+          (e) => e.objectRef?.namespace === burstNamespace,
+        );
+        const made = events.filter((e) => e.verb === "create" && e.objectRef?.resource === "agenttasks");
+        if (made.length < 5) throw new Error(`${made.length} audited creates of 5 yet`);
+        return made;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(creates.every((e) => e.impersonatedUser?.username === "alice")).toBe(true);
+    // Gets are not audited: the api's own count of its requests to the API server tells.
+    expect((await kubeGets()) - getsBefore).toBe(1);
   });
 
   it("answers 401 without a token or with a token Kubernetes does not know", async () => {

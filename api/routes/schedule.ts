@@ -3,9 +3,16 @@ import { z } from "zod";
 import { ScheduleRequestSchema, ScheduleResponseSchema } from "../../schema/rest.ts";
 import { IdempotencyKeySchema } from "../idempotency.ts";
 import { BEARER, COMMON_PROBLEMS, problemResponses } from "../openapi.ts";
+import { RecentOrgs } from "../recent-orgs.ts";
 import { scheduleTask } from "../services/schedule.ts";
 
-export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
+export interface ScheduleRoutesOptions {
+  /** How long an Org a caller read is kept for that caller's next schedules (recent-orgs.ts). */
+  orgCacheMs: number;
+}
+
+export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = async (app, options) => {
+  const orgs = new RecentOrgs(options.orgCacheMs);
   app.post(
     "",
     {
@@ -30,7 +37,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { actor } = request;
-      const scheduled = await scheduleTask(actor, request.body, request.headers["idempotency-key"]);
+      const scheduled = await scheduleTask(actor, orgs, request.body, request.headers["idempotency-key"]);
       request.log.info(
         { task: `${scheduled.task.namespace}/${scheduled.task.name}`, caller: actor.name },
         "task scheduled",

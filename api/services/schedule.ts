@@ -21,7 +21,8 @@ import type { Actor } from "../actor.ts";
 import { IDEMPOTENCY_ANNOTATION, idempotentTaskName, requestHash } from "../idempotency.ts";
 import { PREFIXES } from "../prefixes.ts";
 import { Problem, ProblemType } from "../problem.ts";
-import { readOrg, readTask, taskAttributes, taskPath } from "../resources.ts";
+import type { RecentOrgs } from "../recent-orgs.ts";
+import { readTask, taskAttributes, taskPath } from "../resources.ts";
 
 /** Tasks the api creates without an Idempotency-Key get a name the API server completes. */
 const GENERATE_NAME = "task-";
@@ -163,13 +164,16 @@ export function scheduleResponse(task: AgentTask, org: Org): ScheduleResponse {
 /**
  * Creates the task as the caller in the Org's namespace. With an Idempotency-Key every retry
  * creates the same name, so the API server lets exactly one create win and the others find it.
+ * The Org is the one the caller read lately (recent-orgs.ts says why that is safe), read anew
+ * after a create that failed.
  */
 export async function scheduleTask(
   actor: Actor,
+  orgs: RecentOrgs,
   request: ScheduleRequest,
   idempotencyKey: string | undefined,
 ): Promise<ScheduleResponse> {
-  const org = await readOrg(actor, request.org);
+  const org = await orgs.read(actor, request.org);
   const namespace = orgNamespace(org);
   // The operator would cancel it at once (OrgDeleted): a caller is better told why now.
   if (org.metadata.deletionTimestamp) {
@@ -192,6 +196,7 @@ export async function scheduleTask(
       body: taskManifest(request, namespace, creator, idempotency),
     });
   } catch (err) {
+    orgs.forget(actor, request.org);
     if (!(err instanceof KubeError)) throw err;
     if (idempotency && err.code === 409 && err.status.reason === "AlreadyExists") {
       created = retriedTask(await readTask(actor, namespace, idempotency.name), idempotency.hash, creator);
