@@ -1,5 +1,5 @@
 /** Entries a cache of the api holds at most; the oldest goes first. */
-export const MAX_KEPT = 10_000;
+const MAX_KEPT = 10_000;
 
 /** Sets `key`, first making room by dropping the oldest entry of a full cache. */
 export function keep<V>(cache: Map<string, V>, key: string, value: V): void {
